@@ -1,0 +1,213 @@
+// Notes live as one JSON file each under <dataDir>/notes. Nothing is cached in memory: every read
+// goes to the files, so two server processes sharing the volume (during a release) never serve
+// stale data and never overwrite each other's notes.
+//
+// A write is acknowledged only once it is durable: the note is written to a temporary file, the
+// file is fsynced, renamed over the final name (atomic on POSIX), and the directory is fsynced so
+// the rename itself survives a crash. A SIGKILL or power loss at any moment leaves either the old
+// file or the new one, never a torn one; a leftover temporary file is ignored and swept later.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Note {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface NoteInput {
+  readonly title: string;
+  readonly body: string;
+}
+
+/** What a note id looks like: a lower-case UUID, the only names ever written to disk. */
+export const NOTE_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const NOTE_ID = new RegExp(NOTE_ID_PATTERN);
+const NOTE_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+const TEMP_FILE = /^\..*\.tmp$/;
+const STALE_TEMP_MS = 60_000;
+
+export class NoteNotFoundError extends Error {
+  constructor(readonly id: string) {
+    super(`no note with id ${id}`);
+  }
+}
+
+export class CorruptNoteError extends Error {
+  constructor(readonly file: string) {
+    super(`note file ${file} is not a valid note`);
+  }
+}
+
+export type Readiness = { ok: true } | { ok: false; reason: string };
+
+export class NoteStore {
+  readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = path.join(dataDir, 'notes');
+  }
+
+  /** Ready means: the notes directory exists (or can be made) and this process may write to it. */
+  async readiness(): Promise<Readiness> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await access(this.dir, constants.W_OK);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, reason: `data directory ${this.dir} is not writable (${errorCode(err)})` };
+    }
+  }
+
+  /** Removes temporary files a killed writer left behind; young ones may belong to a live writer. */
+  async sweepTempFiles(now = Date.now()): Promise<number> {
+    let swept = 0;
+    for (const name of await this.names()) {
+      if (!TEMP_FILE.test(name)) continue;
+      const file = path.join(this.dir, name);
+      try {
+        if (now - (await stat(file)).mtimeMs > STALE_TEMP_MS) {
+          await unlink(file);
+          swept++;
+        }
+      } catch {
+        // Another process swept it first.
+      }
+    }
+    return swept;
+  }
+
+  async list(): Promise<Note[]> {
+    const ids = (await this.names()).flatMap((name) => NOTE_FILE.exec(name)?.[1] ?? []);
+    const notes = await Promise.all(ids.map((id) => this.read(id).catch(skipMissingOrCorrupt)));
+    return notes
+      .filter((n): n is Note => n !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async get(id: string): Promise<Note> {
+    return this.read(checkId(id));
+  }
+
+  async create(input: NoteInput, now = new Date()): Promise<Note> {
+    const at = now.toISOString();
+    const note: Note = { id: randomUUID(), title: input.title, body: input.body, createdAt: at, updatedAt: at };
+    await this.write(note);
+    return note;
+  }
+
+  async update(id: string, input: NoteInput, now = new Date()): Promise<Note> {
+    const existing = await this.get(id);
+    const note: Note = { ...existing, title: input.title, body: input.body, updatedAt: now.toISOString() };
+    await this.write(note);
+    return note;
+  }
+
+  async delete(id: string): Promise<void> {
+    try {
+      await unlink(this.file(checkId(id)));
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') throw new NoteNotFoundError(id);
+      throw err;
+    }
+    await fsyncDir(this.dir);
+  }
+
+  private async names(): Promise<string[]> {
+    try {
+      return await readdir(this.dir);
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  private file(id: string): string {
+    return path.join(this.dir, `${id}.json`);
+  }
+
+  private async read(id: string): Promise<Note> {
+    let text: string;
+    try {
+      text = await readFile(this.file(id), 'utf8');
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') throw new NoteNotFoundError(id);
+      throw err;
+    }
+    return parseNote(text, id, this.file(id));
+  }
+
+  private async write(note: Note): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFileDurably(this.file(note.id), `${JSON.stringify(note)}\n`);
+  }
+}
+
+export async function writeFileDurably(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function checkId(id: string): string {
+  if (!NOTE_ID.test(id)) throw new NoteNotFoundError(id);
+  return id;
+}
+
+function parseNote(text: string, id: string, file: string): Note {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CorruptNoteError(file);
+  }
+  const v = value as Partial<Record<keyof Note, unknown>>;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    v.id !== id ||
+    typeof v.title !== 'string' ||
+    typeof v.body !== 'string' ||
+    typeof v.createdAt !== 'string' ||
+    typeof v.updatedAt !== 'string'
+  ) {
+    throw new CorruptNoteError(file);
+  }
+  return { id, title: v.title, body: v.body, createdAt: v.createdAt, updatedAt: v.updatedAt };
+}
+
+/** In a listing, a note deleted meanwhile (by this or another process) or unreadable is left out. */
+function skipMissingOrCorrupt(err: unknown): undefined {
+  if (err instanceof NoteNotFoundError || err instanceof CorruptNoteError) return undefined;
+  throw err;
+}
+
+export function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'unknown error';
+}

@@ -1,0 +1,39 @@
+// npm run local:<step> [-- --port N --name NAME --bind /abs/dir]: the plain-docker way to run
+// berth on this machine. Prints each docker command, then runs it, from the repository root.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { shellLine } from '../infra/docker-commands.js';
+import { localPlan, parseLocalArgs, UsageError } from './local/plan.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function main(): number {
+  let parsed;
+  try {
+    parsed = parseLocalArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const plan = localPlan(parsed.command, parsed.options);
+  for (const [program, ...args] of plan) {
+    process.stdout.write(`$ ${shellLine([program!, ...args])}\n`);
+    if (parsed.command === 'print') continue;
+    const result = spawnSync(program!, args, { cwd: root, stdio: 'inherit' });
+    if (result.error) {
+      process.stderr.write(`local: could not run ${program}: ${result.error.message}; is Docker installed?\n`);
+      return 1;
+    }
+    if (result.status !== 0) return result.status ?? 1;
+  }
+  if (parsed.command === 'run' || parsed.command === 'up') {
+    process.stdout.write(`berth-notes is starting on http://127.0.0.1:${parsed.options.port}/ (try /api/info)\n`);
+  }
+  return 0;
+}
+
+process.exitCode = main();
