@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellLine } from '../infra/docker-commands.js';
+import { containerShape } from '../infra/shape.js';
 import { localPlan, parseLocalArgs, UsageError } from './local/plan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +32,12 @@ function main(): number {
     if (result.status !== 0) return result.status ?? 1;
   }
   if (parsed.command === 'run' || parsed.command === 'up') {
-    process.stdout.write(`berth-notes is starting on http://127.0.0.1:${parsed.options.port}/ (try /api/info)\n`);
+    // Ask Docker where the port landed (it picks one when --port 0).
+    const port = spawnSync('docker', ['port', parsed.options.name, String(containerShape.containerPort)], {
+      encoding: 'utf8',
+    });
+    const address = port.stdout?.split('\n')[0]?.trim() || `127.0.0.1:${parsed.options.port}`;
+    process.stdout.write(`berth-notes is starting on http://${address}/ (try /api/info)\n`);
   }
   return 0;
 }

@@ -3,7 +3,15 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppConfig } from './config.js';
 import { containerInfo } from './info.js';
-import { CorruptNoteError, NOTE_ID_PATTERN, NoteNotFoundError, type NoteInput, NoteStore } from './store.js';
+import { HEALTH_PATH } from './paths.js';
+import {
+  CorruptNoteError,
+  NOTE_ID_PATTERN,
+  NoteNotFoundError,
+  type NoteInput,
+  NoteStore,
+  StorageUnavailableError,
+} from './store.js';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -55,7 +63,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   // One log line per request, after the response: what `docker logs` shows.
   // A passing health probe (every few seconds, from Docker) is logged at debug level only.
   app.addHook('onResponse', async (request, reply) => {
-    const quiet = reply.statusCode === 200 && request.url === '/healthz';
+    const quiet = reply.statusCode === 200 && request.url === HEALTH_PATH;
     request.log[quiet ? 'debug' : 'info'](
       {
         method: request.method,
@@ -72,7 +80,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
     sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]?.slice(0, 100)}`),
   );
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get(HEALTH_PATH, async (_request, reply) => {
     const ready = await store.readiness();
     if (!ready.ok) return sendError(reply, 503, 'not_ready', ready.reason);
     return { status: 'ok' };
@@ -125,6 +133,12 @@ function checkBodySize(input: NoteInput): void {
 
 function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof NoteNotFoundError) return sendError(reply, 404, 'not_found', error.message);
+  if (error instanceof StorageUnavailableError) {
+    request.log.error({ code: error.code }, error.message);
+    return error.code === 'ENOSPC' || error.code === 'EDQUOT'
+      ? sendError(reply, 507, 'insufficient_storage', error.message)
+      : sendError(reply, 503, 'not_ready', error.message);
+  }
   if (error instanceof BodyTooLongError) return sendError(reply, 400, 'invalid_request', error.message);
   if (error.validation) {
     const where = error.validationContext === 'params' ? 'id' : 'body';

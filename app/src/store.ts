@@ -43,6 +43,17 @@ export class CorruptNoteError extends Error {
   }
 }
 
+/** The data directory cannot take a write now (read-only, missing, not ours, or full). */
+export class StorageUnavailableError extends Error {
+  constructor(
+    readonly code: string,
+    dir: string,
+  ) {
+    super(code === 'ENOSPC' ? `no space left in ${dir}` : `data directory ${dir} is not writable (${code})`);
+  }
+}
+const UNAVAILABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT', 'ENOSPC', 'EDQUOT']);
+
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
 export class NoteStore {
@@ -142,8 +153,13 @@ export class NoteStore {
   }
 
   private async write(note: Note): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeFileDurably(this.file(note.id), `${JSON.stringify(note)}\n`);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFileDurably(this.file(note.id), `${JSON.stringify(note)}\n`);
+    } catch (err) {
+      if (UNAVAILABLE.has(errorCode(err))) throw new StorageUnavailableError(errorCode(err), this.dir);
+      throw err;
+    }
   }
 }
 

@@ -74,9 +74,12 @@ export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<str
   return { command: command as LocalCommand, options };
 }
 
+/** 0 asks Docker for any free port (see `docker port NAME`). */
 function parsePort(raw: string, what: string): number {
   const port = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(port >= 1 && port <= 65535)) throw new UsageError(`local: ${what} must be a port from 1 to 65535; got '${raw}'`);
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`local: ${what} must be a port from 1 to 65535, or 0 for any free port; got '${raw}'`);
+  }
   return port;
 }
 

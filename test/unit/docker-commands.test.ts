@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { dockerExec, dockerRun, shellLine } from '../../infra/docker-commands.js';
+import { containerShape } from '../../infra/shape.js';
+import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../scripts/local/plan.js';
+
+const run = dockerRun(containerShape, {
+  name: 'notes',
+  image: 'berth-notes:1',
+  publish: { hostIp: '127.0.0.1', hostPort: 9000 },
+  env: { LOG_LEVEL: 'debug', GREETING: 'hi there' },
+  envFiles: ['app.env'],
+  data: { kind: 'volume', name: 'notes-data' },
+});
+
+/** The values each flag is given, in order: flagValues(argv, '--env') → ['A=1', ...]. */
+const flagValues = (argv: readonly string[], flag: string) =>
+  argv.flatMap((word, i) => (word === flag ? [argv[i + 1]] : []));
+
+describe('docker run is built from the container shape', () => {
+  it('publishes the container port on the host port and address asked for', () => {
+    expect(flagValues(run, '--publish')).toEqual(['127.0.0.1:9000:8080']);
+  });
+
+  it('passes env with -e and env files with --env-file', () => {
+    expect(flagValues(run, '--env')).toEqual(['LOG_LEVEL=debug', 'GREETING=hi there']);
+    expect(flagValues(run, '--env-file')).toEqual(['app.env']);
+  });
+
+  it('mounts the volume, or a bind-mounted host directory, on the data directory', () => {
+    expect(flagValues(run, '--volume')).toEqual(['notes-data:/data']);
+    const bind = dockerRun(containerShape, {
+      name: 'n', image: 'i', publish: { hostPort: 80 }, data: { kind: 'bind', hostPath: '/srv/notes' },
+    });
+    expect(flagValues(bind, '--volume')).toEqual(['/srv/notes:/data']);
+    expect(flagValues(bind, '--publish')).toEqual(['80:8080']);
+  });
+
+  it('runs hardened, limited, as the unprivileged user, with rotated logs and a restart policy', () => {
+    expect(run).toContain('--read-only');
+    expect(flagValues(run, '--tmpfs')).toEqual(['/tmp']);
+    expect(flagValues(run, '--cap-drop')).toEqual(['ALL']);
+    expect(flagValues(run, '--cap-add')).toEqual([]);
+    expect(run).not.toContain('--privileged');
+    expect(flagValues(run, '--security-opt')).toEqual(['no-new-privileges:true']);
+    expect(flagValues(run, '--user')).toEqual(['1000:1000']);
+    expect(flagValues(run, '--memory')).toEqual(['256m']);
+    expect(flagValues(run, '--cpus')).toEqual(['1']);
+    expect(flagValues(run, '--pids-limit')).toEqual(['100']);
+    expect(flagValues(run, '--restart')).toEqual(['unless-stopped']);
+    expect(flagValues(run, '--log-opt')).toEqual(['max-size=10m', 'max-file=3']);
+  });
+
+  it('ends with the image, so every flag is docker run\'s and none is the app\'s', () => {
+    expect(run.slice(0, 3)).toEqual(['docker', 'run', '--detach']);
+    expect(run.at(-1)).toBe('berth-notes:1');
+  });
+
+  it('renders a line a shell reads back into the same words', () => {
+    expect(shellLine(['docker', 'run', '--env', "GREETING=it's here", '--env', 'A=b c'])).toBe(
+      `docker run --env 'GREETING=it'\\''s here' --env 'A=b c'`,
+    );
+  });
+
+  it('opens a shell with sh (slim images may have no bash), options before the container', () => {
+    expect(dockerExec('notes')).toEqual(['docker', 'exec', '--interactive', '--tty', 'notes', 'sh']);
+  });
+});
+
+describe('npm run local:* (plain docker, no compose)', () => {
+  it('builds from app/ and runs with the named volume, -e and --env-file', () => {
+    const [build, run] = localPlan('up', LOCAL_DEFAULTS);
+    expect(build).toEqual(['docker', 'build', '--tag', 'berth-notes:local', '--build-arg', 'REVISION=local', 'app']);
+    expect(flagValues(run!, '--volume')).toEqual(['berth-notes-data:/data']);
+    expect(flagValues(run!, '--env')).toEqual(['LOG_LEVEL=info']);
+    expect(flagValues(run!, '--env-file')).toEqual(['local.env']);
+    expect(flagValues(run!, '--publish')).toEqual(['127.0.0.1:8080:8080']);
+  });
+
+  it('takes a bind mount, a port and a name from its arguments', () => {
+    const { command, options } = parseLocalArgs(['run', '--bind', '/srv/n', '--port', '0', '--name', 'mine'], {});
+    const [run] = localPlan(command, options);
+    expect(flagValues(run!, '--volume')).toEqual(['/srv/n:/data']);
+    expect(flagValues(run!, '--publish')).toEqual(['127.0.0.1:0:8080']);
+    expect(flagValues(run!, '--name')).toEqual(['mine']);
+  });
+
+  it('stops and removes the container on down, keeping the volume', () => {
+    expect(localPlan('down', LOCAL_DEFAULTS)).toEqual([
+      ['docker', 'stop', 'berth-notes'],
+      ['docker', 'rm', 'berth-notes'],
+    ]);
+  });
+
+  it.each([
+    [[], 'local: no command given; use one of build, run, up, logs, exec, stop, rm, down, print'],
+    [['deploy'], "local: unknown command 'deploy'; use one of build, run, up, logs, exec, stop, rm, down, print"],
+    [['run', '--port', 'http'], "local: --port must be a port from 1 to 65535, or 0 for any free port; got 'http'"],
+    [['run', '--port'], 'local: --port needs a value'],
+    [['run', '--bind', 'data'], "local: --bind needs an absolute host path; got 'data'"],
+    [['run', '--name', 'a b'], "local: --name must be letters, digits, '_', '.' or '-' (a container name); got 'a b'"],
+    [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir"],
+  ])('refuses %j with a clear message', (argv, message) => {
+    expect(() => parseLocalArgs(argv, {})).toThrow(message);
+  });
+
+  it('refuses a bad BERTH_HOST_PORT', () => {
+    expect(() => parseLocalArgs(['run'], { BERTH_HOST_PORT: '8o8o' })).toThrow(
+      "local: BERTH_HOST_PORT must be a port from 1 to 65535, or 0 for any free port; got '8o8o'",
+    );
+  });
+});

@@ -1,0 +1,197 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../app/src/config.js';
+import { buildServer, MAX_BODY_BYTES, MAX_REQUEST_BYTES } from '../../app/src/server.js';
+
+let dataDir: string;
+let logLines: string[];
+let app: ReturnType<typeof buildServer>;
+
+function makeApp(env: Record<string, string> = {}) {
+  logLines = [];
+  const logStream = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return buildServer({ config: parseConfig({ DATA_DIR: dataDir, GREETING: 'hi there', ...env }), logStream });
+}
+
+beforeEach(() => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-server-'));
+  app = makeApp();
+});
+afterEach(async () => {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const json = (body: unknown) => ({ headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+const post = (body: unknown) => app.inject({ method: 'POST', url: '/api/notes', ...json(body) });
+const noteFiles = () => readdirSync(path.join(dataDir, 'notes')).sort();
+
+describe('the notes API', () => {
+  it('creates, reads, lists, updates and deletes a note', async () => {
+    const created = await post({ title: 'first', body: 'hello' });
+    expect(created.statusCode).toBe(201);
+    const note = created.json();
+    expect(note).toMatchObject({ title: 'first', body: 'hello' });
+    expect(created.headers.location).toBe(`/api/notes/${note.id}`);
+
+    expect((await app.inject({ url: `/api/notes/${note.id}` })).json()).toEqual(note);
+    expect((await app.inject({ url: '/api/notes' })).json()).toEqual({ notes: [note] });
+
+    const updated = await app.inject({ method: 'PUT', url: `/api/notes/${note.id}`, ...json({ title: 'renamed', body: '' }) });
+    expect(updated.statusCode).toBe(200);
+    expect(updated.json()).toMatchObject({ id: note.id, title: 'renamed', body: '', createdAt: note.createdAt });
+
+    expect((await app.inject({ method: 'DELETE', url: `/api/notes/${note.id}` })).statusCode).toBe(204);
+    expect((await app.inject({ url: `/api/notes/${note.id}` })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/notes' })).json()).toEqual({ notes: [] });
+  });
+
+  it('keeps notes on disk, so a new server process sees them', async () => {
+    const note = (await post({ title: 'kept' })).json();
+    await app.close();
+    app = makeApp();
+    expect((await app.inject({ url: `/api/notes/${note.id}` })).json()).toEqual({ ...note, body: '' });
+  });
+
+  it('accepts a title of exactly 200 characters and a body of exactly 64 KiB', async () => {
+    const res = await post({ title: 't'.repeat(200), body: 'b'.repeat(MAX_BODY_BYTES) });
+    expect(res.statusCode).toBe(201);
+  });
+});
+
+describe('bad input gets a 4xx with a JSON error, and nothing changes', () => {
+  let existing: { id: string };
+  beforeEach(async () => {
+    existing = (await post({ title: 'existing', body: 'untouched' })).json();
+  });
+
+  const bodies: Array<[string, string, string | undefined, number, string]> = [
+    ['malformed JSON', '{"title": "x"', 'application/json', 400, 'invalid_json'],
+    ['an empty JSON body', '', 'application/json', 400, 'invalid_json'],
+    ['JSON that is not an object', '[1,2]', 'application/json', 400, 'invalid_request'],
+    ['a title of the wrong type', '{"title": 5}', 'application/json', 400, 'invalid_request'],
+    ['a body of the wrong type', '{"title": "x", "body": {"a": 1}}', 'application/json', 400, 'invalid_request'],
+    ['a missing title', '{"body": "x"}', 'application/json', 400, 'invalid_request'],
+    ['an empty title', '{"title": ""}', 'application/json', 400, 'invalid_request'],
+    ['a title over 200 characters', JSON.stringify({ title: 't'.repeat(201) }), 'application/json', 400, 'invalid_request'],
+    ['a body over 64 KiB', JSON.stringify({ title: 'x', body: 'b'.repeat(MAX_BODY_BYTES + 1) }), 'application/json', 400, 'invalid_request'],
+    ['a body over 64 KiB in UTF-8 bytes', JSON.stringify({ title: 'x', body: 'é'.repeat(MAX_BODY_BYTES / 2 + 1) }), 'application/json', 400, 'invalid_request'],
+    ['an unknown field', '{"title": "x", "id": "mine"}', 'application/json', 400, 'invalid_request'],
+    ['null', 'null', 'application/json', 400, 'invalid_request'],
+    ['a request over the size limit', JSON.stringify({ title: 'x', body: 'b'.repeat(MAX_REQUEST_BYTES) }), 'application/json', 413, 'payload_too_large'],
+    ['a body that is not JSON', 'title=x', 'application/x-www-form-urlencoded', 415, 'unsupported_media_type'],
+    ['no content type', '{"title":"x"}', undefined, 415, 'unsupported_media_type'],
+  ];
+
+  it.each(bodies)('POST and PUT with %s', async (_what, payload, contentType, status, code) => {
+    const before = noteFiles();
+    const headers = contentType ? { 'content-type': contentType } : {};
+    for (const [method, url] of [['POST', '/api/notes'], ['PUT', `/api/notes/${existing.id}`]] as const) {
+      const res = await app.inject({ method, url, headers, payload });
+      expect(res.statusCode, `${method} ${res.body}`).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.json().error.code).toBe(code);
+      expect(typeof res.json().error.message).toBe('string');
+    }
+    expect(noteFiles()).toEqual(before);
+    expect((await app.inject({ url: `/api/notes/${existing.id}` })).json()).toMatchObject({ title: 'existing', body: 'untouched' });
+  });
+
+  const ids = ['..%2F..%2Fetc%2Fpasswd', '..%2Fnotes', '%2e%2e', 'not-an-id', existingLookalike(), 'ABCDEF00-0000-4000-8000-000000000000', `${'a'.repeat(90)}`];
+  // `%2e%2e` is resolved as a dot-segment before routing (/api/notes/.. is /api), so it is an
+  // unknown route (404); every other non-id reaches the route and is refused there (400).
+  it.each(ids)('treats the id %s as not an id, for GET, PUT and DELETE', async (id) => {
+    const before = noteFiles();
+    const [status, code] = id === '%2e%2e' ? [404, 'not_found'] : [400, 'invalid_request'];
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: `/api/notes/${id}`, ...json({ title: 'x' }) });
+      expect(res.statusCode, method).toBe(status);
+      expect(res.json().error.code).toBe(code);
+    }
+    expect(noteFiles()).toEqual(before);
+  });
+
+  it('answers 404 for a well-formed id with no note', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: `/api/notes/${id}`, ...json({ title: 'x' }) });
+      expect(res.statusCode, method).toBe(404);
+      expect(res.json().error.code).toBe('not_found');
+    }
+    expect(noteFiles()).toEqual([`${existing.id}.json`]);
+  });
+
+  it.each([
+    ['GET', '/nope'],
+    ['GET', '/api'],
+    ['POST', '/api/info'],
+    ['PATCH', '/api/notes'],
+    ['GET', '/api/notes/a/b'],
+    ['GET', `/${'x'.repeat(5000)}`],
+  ])('answers %s %s (an unknown route) with a JSON 404', async (method, url) => {
+    const res = await app.inject({ method: method as 'GET', url });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+    expect(res.body.length).toBeLessThan(400);
+  });
+});
+
+function existingLookalike() {
+  return '00000000-0000-4000-8000-00000000000'; // one character short
+}
+
+describe('health, info and logs', () => {
+  it('is healthy when the data directory is writable', async () => {
+    const res = await app.inject({ url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is not ready (503, with the reason) when the data directory cannot be written', async () => {
+    const blocker = path.join(dataDir, 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    const broken = makeApp({ DATA_DIR: blocker });
+    const health = await broken.inject({ url: '/healthz' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json().error).toMatchObject({ code: 'not_ready' });
+    expect(health.json().error.message).toContain(blocker);
+    const write = await broken.inject({ method: 'POST', url: '/api/notes', ...json({ title: 'x' }) });
+    expect(write.statusCode).toBe(503);
+    expect(write.json().error.code).toBe('not_ready');
+    await broken.close();
+  });
+
+  it('shows what the process sees of itself, and of the env only GREETING', async () => {
+    process.env.BERTH_TEST_SECRET = 'canary-6b1f';
+    try {
+      const res = await app.inject({ url: '/api/info' });
+      const info = res.json();
+      expect(info).toMatchObject({ pid: process.pid, uid: process.getuid!(), gid: process.getgid!(), dataDir, greeting: 'hi there' });
+      expect(info.hostname).toBe(os.hostname());
+      expect(['number', 'object']).toContain(typeof info.cgroup.memoryLimitBytes);
+      expect(res.body).not.toContain('canary-6b1f');
+    } finally {
+      delete process.env.BERTH_TEST_SECRET;
+    }
+  });
+
+  it('writes one JSON log line per request, without the request body', async () => {
+    await post({ title: 'secret-title-7d2e', body: 'secret-body-7d2e' });
+    await app.inject({ url: '/nope' });
+    const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(requests.map((r) => [r.method, r.url, r.status])).toEqual([
+      ['POST', '/api/notes', 201],
+      ['GET', '/nope', 404],
+    ]);
+    expect(typeof requests[0].ms).toBe('number');
+    expect(logLines.join('\n')).not.toContain('7d2e');
+  });
+});
