@@ -11,10 +11,12 @@ export function uniqueName(prefix: string): string {
 }
 
 export class Cleanup {
+  // Containers go first: a volume or image still in use by a container cannot be removed.
+  private readonly containers: string[] = [];
   private readonly steps: Array<() => Promise<unknown>> = [];
 
   container(name: string) {
-    this.steps.push(() => run(['docker', 'rm', '--force', '--volumes', name]));
+    this.containers.push(name);
     return name;
   }
   volume(name: string) {
@@ -32,8 +34,10 @@ export class Cleanup {
   later(step: () => Promise<unknown>) {
     this.steps.push(step);
   }
-  /** Runs the steps newest first, like a stack unwinding; a failing step does not stop the rest. */
+  /** Removes the containers, then runs the other steps newest first; a failing step stops nothing. */
   async run(): Promise<void> {
+    const containers = this.containers.splice(0);
+    if (containers.length > 0) await run(['docker', 'rm', '--force', '--volumes', ...containers]);
     while (this.steps.length > 0) await this.steps.pop()!().catch(() => undefined);
   }
 }
@@ -61,7 +65,7 @@ export function waitHealthy(container: string, timeoutMs = 60_000): Promise<stri
 /** Waits until the server answers its health path over the published port. */
 export function waitServing(baseUrl: string, timeoutMs = 30_000): Promise<Response> {
   return waitFor(`${baseUrl}/healthz to answer 200`, async () => {
-    const res = await fetch(`${baseUrl}/healthz`);
+    const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
     return res.status === 200 ? res : undefined;
   }, { timeoutMs, intervalMs: 50 });
 }

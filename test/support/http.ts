@@ -5,9 +5,10 @@ export interface Reply {
   readonly headers: Headers;
 }
 
-export async function api(base: string, method: string, path: string, body?: unknown): Promise<Reply> {
+export async function api(base: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<Reply> {
   const res = await fetch(`${base}${path}`, {
     method,
+    signal: AbortSignal.timeout(timeoutMs),
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });

@@ -1,0 +1,207 @@
+// The image on the real Docker engine, run the plain-docker way: through `npm run local:*` (the
+// script users run) and through the same docker-run builder with other values.
+import { chownSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dockerRun } from '../../infra/docker-commands.js';
+import { containerShape as shape } from '../../infra/shape.js';
+import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } from '../support/docker.js';
+import { check, run } from '../support/exec.js';
+import { repoRoot } from '../support/engine-setup.js';
+import { api } from '../support/http.js';
+
+const image = inject('appImage');
+const cleanup = new Cleanup();
+afterAll(() => cleanup.run());
+
+const local = (...args: string[]) =>
+  check([process.execPath, '--import', 'tsx', 'scripts/local.ts', ...args], { cwd: repoRoot });
+
+async function info(url: string) {
+  return (await api(url, 'GET', '/api/info')).body;
+}
+
+describe('the image', () => {
+  it('is labelled, exposes the container port, runs as the unprivileged user and checks its health', async () => {
+    const [config] = JSON.parse(await docker('image', 'inspect', image)).map((i: any) => i.Config);
+    expect(config.User).toBe(shape.user);
+    expect(Object.keys(config.ExposedPorts)).toEqual([`${shape.containerPort}/tcp`]);
+    expect(config.Healthcheck.Test).toEqual(['CMD', ...shape.health.command]);
+    expect(config.Labels).toMatchObject({
+      'org.opencontainers.image.revision': 'e2e-test',
+      'org.opencontainers.image.version': expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      'org.opencontainers.image.source': expect.stringMatching(/^https:\/\//),
+    });
+  });
+
+  it('holds compiled JavaScript and production dependencies only', async () => {
+    const listing = await docker('run', '--rm', '--entrypoint', 'sh', image, '-c', 'ls /app; ls /app/node_modules');
+    const entries = listing.split('\n');
+    expect(entries).toEqual(expect.arrayContaining(['dist', 'node_modules', 'package.json', 'fastify']));
+    expect(entries).not.toContain('src');
+    expect(entries).not.toContain('typescript');
+    expect(entries).not.toContain('tsconfig.json');
+  });
+});
+
+describe('plain docker run, through npm run local:run', () => {
+  const name = cleanup.container(uniqueName('local'));
+  cleanup.volume(`${name}-data`);
+  let url: string;
+
+  beforeAll(async () => {
+    const out = await local('run', '--name', name, '--port', '0', '--image', image);
+    expect(out).toContain('$ docker run --detach');
+    url = await publishedUrl(name, shape.containerPort);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    await waitServing(url);
+  });
+
+  it('serves notes over the published port: create, read, update, list, delete', async () => {
+    const created = await api(url, 'POST', '/api/notes', { title: 'over the port', body: 'b' });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('over the port');
+    expect((await api(url, 'PUT', `/api/notes/${id}`, { title: 'updated' })).status).toBe(200);
+    expect((await api(url, 'GET', '/api/notes')).body.notes.map((n: any) => n.title)).toContain('updated');
+    expect((await api(url, 'DELETE', `/api/notes/${id}`)).status).toBe(204);
+    expect((await api(url, 'GET', `/api/notes/${id}`)).status).toBe(404);
+    expect((await api(url, 'POST', '/api/notes', '{"title":')).status).toBe(400);
+  });
+
+  it('takes env from --env-file (local.env)', async () => {
+    expect(readFileSync(path.join(repoRoot, 'local.env'), 'utf8')).toContain('GREETING=hello from local.env');
+    expect((await info(url)).greeting).toBe('hello from local.env');
+  });
+
+  it('runs as uid 1000 with the --memory, --cpus and --pids-limit limits visible from inside', async () => {
+    const seen = await info(url);
+    expect(seen).toMatchObject({ uid: 1000, gid: 1000, pid: 1, dataDir: shape.dataDir, revision: 'e2e-test' });
+    expect(seen.node).toMatch(/^v22\./);
+    expect(seen.cgroup.memoryLimitBytes).toBe(shape.limits.memoryBytes);
+    expect(seen.cgroup.cpuQuota.cpus).toBe(shape.limits.cpus);
+    expect(seen.cgroup.pidsLimit).toBe(shape.limits.pids);
+    expect((await docker('exec', name, 'id', '-u')).trim()).toBe('1000');
+  });
+
+  it('turns healthy', async () => {
+    expect(await waitHealthy(name)).toBe('healthy');
+  });
+
+  it('runs hardened: read-only root, writable /tmp and data, no capabilities, no new privileges', async () => {
+    const root = await run(['docker', 'exec', name, 'sh', '-c', 'touch /app/x']);
+    expect(root.code).not.toBe(0);
+    expect(root.stderr).toContain('Read-only file system');
+    await docker('exec', name, 'sh', '-c', `touch /tmp/x ${shape.dataDir}/x && rm /tmp/x ${shape.dataDir}/x`);
+    const status = await docker('exec', name, 'cat', '/proc/1/status');
+    expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(status).toMatch(/^CapBnd:\s+0000000000000000$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+  });
+
+  it('docker exec runs a command beside the server, in the same namespaces', async () => {
+    const out = await docker('exec', name, 'sh', '-c', 'hostname; tr "\\0" " " </proc/1/cmdline');
+    const [hostname, cmdline] = out.trim().split('\n');
+    expect(hostname).toBe((await info(url)).hostname);
+    expect(cmdline?.trim()).toBe('node dist/main.js');
+  });
+
+  it('docker logs shows one JSON line per request', async () => {
+    await api(url, 'GET', '/api/notes?probe=logs');
+    const logs = await docker('logs', name);
+    const lines = logs.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.url === '/api/notes?probe=logs')).toEqual([
+      expect.objectContaining({ msg: 'request', method: 'GET', status: 200 }),
+    ]);
+  });
+
+  it('keeps notes through docker restart and through recreating the container on the volume', async () => {
+    const { id } = (await api(url, 'POST', '/api/notes', { title: 'survivor' })).body;
+    await docker('restart', name);
+    url = await publishedUrl(name, shape.containerPort);
+    await waitServing(url);
+    expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('survivor');
+
+    await local('down', '--name', name);
+    expect((await run(['docker', 'inspect', name])).code).not.toBe(0);
+    await local('run', '--name', name, '--port', '0', '--image', image);
+    url = await publishedUrl(name, shape.containerPort);
+    await waitServing(url);
+    expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('survivor');
+  });
+
+  it('stops in under 2 s with docker stop, and exits 0', async () => {
+    const t0 = performance.now();
+    await local('stop', '--name', name);
+    const elapsed = performance.now() - t0;
+    expect(elapsed).toBeLessThan(2000);
+    expect((await docker('inspect', '--format', '{{.State.ExitCode}}', name)).trim()).toBe('0');
+  });
+});
+
+describe('a bind mount instead of the named volume', () => {
+  it('keeps the notes in the host directory', async () => {
+    const dir = cleanup.dir(mkdtempSync(path.join(os.tmpdir(), 'berth-bind-')));
+    chownSync(dir, 1000, 1000); // the container's user must be able to write it
+    const name = cleanup.container(uniqueName('bind'));
+    await local('run', '--name', name, '--port', '0', '--image', image, '--bind', dir);
+    const url = await publishedUrl(name, shape.containerPort);
+    await waitServing(url);
+    const { id } = (await api(url, 'POST', '/api/notes', { title: 'on the host' })).body;
+    const file = path.join(dir, 'notes', `${id}.json`);
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).title).toBe('on the host');
+  });
+});
+
+describe('env at runtime', () => {
+  it('-e wins over the same variable in --env-file', async () => {
+    const name = cleanup.container(uniqueName('env'));
+    const volume = cleanup.volume(`${name}-data`);
+    const [program, ...args] = dockerRun(shape, {
+      name,
+      image,
+      publish: { hostIp: '127.0.0.1', hostPort: 0 },
+      env: { GREETING: 'from -e' },
+      envFiles: [path.join(repoRoot, 'local.env')],
+      data: { kind: 'volume', name: volume },
+    });
+    await check([program!, ...args]);
+    const url = await publishedUrl(name, shape.containerPort);
+    await waitServing(url);
+    expect((await info(url)).greeting).toBe('from -e');
+  });
+
+  it('a bad env value stops the container with one line naming the variable', async () => {
+    const name = cleanup.container(uniqueName('badenv'));
+    const out = await run(['docker', 'run', '--name', name, '--env', 'LOG_LEVEL=chatty', image]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim()).toBe(
+      'berth-notes: invalid configuration: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent; got "chatty"',
+    );
+  });
+});
+
+describe('without a writable data directory', () => {
+  it('serves but is not ready: /healthz says why', async () => {
+    const name = cleanup.container(uniqueName('nodata'));
+    // Read-only root and no volume on /data: nothing to write to.
+    await docker('run', '--detach', '--name', name, '--read-only', '--publish', `127.0.0.1:0:${shape.containerPort}`, image);
+    const url = await publishedUrl(name, shape.containerPort);
+    const res = await waitServingAnything(url);
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toContain('not writable');
+  });
+});
+
+async function waitServingAnything(url: string) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await api(url, 'GET', '/healthz');
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
