@@ -1,0 +1,76 @@
+// compose.yaml with the real engine and Debian's docker-compose 1.29 (what CI has):
+// up --build → healthy → down keeps the volume → up again finds the note → down -v removes it.
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { containerShape as shape } from '../../infra/shape.js';
+import { Cleanup, docker, publishedUrl, waitHealthy, waitServing } from '../support/docker.js';
+import { check, run } from '../support/exec.js';
+import { repoRoot } from '../support/engine-setup.js';
+import { api } from '../support/http.js';
+
+const project = `berthtest${randomBytes(4).toString('hex')}`;
+const image = `berth-notes:${project}`;
+const env = { ...process.env, BERTH_HOST_PORT: '0', BERTH_IMAGE: image, BERTH_REVISION: 'compose-test' };
+const compose = (...args: string[]) =>
+  check(['docker-compose', '--project-name', project, ...args], { cwd: repoRoot, env, timeoutMs: 600_000 });
+
+const cleanup = new Cleanup();
+cleanup.image(image);
+cleanup.later(() => run(['docker-compose', '--project-name', project, 'down', '--volumes'], { cwd: repoRoot, env }));
+afterAll(() => cleanup.run());
+
+const volume = `${project}_notes-data`;
+const volumeExists = async () => (await run(['docker', 'volume', 'inspect', volume])).code === 0;
+
+async function serviceUrl(): Promise<{ container: string; url: string }> {
+  const container = (await compose('ps', '--quiet', 'notes')).trim();
+  return { container, url: await publishedUrl(container, shape.containerPort) };
+}
+
+describe('docker-compose with compose.yaml', () => {
+  let noteId: string;
+
+  it('builds and brings the server up healthy', async () => {
+    await compose('up', '--build', '--detach');
+    const { container, url } = await serviceUrl();
+    expect(await waitHealthy(container)).toBe('healthy');
+    await waitServing(url);
+    const info = (await api(url, 'GET', '/api/info')).body;
+    expect(info).toMatchObject({ greeting: 'hello from local.env', revision: 'compose-test', uid: 1000 });
+    expect(info.cgroup.memoryLimitBytes).toBe(shape.limits.memoryBytes);
+    noteId = (await api(url, 'POST', '/api/notes', { title: 'composed' })).body.id;
+  });
+
+  it('runs the container hardened and limited as the shape says', async () => {
+    const { container } = await serviceUrl();
+    const [{ HostConfig: host, Config: config }] = JSON.parse(await docker('inspect', container));
+    expect(config.User).toBe(shape.user);
+    expect(host).toMatchObject({
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      Memory: shape.limits.memoryBytes,
+      NanoCpus: shape.limits.cpus * 1e9,
+      PidsLimit: shape.limits.pids,
+      RestartPolicy: { Name: shape.restart, MaximumRetryCount: 0 },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    });
+    expect(Object.keys(host.Tmpfs)).toEqual(['/tmp']);
+    expect(host.PortBindings[`${shape.containerPort}/tcp`][0].HostIp).toBe('127.0.0.1');
+  });
+
+  it('down keeps the volume, and the next up finds the note', async () => {
+    await compose('down');
+    expect(await volumeExists()).toBe(true);
+    await compose('up', '--detach');
+    const { url } = await serviceUrl();
+    await waitServing(url);
+    expect((await api(url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('composed');
+  });
+
+  it('down -v removes the volume', async () => {
+    await compose('down', '--volumes');
+    expect(await volumeExists()).toBe(false);
+    expect((await compose('ps', '--quiet')).trim()).toBe('');
+  });
+});
