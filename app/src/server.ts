@@ -6,6 +6,7 @@ import { containerInfo } from './info.js';
 import { HEALTH_PATH } from './paths.js';
 import {
   CorruptNoteError,
+  type Note,
   NOTE_ID_PATTERN,
   NoteNotFoundError,
   type NoteInput,
@@ -93,7 +94,14 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
     ),
   );
 
-  app.get('/api/notes', async () => ({ notes: await store.list() }));
+  // A listing the store hands back unchanged (see NoteStore.list) is serialized once.
+  const serialized = new WeakMap<readonly Note[], string>();
+  app.get('/api/notes', async (_request, reply) => {
+    const notes = await store.list();
+    let body = serialized.get(notes);
+    if (body === undefined) serialized.set(notes, (body = JSON.stringify({ notes })));
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
 
   app.post<{ Body: NoteInput }>('/api/notes', { schema: { body: noteInputSchema } }, async (request, reply) => {
     checkBodySize(request.body);

@@ -1,13 +1,14 @@
-// Notes live as one JSON file each under <dataDir>/notes. Nothing is cached in memory: every read
-// goes to the files, so two server processes sharing the volume (during a release) never serve
-// stale data and never overwrite each other's notes.
+// Notes live as one JSON file each under <dataDir>/notes. The files are the only truth: two server
+// processes may share the volume (during a release), so a process never trusts what it remembers
+// over what is on disk. The one cache, of the listing, is checked against the directory on every
+// use (see ListingCache).
 //
 // A write is acknowledged only once it is durable: the note is written to a temporary file, the
 // file is fsynced, renamed over the final name (atomic on POSIX), and the directory is fsynced so
 // the rename itself survives a crash. A SIGKILL or power loss at any moment leaves either the old
 // file or the new one, never a torn one; a leftover temporary file is ignored and swept later.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -56,8 +57,22 @@ const UNAVAILABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT', 'E
 
 export type Readiness = { ok: true } | { ok: false; reason: string };
 
+/**
+ * The last listing, reused while the notes directory is provably unchanged. Every change a store
+ * makes is a rename or unlink in that directory, which sets its mtime to "now" (a coarse clock,
+ * behind by at most a tick). So if the directory's mtime is what it was when the listing was read,
+ * and that mtime was already over a second old then, no change can have happened since: a later
+ * one would carry a later mtime. A directory changed within the last second is simply re-read.
+ */
+interface ListingCache {
+  readonly mtimeNs: bigint;
+  readonly notes: readonly Note[];
+}
+const SETTLED_NS = 1_000_000_000n;
+
 export class NoteStore {
   readonly dir: string;
+  private listing: ListingCache | undefined;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'notes');
@@ -92,12 +107,24 @@ export class NoteStore {
     return swept;
   }
 
-  async list(): Promise<Note[]> {
+  async list(): Promise<readonly Note[]> {
+    const readAt = BigInt(Date.now()) * 1_000_000n;
+    const mtimeNs = this.dirMtimeNs();
+    if (mtimeNs !== undefined && this.listing?.mtimeNs === mtimeNs) return this.listing.notes;
     const ids = (await this.names()).flatMap((name) => NOTE_FILE.exec(name)?.[1] ?? []);
-    const notes = await Promise.all(ids.map((id) => this.read(id).catch(skipMissingOrCorrupt)));
-    return notes
+    const notes = (await Promise.all(ids.map((id) => this.read(id).catch(skipMissingOrCorrupt))))
       .filter((n): n is Note => n !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    this.listing = mtimeNs !== undefined && readAt - mtimeNs > SETTLED_NS ? { mtimeNs, notes } : undefined;
+    return notes;
+  }
+
+  private dirMtimeNs(): bigint | undefined {
+    try {
+      return statSync(this.dir, { bigint: true }).mtimeNs;
+    } catch {
+      return undefined;
+    }
   }
 
   async get(id: string): Promise<Note> {

@@ -27,6 +27,12 @@ fi
 node_version=${BASH_REMATCH[1]}
 suite=${BASH_REMATCH[2]}
 
+# On a machine that reaches Docker Hub, BERTH_PULL_BASE=1 takes the real image instead.
+if [[ ${BERTH_PULL_BASE:-} == 1 ]]; then
+  docker pull "$image"
+  exit 0
+fi
+
 if [[ ${1:-} != --force ]] && docker image inspect "$image" >/dev/null 2>&1; then
   echo "stand-in: $image is present ($(docker image inspect -f '{{index .Config.Labels "berth.standin"}}' "$image" || true)); reusing it"
   exit 0
