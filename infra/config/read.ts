@@ -1,0 +1,45 @@
+// The one place the Pulumi program reads its configuration. It collects the raw values and which
+// keys were set with --secret, validates them (validate.ts), and hands back a DeployConfig whose
+// secrets are Pulumi secret Outputs from here on. Components never read config themselves.
+import * as pulumi from '@pulumi/pulumi';
+// isConfigSecret is exported by the SDK's runtime but not in its typings: it tells whether the
+// engine marked a key as secret, which the public Config API does not expose.
+import * as runtimeConfig from '@pulumi/pulumi/runtime/config.js';
+import { type DeployConfig, validateDeployConfig } from './validate.js';
+
+export const CONFIG_KEYS = [
+  'aws:region',
+  'berth:image',
+  'berth:registryUsername',
+  'berth:registryToken',
+  'berth:instanceType',
+  'berth:hostPort',
+  'berth:allowedCidrs',
+  'berth:env',
+  'berth:secretEnv',
+  'berth:dataVolumeGiB',
+] as const;
+
+export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv'> & {
+  readonly registryToken: pulumi.Output<string>;
+  readonly secretEnv: pulumi.Output<Readonly<Record<string, string>>>;
+  /** Names only: they are not secret, and the host needs them to know what to fetch. */
+  readonly secretEnvNames: readonly string[];
+};
+
+export function readDeployConfig(): PulumiDeployConfig {
+  const isSecret = (runtimeConfig as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+  const values: Record<string, string | undefined> = {};
+  const secretKeys = new Set<string>();
+  for (const key of CONFIG_KEYS) {
+    values[key] = pulumi.runtime.getConfig(key);
+    if (isSecret(key)) secretKeys.add(key);
+  }
+  const config = validateDeployConfig({ values, secretKeys });
+  return {
+    ...config,
+    registryToken: pulumi.secret(config.registryToken),
+    secretEnv: pulumi.secret(config.secretEnv),
+    secretEnvNames: Object.keys(config.secretEnv).sort(),
+  };
+}

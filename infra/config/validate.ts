@@ -1,0 +1,255 @@
+// The deployment's configuration, validated in one place before any resource is made. This file
+// is pure: it takes the raw config strings (and which keys were set as secrets) and returns a typed
+// DeployConfig, or throws one ConfigError listing every bad key with how to fix it. read.ts is the
+// thin layer that gets the raw values from Pulumi.
+import { APP_ENV_VARS } from '../../app/src/config.js';
+
+/** Raw stack config, as `pulumi config` stores it: every value a string. */
+export interface RawConfig {
+  readonly values: Readonly<Record<string, string | undefined>>;
+  /** Full keys (`berth:registryToken`) that were set with `--secret`. */
+  readonly secretKeys: ReadonlySet<string>;
+}
+
+export interface ImageRepository {
+  /** Registry host (and port), `docker.io` for Docker Hub. */
+  readonly registry: string;
+  /** Path in the registry: `user/app`. */
+  readonly path: string;
+  /** `registry/path`, what docker push and pull take before `@sha256:…`. */
+  readonly name: string;
+}
+
+export interface DeployConfig<Secret = string> {
+  readonly region: string;
+  readonly image: ImageRepository;
+  readonly registryUsername: string;
+  readonly registryToken: Secret;
+  readonly instanceType: string;
+  /** The image platform the instance type runs: Graviton types are arm64. */
+  readonly platform: 'linux/amd64' | 'linux/arm64';
+  readonly hostPort: number;
+  readonly allowedCidrs: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly secretEnv: Secret extends string ? Readonly<Record<string, string>> : Secret;
+  readonly dataVolumeGiB: number;
+}
+
+export const DEFAULTS = {
+  instanceType: 't3.micro',
+  hostPort: 80,
+  allowedCidrs: ['0.0.0.0/0'],
+  dataVolumeGiB: 8,
+} as const;
+
+/** Names the app or the platform sets in the container; a user's env must not shadow them. */
+export const RESERVED_ENV = [...APP_ENV_VARS.filter((name) => name !== 'GREETING' && name !== 'LOG_LEVEL'), 'NODE_ENV'];
+
+type Parsed<T> = { readonly value: T } | { readonly problem: string };
+const ok = <T>(value: T): Parsed<T> => ({ value });
+const bad = (problem: string): Parsed<never> => ({ problem });
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      problems.length === 1
+        ? `invalid configuration: ${problems[0]}`
+        : `invalid configuration (${problems.length} problems):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const set = (key: string, example: string, secret = false) =>
+  `pulumi config set ${secret ? '--secret ' : ''}${key} ${example}`;
+
+export function validateDeployConfig(raw: RawConfig): DeployConfig {
+  const problems: string[] = [];
+  const get = (key: string) => {
+    const value = raw.values[key];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  function check<T>(key: string, fallback: T, parse: (value: string) => Parsed<T>): T {
+    const value = get(key);
+    if (value === undefined) return fallback;
+    const result = parse(value);
+    if ('problem' in result) {
+      problems.push(`${key}: ${result.problem}`);
+      return fallback;
+    }
+    return result.value;
+  }
+  function required(key: string, example: string, secret = false): string {
+    const value = get(key);
+    if (value === undefined) problems.push(`${key}: is required; set it with: ${set(key, example, secret)}`);
+    return value ?? '';
+  }
+
+  const region = required('aws:region', 'us-east-1');
+  if (region && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(region)) {
+    problems.push(`aws:region: must be an AWS region such as us-east-1; got ${quote(region)}`);
+  }
+
+  const imageText = required('berth:image', 'youruser/berth-notes');
+  const image = imageText ? parseImage(imageText, problems) : { registry: '', path: '', name: '' };
+
+  const registryUsername = required('berth:registryUsername', 'youruser');
+  if (registryUsername && /\s/.test(registryUsername)) {
+    problems.push(`berth:registryUsername: must not contain spaces; got ${quote(registryUsername)}`);
+  }
+
+  const registryToken = required('berth:registryToken', '<access token>', true);
+  if (registryToken && !raw.secretKeys.has('berth:registryToken')) {
+    problems.push(
+      `berth:registryToken: is stored in plain text; set it as a secret: ${set('berth:registryToken', '<access token>', true)}`,
+    );
+  }
+
+  const instanceType = check<string>('berth:instanceType', DEFAULTS.instanceType, (v) =>
+    /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v) ? ok(v) : bad(`must be an EC2 instance type such as t3.micro; got ${quote(v)}`),
+  );
+
+  const hostPort = check<number>('berth:hostPort', DEFAULTS.hostPort, (v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) return bad(`must be a port from 1 to 65535; got ${quote(v)}`);
+    if (Number(v) === 22) return bad('must not be 22: SSH stays closed (berth reaches the host through SSM); use 80, 443 or 8080');
+    return ok(Number(v));
+  });
+
+  const allowedCidrs = check<string[]>('berth:allowedCidrs', [...DEFAULTS.allowedCidrs], parseCidrs);
+
+  const env = check<Record<string, string>>('berth:env', {}, (v) => parseEnv('berth:env', v));
+  if (get('berth:env') !== undefined && raw.secretKeys.has('berth:env')) {
+    problems.push('berth:env: is a secret, but its values would be handled as plain text; move secret values to berth:secretEnv');
+  }
+
+  const secretEnv = check<Record<string, string>>('berth:secretEnv', {}, (v) => parseEnv('berth:secretEnv', v));
+  if (Object.keys(secretEnv).length > 0 && !raw.secretKeys.has('berth:secretEnv')) {
+    problems.push(
+      `berth:secretEnv: is stored in plain text; set it as a secret: ${set('berth:secretEnv', `'{"API_KEY":"…"}'`, true)}`,
+    );
+  }
+  for (const name of Object.keys(secretEnv)) {
+    if (name in env) problems.push(`berth:secretEnv: ${name} is also in berth:env; keep each variable in one of them`);
+  }
+
+  const dataVolumeGiB = check<number>('berth:dataVolumeGiB', DEFAULTS.dataVolumeGiB, (v) =>
+    /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 16384
+      ? ok(Number(v))
+      : bad(`must be a whole number of GiB from 1 to 16384 (the gp3 limit); got ${quote(v)}`),
+  );
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    region,
+    image,
+    registryUsername,
+    registryToken,
+    instanceType,
+    platform: isGraviton(instanceType) ? 'linux/arm64' : 'linux/amd64',
+    hostPort,
+    allowedCidrs,
+    env,
+    secretEnv,
+    dataVolumeGiB,
+  };
+}
+
+// --- images: `user/app`, `docker.io/user/app`, `host[:port]/path`, never with a tag or digest.
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+function parseImage(text: string, problems: string[]): ImageRepository {
+  const fail = (why: string) => {
+    problems.push(
+      `berth:image: ${why}; use a repository such as youruser/berth-notes, docker.io/youruser/berth-notes or registry.example.com:5000/team/berth-notes`,
+    );
+    return { registry: '', path: '', name: '' };
+  };
+  if (text.includes('@')) return fail(`must not name a digest (berth pushes and pins the digest itself); got ${quote(text)}`);
+  const parts = text.split('/');
+  const first = parts[0]!;
+  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const registry = hasRegistry ? first : 'docker.io';
+  const path = (hasRegistry ? parts.slice(1) : parts).join('/');
+  const last = path.split('/').at(-1) ?? '';
+  if (last.includes(':')) return fail(`must not name a tag (berth runs the image by digest); got ${quote(text)}`);
+  if (hasRegistry && !/^[a-zA-Z0-9.-]+(:\d{1,5})?$/.test(registry)) return fail(`has an invalid registry host ${quote(registry)}`);
+  if (!path || !path.split('/').every((c) => PATH_COMPONENT.test(c))) {
+    return fail(`must be lower-case letters, digits and . _ - separated by /; got ${quote(text)}`);
+  }
+  if (registry === 'docker.io' && path.split('/').length < 2) {
+    return fail(`on Docker Hub it must be user/name (you cannot push to the library namespace); got ${quote(text)}`);
+  }
+  return { registry, path, name: `${registry}/${path}` };
+}
+
+// --- CIDRs: canonical IPv4 or IPv6 networks.
+function parseCidrs(text: string): Parsed<string[]> {
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    return bad(`must be a JSON list of CIDRs such as ["203.0.113.0/24"]; got ${quote(text)}`);
+  }
+  if (!Array.isArray(list)) return bad(`must be a list of CIDRs such as ["203.0.113.0/24"]; got ${quote(text)}`);
+  if (list.length === 0) return bad('is empty, which would let nobody reach the app; use ["0.0.0.0/0"] for everyone');
+  for (const item of list) {
+    const problem = typeof item === 'string' ? cidrProblem(item) : `${JSON.stringify(item)} is not a string`;
+    if (problem) return bad(problem);
+  }
+  return ok([...new Set(list as string[])]);
+}
+
+function cidrProblem(cidr: string): string | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (v4) {
+    const octets = v4.slice(1, 5).map(Number);
+    const bits = Number(v4[5]);
+    if (octets.some((o) => o > 255) || bits > 32) return `${quote(cidr)} is not a valid IPv4 CIDR`;
+    const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const hostBits = 2 ** (32 - bits);
+    if (address % hostBits !== 0) {
+      const network = address - (address % hostBits);
+      const dotted = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join('.');
+      return `${quote(cidr)} has host bits set; did you mean "${dotted}/${bits}"?`;
+    }
+    return undefined;
+  }
+  if (/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr) && cidr.includes(':') && Number(cidr.split('/')[1]) <= 128) return undefined;
+  return `${quote(cidr)} is not a CIDR such as 203.0.113.0/24 or 2001:db8::/32`;
+}
+
+// --- env: a JSON object of NAME → string.
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAX_ENV_VALUE = 4096;
+
+function parseEnv(key: string, text: string): Parsed<Record<string, string>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return bad(`must be a JSON object of names to strings such as {"GREETING":"hi"}; got ${quote(text)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return bad(`must be an object of names to strings such as {"GREETING":"hi"}; got ${quote(text)}`);
+  }
+  const secret = key === 'berth:secretEnv';
+  const shown = (v: string) => (secret ? '(value hidden)' : quote(v));
+  for (const [name, v] of Object.entries(value)) {
+    if (!ENV_NAME.test(name)) return bad(`${quote(name)} is not a valid variable name (letters, digits and _, not starting with a digit)`);
+    if (RESERVED_ENV.includes(name)) return bad(`${name} is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`);
+    if (typeof v !== 'string') return bad(`${name} must be a string; write ${JSON.stringify(String(v))}, with quotes`);
+    if (/[\n\r\0]/.test(v)) return bad(`${name} must be one line: an env file cannot hold a newline; got ${shown(v)}`);
+    if (v.length > MAX_ENV_VALUE) return bad(`${name} is longer than ${MAX_ENV_VALUE} characters`);
+  }
+  return ok(value as Record<string, string>);
+}
+
+/** Graviton instance families end their family name in "g" after the generation digit: t4g, m7g, c6gn. */
+export function isGraviton(instanceType: string): boolean {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) || instanceType.startsWith('a1.');
+}
+
+function quote(value: string): string {
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return JSON.stringify(clean.length > 60 ? `${clean.slice(0, 60)}…` : clean);
+}

@@ -1,0 +1,129 @@
+// The deployment's configuration: every bad value stops the program before any resource is made,
+// with one message naming the key and the fix. Secrets must be set as secrets.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, RESERVED_ENV, validateDeployConfig } from '../../infra/config/validate.js';
+
+const good = {
+  'aws:region': 'eu-central-1',
+  'berth:image': 'alice/berth-notes',
+  'berth:registryUsername': 'alice',
+  'berth:registryToken': 'dckr_pat_canary',
+};
+const goodSecrets = ['berth:registryToken'];
+
+function validate(overrides: Record<string, string | undefined>, secrets: string[] = goodSecrets) {
+  return validateDeployConfig({ values: { ...good, ...overrides }, secretKeys: new Set(secrets) });
+}
+
+describe('a good configuration', () => {
+  it('fills in the defaults', () => {
+    expect(validate({})).toEqual({
+      region: 'eu-central-1',
+      image: { registry: 'docker.io', path: 'alice/berth-notes', name: 'docker.io/alice/berth-notes' },
+      registryUsername: 'alice',
+      registryToken: 'dckr_pat_canary',
+      instanceType: 't3.micro',
+      platform: 'linux/amd64',
+      hostPort: 80,
+      allowedCidrs: ['0.0.0.0/0'],
+      env: {},
+      secretEnv: {},
+      dataVolumeGiB: 8,
+    });
+  });
+
+  it('takes every key', () => {
+    const config = validate(
+      {
+        'berth:image': 'registry.example.com:5000/team/notes',
+        'berth:instanceType': 't4g.small',
+        'berth:hostPort': '8080',
+        'berth:allowedCidrs': '["203.0.113.0/24", "2001:db8::/32"]',
+        'berth:env': '{"GREETING":"hi","LOG_LEVEL":"debug"}',
+        'berth:secretEnv': '{"API_KEY":"s3cr3t"}',
+        'berth:dataVolumeGiB': '20',
+      },
+      [...goodSecrets, 'berth:secretEnv'],
+    );
+    expect(config).toMatchObject({
+      image: { registry: 'registry.example.com:5000', path: 'team/notes', name: 'registry.example.com:5000/team/notes' },
+      instanceType: 't4g.small',
+      platform: 'linux/arm64',
+      hostPort: 8080,
+      allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+      env: { GREETING: 'hi', LOG_LEVEL: 'debug' },
+      secretEnv: { API_KEY: 's3cr3t' },
+      dataVolumeGiB: 20,
+    });
+    expect(validate({ 'berth:image': 'docker.io/alice/notes' }).image.name).toBe('docker.io/alice/notes');
+    expect(validate({ 'berth:image': 'localhost:5000/notes' }).image).toEqual({
+      registry: 'localhost:5000', path: 'notes', name: 'localhost:5000/notes',
+    });
+  });
+});
+
+const IMAGE_HINT =
+  '; use a repository such as youruser/berth-notes, docker.io/youruser/berth-notes or registry.example.com:5000/team/berth-notes';
+
+const badConfigs: Array<[string, Record<string, string | undefined>, string[] | undefined, string]> = [
+  ['no region', { 'aws:region': undefined }, undefined, 'aws:region: is required; set it with: pulumi config set aws:region us-east-1'],
+  ['a region that is not one', { 'aws:region': 'Frankfurt' }, undefined, 'aws:region: must be an AWS region such as us-east-1; got "Frankfurt"'],
+  ['no image', { 'berth:image': undefined }, undefined, 'berth:image: is required; set it with: pulumi config set berth:image youruser/berth-notes'],
+  ['an image with a tag', { 'berth:image': 'alice/notes:latest' }, undefined, `berth:image: must not name a tag (berth runs the image by digest); got "alice/notes:latest"${IMAGE_HINT}`],
+  ['an image with a digest', { 'berth:image': `alice/notes@sha256:${'a'.repeat(64)}` }, undefined, `berth:image: must not name a digest (berth pushes and pins the digest itself); got "alice/notes@sha256:${'a'.repeat(41)}…"${IMAGE_HINT}`],
+  ['an image in upper case', { 'berth:image': 'Alice/Notes' }, undefined, `berth:image: must be lower-case letters, digits and . _ - separated by /; got "Alice/Notes"${IMAGE_HINT}`],
+  ['a Docker Hub image without a user', { 'berth:image': 'notes' }, undefined, `berth:image: on Docker Hub it must be user/name (you cannot push to the library namespace); got "notes"${IMAGE_HINT}`],
+  ['an image with an empty path component', { 'berth:image': 'alice//notes' }, undefined, `berth:image: must be lower-case letters, digits and . _ - separated by /; got "alice//notes"${IMAGE_HINT}`],
+  ['a registry host that is not one', { 'berth:image': 'reg_istry.example.com/notes' }, undefined, `berth:image: has an invalid registry host "reg_istry.example.com"${IMAGE_HINT}`],
+  ['no registry user', { 'berth:registryUsername': undefined }, undefined, 'berth:registryUsername: is required; set it with: pulumi config set berth:registryUsername youruser'],
+  ['a registry user with a space', { 'berth:registryUsername': 'alice smith' }, undefined, 'berth:registryUsername: must not contain spaces; got "alice smith"'],
+  ['no registry token', { 'berth:registryToken': undefined }, undefined, 'berth:registryToken: is required; set it with: pulumi config set --secret berth:registryToken <access token>'],
+  ['a registry token in plain text', {}, [], 'berth:registryToken: is stored in plain text; set it as a secret: pulumi config set --secret berth:registryToken <access token>'],
+  ['an instance type that is not one', { 'berth:instanceType': 'micro' }, undefined, 'berth:instanceType: must be an EC2 instance type such as t3.micro; got "micro"'],
+  ['a host port that is not a number', { 'berth:hostPort': 'http' }, undefined, 'berth:hostPort: must be a port from 1 to 65535; got "http"'],
+  ['a host port of 0', { 'berth:hostPort': '0' }, undefined, 'berth:hostPort: must be a port from 1 to 65535; got "0"'],
+  ['a host port above 65535', { 'berth:hostPort': '70000' }, undefined, 'berth:hostPort: must be a port from 1 to 65535; got "70000"'],
+  ['the SSH port', { 'berth:hostPort': '22' }, undefined, 'berth:hostPort: must not be 22: SSH stays closed (berth reaches the host through SSM); use 80, 443 or 8080'],
+  ['CIDRs that are not JSON', { 'berth:allowedCidrs': '10.0.0.0/8' }, undefined, 'berth:allowedCidrs: must be a JSON list of CIDRs such as ["203.0.113.0/24"]; got "10.0.0.0/8"'],
+  ['CIDRs that are not a list', { 'berth:allowedCidrs': '"10.0.0.0/8"' }, undefined, 'berth:allowedCidrs: must be a list of CIDRs such as ["203.0.113.0/24"]; got "\\"10.0.0.0/8\\""'],
+  ['no CIDRs at all', { 'berth:allowedCidrs': '[]' }, undefined, 'berth:allowedCidrs: is empty, which would let nobody reach the app; use ["0.0.0.0/0"] for everyone'],
+  ['a CIDR with host bits set', { 'berth:allowedCidrs': '["203.0.113.7/24"]' }, undefined, 'berth:allowedCidrs: "203.0.113.7/24" has host bits set; did you mean "203.0.113.0/24"?'],
+  ['a CIDR with an octet over 255', { 'berth:allowedCidrs': '["300.0.0.0/8"]' }, undefined, 'berth:allowedCidrs: "300.0.0.0/8" is not a valid IPv4 CIDR'],
+  ['an address without a prefix', { 'berth:allowedCidrs': '["203.0.113.7"]' }, undefined, 'berth:allowedCidrs: "203.0.113.7" is not a CIDR such as 203.0.113.0/24 or 2001:db8::/32'],
+  ['env that is not an object', { 'berth:env': '["GREETING=hi"]' }, undefined, 'berth:env: must be an object of names to strings such as {"GREETING":"hi"}; got "[\\"GREETING=hi\\"]"'],
+  ['env that is not JSON', { 'berth:env': 'GREETING=hi' }, undefined, 'berth:env: must be a JSON object of names to strings such as {"GREETING":"hi"}; got "GREETING=hi"'],
+  ['an env name that is not a variable name', { 'berth:env': '{"MY-VAR":"x"}' }, undefined, 'berth:env: "MY-VAR" is not a valid variable name (letters, digits and _, not starting with a digit)'],
+  ['an env name starting with a digit', { 'berth:env': '{"1ST":"x"}' }, undefined, 'berth:env: "1ST" is not a valid variable name (letters, digits and _, not starting with a digit)'],
+  ['an env name berth reserves', { 'berth:env': '{"PORT":"9000"}' }, undefined, `berth:env: PORT is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`],
+  ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes'],
+  ['an env value with a newline', { 'berth:env': '{"MOTD":"a\\nb"}' }, undefined, 'berth:env: MOTD must be one line: an env file cannot hold a newline; got "a?b"'],
+  ['env set as a secret', { 'berth:env': '{"GREETING":"hi"}' }, [...goodSecrets, 'berth:env'], 'berth:env: is a secret, but its values would be handled as plain text; move secret values to berth:secretEnv'],
+  ['secret env in plain text', { 'berth:secretEnv': '{"API_KEY":"canary-plain"}' }, undefined, `berth:secretEnv: is stored in plain text; set it as a secret: pulumi config set --secret berth:secretEnv '{"API_KEY":"…"}'`],
+  ['a secret env value with a newline, not shown', { 'berth:secretEnv': '{"KEY":"canary\\nline"}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: KEY must be one line: an env file cannot hold a newline; got (value hidden)'],
+  ['a variable in both env and secret env', { 'berth:env': '{"API_KEY":"a"}', 'berth:secretEnv': '{"API_KEY":"b"}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: API_KEY is also in berth:env; keep each variable in one of them'],
+  ['a data volume of 0 GiB', { 'berth:dataVolumeGiB': '0' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "0"'],
+  ['a data volume in TB', { 'berth:dataVolumeGiB': '1.5TB' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "1.5TB"'],
+];
+
+describe('a bad configuration stops the program with one message naming the key and the fix', () => {
+  it(`has at least 25 cases (${badConfigs.length})`, () => expect(badConfigs.length).toBeGreaterThanOrEqual(25));
+
+  it.each(badConfigs)('%s', (_what, overrides, secrets, message) => {
+    let error: unknown;
+    try {
+      validate(overrides, secrets);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([message]);
+    expect((error as ConfigError).message).toBe(`invalid configuration: ${message}`);
+    expect((error as ConfigError).message).not.toContain('canary');
+  });
+
+  it('lists every problem at once, so one run fixes them all', () => {
+    expect(() => validate({ 'aws:region': undefined, 'berth:hostPort': '22' }, [])).toThrow(
+      'invalid configuration (3 problems):\n  - aws:region: is required',
+    );
+  });
+});

@@ -1,0 +1,59 @@
+// Pulumi.yaml is the user-facing contract for configuration: it must be a valid project file, and
+// declare exactly the keys the program reads, with the defaults the validator applies.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONFIG_KEYS } from '../../infra/config/read.js';
+import { DEFAULTS, validateDeployConfig } from '../../infra/config/validate.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const project = parse(readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8'));
+const schemaFile = process.env.BERTH_PULUMI_SCHEMA ?? path.join(root, '../shared/schemas/pulumi-project.json');
+
+describe('Pulumi.yaml', () => {
+  it('validates against the Pulumi project schema', () => {
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
+    const ajv = new Ajv2020.default({ strict: false, allErrors: true });
+    const valid = ajv.validate(schema, project);
+    expect(ajv.errors ?? [], ajv.errorsText()).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('is the berth project on the nodejs runtime with TypeScript', () => {
+    expect(project.name).toBe('berth');
+    expect(project.runtime).toEqual({ name: 'nodejs', options: { typescript: true, packagemanager: 'npm' } });
+  });
+
+  it('declares every berth key the program reads, each with a type and a description', () => {
+    const declared = Object.keys(project.config).map((key) => `berth:${key}`);
+    expect(declared.sort()).toEqual(CONFIG_KEYS.filter((k) => k.startsWith('berth:')).sort());
+    for (const [key, declaration] of Object.entries<any>(project.config)) {
+      expect(declaration.type, key).toBeDefined();
+      expect(declaration.description?.length, key).toBeGreaterThan(10);
+    }
+  });
+
+  it('has the same defaults as the validator', () => {
+    const c = project.config;
+    expect(c.instanceType.default).toBe(DEFAULTS.instanceType);
+    expect(c.hostPort.default).toBe(DEFAULTS.hostPort);
+    expect(c.allowedCidrs.default).toEqual(DEFAULTS.allowedCidrs);
+    expect(c.dataVolumeGiB.default).toBe(DEFAULTS.dataVolumeGiB);
+    expect(c.registryToken.secret).toBe(true);
+  });
+
+  it('has an example stack whose values pass validation once the token is set as a secret', () => {
+    const example = parse(readFileSync(path.join(root, 'Pulumi.example.yaml'), 'utf8')).config;
+    const values = Object.fromEntries(
+      Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+    const config = validateDeployConfig({
+      values: { ...values, 'berth:registryToken': 'token' },
+      secretKeys: new Set(['berth:registryToken']),
+    });
+    expect(config.env).toEqual({ GREETING: 'hello from EC2', LOG_LEVEL: 'info' });
+  });
+});
