@@ -113,7 +113,7 @@ try {
   record('image_app_layers_mb', round((imageBytes(app) - baseBytes) / 1e6), 'what app/Dockerfile adds on top of the base (target ≤ 20)');
   record('image_naive_app_layers_mb', round((imageBytes(naive) - baseBytes) / 1e6), 'baseline: single stage, dev deps and sources in');
   record('build_cold_s', round(cold), 'docker build --no-cache, base image present');
-  record('rebuild_unchanged_s', round(unchanged), 'rebuild with nothing changed (every step cached)');
+  record('rebuild_after_no_cache_s', round(unchanged), 'first unchanged rebuild after --no-cache (legacy builder may redo npm ci)');
   record('rebuild_source_change_s', round(rebuild), 'rebuild after a source-only edit, warm cache (target ≤ 5)');
 
   // --- start and stop, 5 times each.

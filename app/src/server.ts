@@ -1,6 +1,7 @@
 // The notes HTTP API. Input is checked by JSON schemas before any handler runs; every error is a
 // JSON body `{ "error": { "code", "message" } }` with a 4xx or 5xx status, and nothing is changed.
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { destination } from 'pino';
 import type { AppConfig } from './config.js';
 import { containerInfo } from './info.js';
 import { HEALTH_PATH } from './paths.js';
@@ -51,7 +52,9 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      ...(logStream ? { stream: logStream } : {}),
+      // stdout written asynchronously, so a request never waits on the log pipe; pino flushes what
+      // is buffered when the process exits.
+      stream: logStream ?? destination({ dest: 1, sync: false }),
     },
     // Fastify's own two lines per request are replaced by the one onResponse line below.
     logController: new LogController({ disableRequestLogging: true }),
