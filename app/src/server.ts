@@ -65,6 +65,17 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   });
 
   // One log line per request, after the response: what `docker logs` shows.
+  // Once stopping, every response closes its connection: a keep-alive client whose request was in
+  // flight at SIGTERM would otherwise hold the server open until its idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   // A passing health probe (every few seconds, from Docker) is logged at debug level only.
   app.addHook('onResponse', async (request, reply) => {
     const quiet = reply.statusCode === 200 && request.url === HEALTH_PATH;
