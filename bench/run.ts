@@ -1,7 +1,7 @@
 // npm run bench: measures berth's image and container against baselines built in the same run,
 // prints a table and writes bench/results.json. Needs the Docker engine, the stand-in (or real)
 // base image, and wrk (Debian: apt-get install wrk). All traffic goes to loopback.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

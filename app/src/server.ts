@@ -64,7 +64,6 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
-  // One log line per request, after the response: what `docker logs` shows.
   // Once stopping, every response closes its connection: a keep-alive client whose request was in
   // flight at SIGTERM would otherwise hold the server open until its idle timeout.
   let closing = false;
@@ -76,7 +75,8 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
     return payload;
   });
 
-  // A passing health probe (every few seconds, from Docker) is logged at debug level only.
+  // One log line per request, after the response: what `docker logs` shows. A passing health
+  // probe (every few seconds, from Docker) is logged at debug level only.
   app.addHook('onResponse', async (request, reply) => {
     const quiet = reply.statusCode === 200 && request.url === HEALTH_PATH;
     request.log[quiet ? 'debug' : 'info'](
