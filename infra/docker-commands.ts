@@ -19,6 +19,8 @@ export interface RunSpec {
   /** Files of KEY=value lines, given with --env-file. */
   readonly envFiles?: readonly string[];
   readonly data: DataMount;
+  /** Container labels, e.g. which release a host deployed. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export function dockerBuild(opts: {
@@ -35,14 +37,21 @@ export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
   const publish = spec.publish.hostIp
     ? `${spec.publish.hostIp}:${spec.publish.hostPort}:${shape.containerPort}`
     : `${spec.publish.hostPort}:${shape.containerPort}`;
-  const mountSource = spec.data.kind === 'volume' ? spec.data.name : spec.data.hostPath;
+  // A bind mount uses --mount, which refuses a missing source, where --volume would quietly create
+  // an empty root-owned directory: on a host whose data disk failed to mount, the container must
+  // not start and write notes onto the root disk.
+  const dataMount =
+    spec.data.kind === 'volume'
+      ? ['--volume', `${spec.data.name}:${shape.dataDir}`]
+      : ['--mount', `type=bind,source=${spec.data.hostPath},target=${shape.dataDir}`];
   return [
     'docker', 'run', '--detach',
     '--name', spec.name,
     '--publish', publish,
     ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     ...(spec.envFiles ?? []).flatMap((file) => ['--env-file', file]),
-    '--volume', `${mountSource}:${shape.dataDir}`,
+    ...dataMount,
+    ...Object.entries(spec.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--user', shape.user,
     ...(hardening.readOnlyRoot ? ['--read-only'] : []),
     ...hardening.tmpfs.flatMap((path) => ['--tmpfs', path]),

@@ -31,7 +31,9 @@ describe('docker run is built from the container shape', () => {
     const bind = dockerRun(containerShape, {
       name: 'n', image: 'i', publish: { hostPort: 80 }, data: { kind: 'bind', hostPath: '/srv/notes' },
     });
-    expect(flagValues(bind, '--volume')).toEqual(['/srv/notes:/data']);
+    // --mount, not --volume: a missing host directory is an error, never silently created.
+    expect(flagValues(bind, '--mount')).toEqual(['type=bind,source=/srv/notes,target=/data']);
+    expect(flagValues(bind, '--volume')).toEqual([]);
     expect(flagValues(bind, '--publish')).toEqual(['80:8080']);
   });
 
@@ -79,7 +81,7 @@ describe('npm run local:* (plain docker, no compose)', () => {
   it('takes a bind mount, a port and a name from its arguments', () => {
     const { command, options } = parseLocalArgs(['run', '--bind', '/srv/n', '--port', '0', '--name', 'mine'], {});
     const [run] = localPlan(command, options);
-    expect(flagValues(run!, '--volume')).toEqual(['/srv/n:/data']);
+    expect(flagValues(run!, '--mount')).toEqual(['type=bind,source=/srv/n,target=/data']);
     expect(flagValues(run!, '--publish')).toEqual(['127.0.0.1:0:8080']);
     expect(flagValues(run!, '--name')).toEqual(['mine']);
   });

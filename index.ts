@@ -1,0 +1,54 @@
+// berth's Pulumi program: wiring only. Read and validate the config once, build and push the image,
+// make the host that runs it, and export what an operator needs.
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { readDeployConfig } from './infra/config/read.js';
+import { Host } from './infra/host.js';
+import { Image } from './infra/image.js';
+import { containerShape } from './infra/shape.js';
+import { ssmCommands } from './infra/ssm-commands.js';
+import { HOST_LAYOUT } from './infra/userdata.js';
+
+const config = readDeployConfig();
+const project = pulumi.getProject();
+const stack = pulumi.getStack();
+const tags = { project, stack, 'managed-by': 'pulumi' };
+
+const image = new Image('berth', {
+  context: path.join(__dirname, 'app'),
+  repository: config.image.name,
+  tag: stack,
+  platform: config.platform,
+  registry: { server: config.image.registry, username: config.registryUsername, password: config.registryToken },
+  buildArgs: { REVISION: `${project}-${stack}` },
+});
+
+const host = new Host('berth', {
+  shape: containerShape,
+  region: config.region,
+  imageRef: image.imageRef,
+  registry: config.image.registry,
+  registryUsername: config.registryUsername,
+  registryToken: config.registryToken,
+  env: config.env,
+  secretEnv: config.secretEnv,
+  secretEnvNames: config.secretEnvNames,
+  instanceType: config.instanceType,
+  architecture: config.platform === 'linux/arm64' ? 'arm64' : 'x86_64',
+  hostPort: config.hostPort,
+  allowedCidrs: config.allowedCidrs,
+  dataVolumeGiB: config.dataVolumeGiB,
+  parameterPath: `/${project}/${stack}`,
+  tags,
+});
+
+export const url = host.url;
+export const publicIp = host.publicIp;
+export const instanceId = host.instanceId;
+export const imageDigest = image.digest;
+export const imageRef = image.imageRef;
+export const dataVolumeId = host.dataVolumeId;
+const commands = host.instanceId.apply((id) => ssmCommands({ instanceId: id, region: config.region, container: HOST_LAYOUT.container }));
+export const shellCommand = commands.shell;
+export const logsCommand = commands.logs;
+export const execCommand = commands.exec;

@@ -1,0 +1,253 @@
+// berth:host:Host is the EC2 machine that runs the app: an Amazon Linux 2023 instance in the
+// default VPC, a security group that opens only the app's port, an instance role that can read
+// exactly this stack's SSM parameters (and be reached through Session Manager), the secrets as
+// SecureString parameters, an encrypted gp3 data volume that outlives the instance, and an
+// Elastic IP. The user-data comes from the pure renderer in userdata.ts.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { deployScript } from './host/scripts.js';
+import type { ContainerShape } from './shape.js';
+import { HOST_LAYOUT, type HostRelease, renderUserData } from './userdata.js';
+
+export interface HostArgs {
+  /** The container's shape; plain data, shared with compose and the local scripts. */
+  readonly shape: ContainerShape;
+  readonly region: pulumi.Input<string>;
+  /** repository@sha256:… to run. */
+  readonly imageRef: pulumi.Input<string>;
+  /** Registry host to log in to (docker.io for Docker Hub). */
+  readonly registry: pulumi.Input<string>;
+  readonly registryUsername: pulumi.Input<string>;
+  readonly registryToken: pulumi.Input<string>;
+  readonly env: pulumi.Input<Readonly<Record<string, string>>>;
+  readonly secretEnv: pulumi.Input<Readonly<Record<string, string>>>;
+  /** Names of secretEnv, known up front: there is one parameter per name. */
+  readonly secretEnvNames: readonly string[];
+  readonly instanceType: pulumi.Input<string>;
+  /** x86_64 or arm64, matching the image's platform. */
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly hostPort: number;
+  readonly allowedCidrs: pulumi.Input<readonly string[]>;
+  readonly dataVolumeGiB: pulumi.Input<number>;
+  /** SSM parameter path for this stack's secrets: /berth/<stack>. */
+  readonly parameterPath: string;
+  /** Tags for everything; each resource adds its Name. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The attachment's device name; Nitro instances show it as NVMe, so the host looks up the volume id. */
+const DATA_DEVICE = '/dev/sdf';
+
+export class Host extends pulumi.ComponentResource {
+  readonly instanceId: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string>;
+  readonly url: pulumi.Output<string>;
+  readonly availabilityZone: pulumi.Output<string>;
+  readonly dataVolumeId: pulumi.Output<string>;
+  readonly securityGroupId: pulumi.Output<string>;
+
+  constructor(name: string, args: HostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('berth:host:Host', name, {}, opts);
+    const parent = { parent: this };
+    const tags = (part: string) => ({ ...args.tags, Name: `${name}-${part}` });
+
+    // --- where: the default VPC, in an availability zone that offers the instance type.
+    const vpc = aws.ec2.getVpcOutput({ default: true }, parent);
+    const offerings = aws.ec2.getInstanceTypeOfferingsOutput(
+      { locationType: 'availability-zone', filters: [{ name: 'instance-type', values: [args.instanceType] }] },
+      parent,
+    );
+    const availabilityZone = pulumi.all([args.instanceType, offerings.locations]).apply(([type, zones]) => {
+      const zone = [...zones].sort()[0];
+      if (!zone) throw new Error(`berth:instanceType: ${type} is not offered in any availability zone of this region; choose another type`);
+      return zone;
+    });
+    const subnet = aws.ec2.getSubnetOutput({ vpcId: vpc.id, availabilityZone, defaultForAz: true }, parent);
+    // Looked up, never hard-coded; `ignoreChanges` below keeps a newer AMI from replacing the host.
+    const ami = aws.ec2.getAmiOutput(
+      {
+        owners: ['amazon'],
+        mostRecent: true,
+        filters: [
+          { name: 'name', values: [`al2023-ami-2023.*-kernel-*-${args.architecture}`] },
+          { name: 'architecture', values: [args.architecture] },
+          { name: 'state', values: ['available'] },
+        ],
+      },
+      parent,
+    );
+
+    // --- who may reach it: the app's port from the allowed networks; nothing else, no SSH.
+    const cidrs = pulumi.output(args.allowedCidrs);
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: vpc.id,
+        description: `berth ${name}: the app's port only; no SSH (use SSM)`,
+        ingress: [
+          {
+            description: 'the app',
+            protocol: 'tcp',
+            fromPort: args.hostPort,
+            toPort: args.hostPort,
+            cidrBlocks: cidrs.apply((list) => list.filter((c) => !c.includes(':'))),
+            ipv6CidrBlocks: cidrs.apply((list) => list.filter((c) => c.includes(':'))),
+          },
+        ],
+        // Out: the registry, SSM, and the package mirrors on first boot.
+        egress: [{ description: 'all outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] }],
+        tags: tags('sg'),
+      },
+      parent,
+    );
+
+    // --- secrets: SecureString parameters, read by the host at boot with its role.
+    const registryToken = new aws.ssm.Parameter(
+      `${name}-registry-token`,
+      {
+        name: `${args.parameterPath}/registry-token`,
+        type: aws.ssm.ParameterType.SecureString,
+        value: pulumi.secret(args.registryToken),
+        description: 'berth: registry access token the host logs in with',
+        tags: tags('registry-token'),
+      },
+      parent,
+    );
+    const secretEnv = pulumi.secret(args.secretEnv);
+    const secretParams = args.secretEnvNames.map(
+      (envName) =>
+        [
+          envName,
+          new aws.ssm.Parameter(
+            `${name}-secret-env-${envName}`,
+            {
+              name: `${args.parameterPath}/secret-env/${envName}`,
+              type: aws.ssm.ParameterType.SecureString,
+              value: secretEnv.apply((all) => all[envName] ?? ''),
+              description: `berth: secret env ${envName}`,
+              tags: tags(`secret-env-${envName}`),
+            },
+            parent,
+          ),
+        ] as const,
+    );
+    const allParams = [registryToken, ...secretParams.map(([, p]) => p)];
+
+    // --- identity: Session Manager, and read access to exactly these parameters.
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `berth ${name}: the host's instance role`,
+        assumeRolePolicy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+        tags: tags('role'),
+      },
+      parent,
+    );
+    const partition = aws.getPartitionOutput({}, parent);
+    new aws.iam.RolePolicyAttachment(
+      `${name}-ssm-core`,
+      { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-read-params`,
+      {
+        role: role.id,
+        policy: pulumi.all(allParams.map((p) => p.arn)).apply((arns) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            // The parameters use the AWS-managed key aws/ssm, whose key policy lets SSM decrypt for
+            // any principal of the account that may read the parameter: no kms statement needed.
+            Statement: [{ Sid: 'ReadThisStacksParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: arns }],
+          }),
+        ),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: tags('profile') }, parent);
+
+    // --- data: its own encrypted volume, in the instance's zone, kept when the instance is replaced.
+    const dataVolume = new aws.ebs.Volume(
+      `${name}-data`,
+      { availabilityZone, size: args.dataVolumeGiB, type: 'gp3', encrypted: true, tags: tags('data') },
+      parent,
+    );
+
+    const secretRefs = secretParams.map(([envName, p]) => pulumi.all([p.name, p.version]).apply(([paramName, version]) => [envName, { name: paramName, version }] as const));
+    const release: pulumi.Output<HostRelease> = pulumi
+      .output({
+        region: args.region,
+        imageRef: args.imageRef,
+        registry: args.registry,
+        registryUsername: args.registryUsername,
+        registryToken: { name: registryToken.name, version: registryToken.version },
+        secretRefs: pulumi.all(secretRefs),
+        env: args.env,
+        volumeId: dataVolume.id,
+      })
+      .apply(({ secretRefs: refs, ...rest }) => ({
+        ...rest,
+        secretEnv: Object.fromEntries(refs),
+        deviceName: DATA_DEVICE,
+        hostPort: args.hostPort,
+      }));
+    const script = deployScript();
+    const userData = release.apply((r) => renderUserData(args.shape, r, script));
+
+    const instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: ami.id,
+        instanceType: args.instanceType,
+        availabilityZone,
+        subnetId: subnet.id,
+        vpcSecurityGroupIds: [securityGroup.id],
+        iamInstanceProfile: profile.name,
+        // IMDSv2 only; a hop limit of 1 keeps the role's credentials away from containers on a
+        // bridge network, the app's included.
+        metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { encrypted: true, volumeType: 'gp3', deleteOnTermination: true, tags: tags('root') },
+        userData,
+        // A new release changes the user-data: stop, update, start (the data volume stays attached).
+        userDataReplaceOnChange: false,
+        tags: tags('instance'),
+      },
+      { parent: this, ignoreChanges: ['ami'] },
+    );
+
+    new aws.ec2.VolumeAttachment(
+      `${name}-data-attachment`,
+      {
+        instanceId: instance.id,
+        volumeId: dataVolume.id,
+        deviceName: DATA_DEVICE,
+        // Detach only from a stopped instance, so the filesystem is cleanly unmounted first.
+        stopInstanceBeforeDetaching: true,
+      },
+      parent,
+    );
+
+    const eip = new aws.ec2.Eip(`${name}-ip`, { domain: 'vpc', instance: instance.id, tags: tags('ip') }, parent);
+
+    this.instanceId = instance.id;
+    this.publicIp = eip.publicIp;
+    this.url = args.hostPort === 80 ? pulumi.interpolate`http://${eip.publicIp}/` : pulumi.interpolate`http://${eip.publicIp}:${args.hostPort}/`;
+    this.availabilityZone = availabilityZone;
+    this.dataVolumeId = dataVolume.id;
+    this.securityGroupId = securityGroup.id;
+
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      publicIp: this.publicIp,
+      url: this.url,
+      availabilityZone: this.availabilityZone,
+      dataVolumeId: this.dataVolumeId,
+      securityGroupId: this.securityGroupId,
+    });
+  }
+}
+
+export { HOST_LAYOUT };

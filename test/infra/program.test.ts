@@ -1,0 +1,259 @@
+// The Pulumi program under Pulumi's mocks, read as policy: what a reviewer of this stack would
+// insist on, checked on the resources the program actually registers with the example stack.
+import { readFileSync } from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import YAML from 'yaml';
+import { ConfigError } from '../../infra/config/validate.js';
+import { containerShape } from '../../infra/shape.js';
+import { HOST_LAYOUT } from '../../infra/userdata.js';
+import { type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
+
+const TOKEN_CANARY = 'CANARY-token-3f9a1c';
+const ENV_CANARY = 'CANARY-env-b7e2d0';
+
+const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
+const exampleConfig = Object.fromEntries(
+  Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+) as Record<string, string>;
+const secretConfig = {
+  'berth:registryToken': TOKEN_CANARY,
+  'berth:secretEnv': JSON.stringify({ API_KEY: ENV_CANARY, DB_PASSWORD: `${ENV_CANARY}-db` }),
+};
+const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
+
+/** Options each resource was created with (parent, ignoreChanges), seen by a stack transformation. */
+const created: { type: string; name: string; parent?: string; ignoreChanges?: string[] }[] = [];
+
+async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRun> {
+  created.length = 0;
+  vi.resetModules();
+  return runProgram({ ...exampleConfig, ...secretConfig, ...overrides }, SECRET_KEYS, async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const parent = args.opts.parent;
+      created.push({
+        type: args.type,
+        name: args.name,
+        parent: (parent as { __pulumiType?: string } | undefined)?.__pulumiType === 'pulumi:pulumi:Stack' ? undefined : (parent as { __name?: string } | undefined)?.__name,
+        ignoreChanges: args.opts.ignoreChanges,
+      });
+      return undefined;
+    });
+    return (await import('../../index.js')) as Record<string, unknown>;
+  });
+}
+
+let run: ProgramRun;
+const one = (type: string) => run.mocks.one(type);
+const inputs = (r: Registered) => plain(r.inputs) as Record<string, any>;
+const userData = () => String(inputs(one('aws:ec2/instance:Instance')).userData);
+
+beforeAll(async () => {
+  run = await deploy();
+});
+
+describe('with the example stack', () => {
+  it('makes the image, the host and its parts, wired together', () => {
+    const counts: Record<string, number> = {};
+    for (const r of run.mocks.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    expect(counts).toMatchObject({
+      'berth:image:Image': 1,
+      'berth:host:Host': 1,
+      'docker:index/image:Image': 1,
+      'aws:ec2/securityGroup:SecurityGroup': 1,
+      'aws:iam/role:Role': 1,
+      'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
+      'aws:iam/rolePolicy:RolePolicy': 1,
+      'aws:iam/instanceProfile:InstanceProfile': 1,
+      'aws:ssm/parameter:Parameter': 3, // the token and the two secret env values
+      'aws:ebs/volume:Volume': 1,
+      'aws:ec2/instance:Instance': 1,
+      'aws:ec2/volumeAttachment:VolumeAttachment': 1,
+      'aws:ec2/eip:Eip': 1,
+    });
+    const instance = inputs(one('aws:ec2/instance:Instance'));
+    const sg = one('aws:ec2/securityGroup:SecurityGroup');
+    const profile = one('aws:iam/instanceProfile:InstanceProfile');
+    const role = one('aws:iam/role:Role');
+    expect(instance.vpcSecurityGroupIds).toEqual([sg.id]);
+    expect(instance.iamInstanceProfile).toBe(profile.state.name);
+    expect(inputs(profile).role).toBe(role.state.name);
+    expect(inputs(one('aws:ec2/eip:Eip')).instance).toBe(one('aws:ec2/instance:Instance').id);
+  });
+
+  it('names every resource after its component and parents it there', () => {
+    const children = created.filter((c) => !c.type.startsWith('berth:') && !c.type.startsWith('pulumi:'));
+    expect(children.length).toBeGreaterThan(10);
+    for (const child of children) {
+      expect(child.name, child.type).toMatch(/^berth-/);
+      expect(child.parent, `${child.type} ${child.name}`).toBe('berth');
+    }
+    expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:host:Host', 'berth:image:Image']);
+  });
+
+  it('builds the image for the instance platform and pushes it with the registry credentials', () => {
+    const image = inputs(one('docker:index/image:Image'));
+    expect(image.imageName).toBe('docker.io/youruser/berth-notes:dev');
+    expect(image.build.platform).toBe('linux/amd64');
+    expect(image.build.context).toMatch(/\/app$/);
+    expect(image.build.dockerfile).toMatch(/\/app\/Dockerfile$/);
+    expect(image.registry).toMatchObject({ server: 'docker.io', username: 'youruser' });
+    expect(image.skipPush ?? false).toBe(false);
+  });
+
+  it('the security group opens nothing but the app port, to the allowed networks, and never 22', () => {
+    const sg = inputs(one('aws:ec2/securityGroup:SecurityGroup'));
+    expect(sg.ingress).toHaveLength(1);
+    expect(sg.ingress[0]).toMatchObject({ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'] });
+    for (const rule of sg.ingress) expect(22 >= rule.fromPort && 22 <= rule.toPort).toBe(false);
+  });
+
+  it('requires IMDSv2, with a hop limit that keeps the role away from containers', () => {
+    expect(inputs(one('aws:ec2/instance:Instance')).metadataOptions).toEqual({
+      httpEndpoint: 'enabled',
+      httpTokens: 'required',
+      httpPutResponseHopLimit: 1,
+    });
+  });
+
+  it('encrypts both volumes, and keeps the data on its own gp3 volume in the instance zone', () => {
+    const instance = inputs(one('aws:ec2/instance:Instance'));
+    const volume = one('aws:ebs/volume:Volume');
+    expect(instance.rootBlockDevice).toMatchObject({ encrypted: true, volumeType: 'gp3' });
+    expect(inputs(volume)).toMatchObject({ encrypted: true, type: 'gp3', size: 8 });
+    expect(inputs(volume).availabilityZone).toBe(instance.availabilityZone);
+    // t3 is not offered in every zone; berth picks the first zone that offers it, sorted.
+    expect(instance.availabilityZone).toBe('us-east-1a');
+    const attachment = inputs(one('aws:ec2/volumeAttachment:VolumeAttachment'));
+    expect(attachment).toMatchObject({ volumeId: volume.id, instanceId: one('aws:ec2/instance:Instance').id, stopInstanceBeforeDetaching: true });
+  });
+
+  it('looks the AMI up (Amazon Linux 2023, Amazon-owned) and a newer AMI does not replace the host', () => {
+    const lookup = run.mocks.calls.find((c) => c.token === 'aws:ec2/getAmi:getAmi')!;
+    expect(lookup.inputs.owners).toEqual(['amazon']);
+    expect(lookup.inputs.filters).toContainEqual({ name: 'name', values: ['al2023-ami-2023.*-kernel-*-x86_64'] });
+    expect(inputs(one('aws:ec2/instance:Instance')).ami).toBe('ami-05b10e08d247fb927');
+    expect(created.find((c) => c.type === 'aws:ec2/instance:Instance')!.ignoreChanges).toEqual(['ami']);
+  });
+
+  it('user-data runs the pushed digest, never a tag', () => {
+    const pushed = one('docker:index/image:Image').state.repoDigest as string;
+    expect(pushed).toMatch(/@sha256:[a-f0-9]{64}$/);
+    const ref = `docker.io/youruser/berth-notes@${pushed.split('@')[1]}`;
+    expect(userData()).toContain(`BERTH_IMAGE=${ref}`);
+    expect(userData()).toContain(`  ${ref}\n)`); // the last word of docker run
+    expect(userData()).not.toMatch(/berth-notes:dev\b/);
+    expect(run.outputs.imageDigest!.value).toBe(pushed.split('@')[1]);
+  });
+
+  it('user-data finds the attached data volume by id and mounts it on the data directory', () => {
+    const volumeId = one('aws:ebs/volume:Volume').id;
+    expect(userData()).toContain(`BERTH_VOLUME_ID=${volumeId}`);
+    expect(userData()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
+    expect(userData()).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
+  });
+
+  it('user-data pins each secret to its SSM parameter version and carries the plain env', () => {
+    expect(userData()).toContain('BERTH_TOKEN_PARAM=/berth/dev/registry-token:1');
+    expect(userData()).toContain("  API_KEY=/berth/dev/secret-env/API_KEY:1\n  DB_PASSWORD=/berth/dev/secret-env/DB_PASSWORD:1\n");
+    expect(userData()).toContain("  'GREETING=hello from EC2'\n");
+  });
+
+  it('keeps secrets in SecureString parameters under this stack path', () => {
+    const params = run.mocks.ofType('aws:ssm/parameter:Parameter').map(inputs);
+    expect(params.map((p) => p.name).sort()).toEqual([
+      '/berth/dev/registry-token',
+      '/berth/dev/secret-env/API_KEY',
+      '/berth/dev/secret-env/DB_PASSWORD',
+    ]);
+    for (const p of params) expect(p.type).toBe('SecureString');
+  });
+
+  it('the role can be assumed by EC2 only, and reads exactly this stack parameters', () => {
+    const role = inputs(one('aws:iam/role:Role'));
+    expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    expect(inputs(one('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).policyArn).toBe(
+      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    );
+    const statements = JSON.parse(inputs(one('aws:iam/rolePolicy:RolePolicy')).policy).Statement;
+    const arns = run.mocks.ofType('aws:ssm/parameter:Parameter').map((p) => p.state.arn);
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
+    expect([...statements[0].Resource].sort()).toEqual([...arns].sort());
+    expect(JSON.stringify(statements)).not.toContain('*');
+  });
+
+  it('tags everything it can with Name, project and stack', () => {
+    const taggable = run.mocks.resources.filter((r) => r.type.startsWith('aws:') && !/rolePolicy|volumeAttachment/.test(r.type));
+    // the group, the role, its profile, three parameters, the volume, the instance and the address
+    expect(taggable.length).toBe(9);
+    for (const r of taggable) {
+      expect(inputs(r).tags, r.type).toMatchObject({ project: 'berth', stack: 'dev', Name: expect.stringMatching(/^berth-/) });
+    }
+    expect(inputs(one('aws:ec2/instance:Instance')).rootBlockDevice.tags).toMatchObject({ Name: 'berth-root', stack: 'dev' });
+  });
+
+  it('no secret reaches user-data, a tag, or a plain output: the canaries sit only in secret inputs of the parameters and the push', () => {
+    for (const canary of [TOKEN_CANARY, ENV_CANARY]) {
+      const found = run.mocks.resources.flatMap((r) => occurrences(r.inputs, canary).map((o) => ({ ...o, where: `${r.type}.${o.path}` })));
+      expect(found.length).toBeGreaterThan(0);
+      for (const o of found) expect(o.secret, o.where).toBe(true);
+      const places = new Set(found.map((o) => o.where));
+      const allowed = canary === TOKEN_CANARY
+        ? ['aws:ssm/parameter:Parameter.value', 'docker:index/image:Image.registry.password']
+        : ['aws:ssm/parameter:Parameter.value'];
+      expect([...places].sort()).toEqual(allowed);
+    }
+    expect(userData()).not.toContain('CANARY');
+    for (const [key, output] of Object.entries(run.outputs)) {
+      expect(JSON.stringify(output.value), key).not.toContain('CANARY');
+      expect(output.secret, key).toBe(false);
+    }
+  });
+
+  it('exports the url, ids, digest and ready-to-paste SSM commands', () => {
+    const out = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value])) as Record<string, string>;
+    const instanceId = one('aws:ec2/instance:Instance').id;
+    expect(out.url).toBe('http://203.0.113.10/');
+    expect(out.publicIp).toBe('203.0.113.10');
+    expect(out.instanceId).toBe(instanceId);
+    expect(out.imageDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(out.imageRef).toBe(`docker.io/youruser/berth-notes@${out.imageDigest}`);
+    expect(out.shellCommand).toBe(`aws ssm start-session --region us-east-1 --target ${instanceId}`);
+    expect(out.logsCommand).toContain('sudo docker logs --follow --tail 100 berth-notes');
+    expect(out.execCommand).toContain('sudo docker exec --interactive --tty berth-notes sh');
+  });
+});
+
+describe('other stacks', () => {
+  it('a Graviton type gets an arm64 image and an arm64 AMI', async () => {
+    const graviton = await deploy({ 'berth:instanceType': 't4g.small' });
+    const image = plain(graviton.mocks.one('docker:index/image:Image').inputs) as any;
+    expect(image.build.platform).toBe('linux/arm64');
+    const lookup = graviton.mocks.calls.find((c) => c.token === 'aws:ec2/getAmi:getAmi')!;
+    expect(lookup.inputs.filters).toContainEqual({ name: 'architecture', values: ['arm64'] });
+  });
+
+  it('another port and other networks change the rule, the run flags and the url together', async () => {
+    const custom = await deploy({ 'berth:hostPort': '8080', 'berth:allowedCidrs': '["203.0.113.0/24","2001:db8::/32"]', 'berth:secretEnv': '{}' });
+    const sg = plain(custom.mocks.one('aws:ec2/securityGroup:SecurityGroup').inputs) as any;
+    expect(sg.ingress).toEqual([
+      expect.objectContaining({ fromPort: 8080, toPort: 8080, cidrBlocks: ['203.0.113.0/24'], ipv6CidrBlocks: ['2001:db8::/32'] }),
+    ]);
+    const data = String((plain(custom.mocks.one('aws:ec2/instance:Instance').inputs) as any).userData);
+    expect(data).toContain("  8080:8080\n");
+    expect(data).toContain('BERTH_SECRET_ENV=()');
+    expect(custom.outputs.url!.value).toBe('http://203.0.113.10:8080/');
+    expect(custom.mocks.ofType('aws:ssm/parameter:Parameter')).toHaveLength(1);
+  });
+
+  it('a bad config stops the program before any resource is made', async () => {
+    const failed = deploy({ 'berth:hostPort': '22', 'berth:image': 'Alice/Notes:latest' });
+    // (the program's modules are fresh per run, so the class is compared by name)
+    await expect(failed).rejects.toMatchObject({ name: ConfigError.name });
+    await expect(failed).rejects.toThrow(/berth:image: .*\n.*berth:hostPort: must not be 22/);
+    await expect(failed).rejects.toMatchObject({ registered: [] });
+  });
+});

@@ -1,0 +1,223 @@
+// Pulumi's mocks at the AWS and registry boundary, the only part of the program that cannot run
+// here. Each resource answers with state shaped like the provider's (ids, ARNs, computed fields),
+// each data source with a realistic lookup; anything the program was not written to call throws,
+// so a new resource or call cannot slip past the tests unmodelled.
+import { createHash } from 'node:crypto';
+import * as pulumi from '@pulumi/pulumi';
+// waitForRPCs is exported by the runtime but not typed: it resolves when every registration the
+// program started has been answered. runInPulumiStack runs a program under its root Stack
+// resource, as the engine's language host does.
+import * as settings from '@pulumi/pulumi/runtime/settings.js';
+import * as stack from '@pulumi/pulumi/runtime/stack.js';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+/** Sentinel the SDK puts around secret values it sends to the engine. */
+const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly id: string;
+  /** Inputs as the engine received them; secrets still wrapped in the SDK's secret sentinel. */
+  readonly inputs: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+}
+
+export interface Called {
+  readonly token: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+const hex = (seed: string, length: number) => createHash('sha256').update(seed).digest('hex').slice(0, length);
+
+/** Unwraps the SDK's secret sentinels: what the cloud provider would finally receive. */
+export function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return plain(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** Every path under which `needle` occurs in `value`, and whether it sat inside a secret. */
+export function occurrences(value: unknown, needle: string, path = '', inSecret = false): { path: string; secret: boolean }[] {
+  if (typeof value === 'string') return value.includes(needle) ? [{ path, secret: inSecret }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => occurrences(v, needle, `${path}[${i}]`, inSecret));
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return occurrences(record.value, needle, path, true);
+    return Object.entries(record).flatMap(([k, v]) => occurrences(v, needle, path ? `${path}.${k}` : k, inSecret));
+  }
+  return [];
+}
+
+export class AwsMocks implements pulumi.runtime.Mocks {
+  readonly resources: Registered[] = [];
+  readonly calls: Called[] = [];
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const p = plain(inputs) as Record<string, any>;
+    const seed = `${args.type}/${args.name}`;
+    const answer = (id: string, computed: Record<string, unknown>) => {
+      const state = { ...inputs, ...computed };
+      this.resources.push({ type: args.type, name: args.name, id, inputs, state });
+      return { id, state };
+    };
+    // berth's own components are not cloud resources: the engine only records them.
+    if (!args.custom) {
+      if (!args.type.startsWith('berth:') && args.type !== 'pulumi:pulumi:Stack') throw new Error(`mock: unexpected component ${args.type} (${args.name})`);
+      return answer('', {});
+    }
+    switch (args.type) {
+      case 'pulumi:providers:aws':
+      case 'pulumi:providers:docker':
+        return answer(`${args.name}-provider-id`, {});
+      case 'docker:index/image:Image': {
+        // The registry answers the push with the manifest digest.
+        const repo = String(p.imageName).replace(/:[^:/]+$/, '');
+        const digest = `sha256:${hex(`${seed}/${JSON.stringify(p.build)}`, 64)}`;
+        return answer(`${repo}@${digest}`, { repoDigest: `${repo}@${digest}`, registryServer: p.registry?.server, platform: p.build?.platform });
+      }
+      case 'aws:ec2/securityGroup:SecurityGroup': {
+        const id = `sg-${hex(seed, 17)}`;
+        return answer(id, { arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${id}`, ownerId: ACCOUNT, name: `${args.name}-${hex(seed, 7)}` });
+      }
+      case 'aws:ssm/parameter:Parameter':
+        return answer(String(p.name), {
+          arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${p.name}`,
+          version: 1,
+          tier: 'Standard',
+          dataType: 'text',
+          keyId: 'alias/aws/ssm',
+        });
+      case 'aws:iam/role:Role': {
+        const roleName = `${args.name}-${hex(seed, 7)}`;
+        return answer(roleName, { name: roleName, arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, uniqueId: `AROA${hex(seed, 17).toUpperCase()}` });
+      }
+      case 'aws:iam/rolePolicyAttachment:RolePolicyAttachment':
+        return answer(`${p.role}-${hex(seed, 26)}`, {});
+      case 'aws:iam/rolePolicy:RolePolicy': {
+        const policyName = `${args.name}-${hex(seed, 7)}`;
+        return answer(`${p.role}:${policyName}`, { name: policyName });
+      }
+      case 'aws:iam/instanceProfile:InstanceProfile': {
+        const profileName = `${args.name}-${hex(seed, 7)}`;
+        return answer(profileName, { name: profileName, arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${profileName}`, uniqueId: `AIPA${hex(seed, 17).toUpperCase()}` });
+      }
+      case 'aws:ebs/volume:Volume': {
+        const id = `vol-${hex(seed, 17)}`;
+        return answer(id, { arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/${id}`, iops: 3000, throughput: 125, kmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${hex(seed, 8)}` });
+      }
+      case 'aws:ec2/instance:Instance': {
+        const id = `i-${hex(seed, 17)}`;
+        return answer(id, {
+          arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${id}`,
+          instanceState: 'running',
+          privateIp: '172.31.20.17',
+          publicIp: '198.51.100.23',
+          primaryNetworkInterfaceId: `eni-${hex(seed, 17)}`,
+        });
+      }
+      case 'aws:ec2/volumeAttachment:VolumeAttachment':
+        return answer(`vai-${hex(seed, 10)}`, {});
+      case 'aws:ec2/eip:Eip': {
+        const id = `eipalloc-${hex(seed, 17)}`;
+        return answer(id, { allocationId: id, associationId: `eipassoc-${hex(seed, 17)}`, publicIp: '203.0.113.10', publicDns: 'ec2-203-0-113-10.compute-1.amazonaws.com' });
+      }
+      default:
+        throw new Error(`mock: no AWS model for resource type ${args.type} (${args.name}); add one to test/support/pulumi-mocks.ts`);
+    }
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, any>;
+    this.calls.push({ token: args.token, inputs });
+    switch (args.token) {
+      case 'aws:index/getPartition:getPartition':
+        return { id: 'aws', partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws' };
+      case 'aws:ec2/getVpc:getVpc':
+        if (inputs.default !== true) throw new Error('mock: only the default VPC exists in this account');
+        return { id: 'vpc-0a1b2c3d4e5f60718', cidrBlock: '172.31.0.0/16', default: true, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718`, ownerId: ACCOUNT };
+      case 'aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings': {
+        // As in us-east-1: t3 is not offered in us-east-1e, and the API lists zones in no order.
+        const type = inputs.filters?.find((f: any) => f.name === 'instance-type')?.values?.[0];
+        const zones = type?.startsWith('t3.') ? ['us-east-1d', 'us-east-1b', 'us-east-1a', 'us-east-1c', 'us-east-1f'] : ['us-east-1c', 'us-east-1a'];
+        return { id: REGION, locations: zones, locationTypes: zones.map(() => 'availability-zone'), instanceTypes: zones.map(() => type) };
+      }
+      case 'aws:ec2/getSubnet:getSubnet':
+        if (inputs.vpcId !== 'vpc-0a1b2c3d4e5f60718' || inputs.defaultForAz !== true) throw new Error('mock: no such subnet');
+        return { id: `subnet-${hex(String(inputs.availabilityZone), 17)}`, availabilityZone: inputs.availabilityZone, vpcId: inputs.vpcId, defaultForAz: true, mapPublicIpOnLaunch: true, cidrBlock: '172.31.16.0/20' };
+      case 'aws:ec2/getAmi:getAmi': {
+        const arch = inputs.filters?.find((f: any) => f.name === 'architecture')?.values?.[0];
+        return {
+          id: arch === 'arm64' ? 'ami-0c5777a14602ab4b9' : 'ami-05b10e08d247fb927',
+          architecture: arch,
+          name: `al2023-ami-2023.6.20250211.0-kernel-6.1-${arch}`,
+          ownerId: '137112412989',
+          rootDeviceName: '/dev/xvda',
+          virtualizationType: 'hvm',
+        };
+      }
+      default:
+        throw new Error(`mock: no AWS model for call ${args.token}; add one to test/support/pulumi-mocks.ts`);
+    }
+  }
+
+  ofType(type: string): Registered[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  one(type: string): Registered {
+    const found = this.ofType(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0]!;
+  }
+}
+
+export interface ProgramRun {
+  readonly mocks: AwsMocks;
+  /** The stack's outputs, resolved, with whether each is secret. */
+  readonly outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+/**
+ * Runs index.ts under the mocks with this stack config: sets config and mocks, imports the program
+ * afresh, resolves every export, and waits until every registration has been answered.
+ */
+export async function runProgram(
+  config: Record<string, string>,
+  secretKeys: readonly string[],
+  importProgram: () => Promise<Record<string, unknown>>,
+): Promise<ProgramRun> {
+  pulumi.runtime.setAllConfig(config, [...secretKeys]);
+  const mocks = new AwsMocks();
+  await pulumi.runtime.setMocks(mocks, 'berth', 'dev', false);
+  let program: Record<string, unknown> = {};
+  let failure: unknown;
+  await (stack as unknown as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> }).runInPulumiStack(async () => {
+    try {
+      program = await importProgram();
+    } catch (error) {
+      failure = error; // the program's own error, as `pulumi up` would print it
+    }
+    return undefined;
+  });
+  if (failure) {
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    throw Object.assign(failure as Error, { registered: mocks.resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
+  }
+  const outputs: ProgramRun['outputs'] = {};
+  for (const [key, value] of Object.entries(program)) {
+    if (!pulumi.Output.isInstance(value)) continue;
+    outputs[key] = {
+      value: await new Promise((resolve) => value.apply((v) => { resolve(v); return v; })),
+      secret: await pulumi.isSecret(value),
+    };
+  }
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return { mocks, outputs };
+}
