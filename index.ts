@@ -1,6 +1,6 @@
 // berth's Pulumi program: wiring only. Read and validate the config once, build and push the image,
 // make the host that runs it, and export what an operator needs.
-import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
 import { Host } from './infra/host.js';
@@ -15,7 +15,7 @@ const stack = pulumi.getStack();
 const tags = { project, stack, 'managed-by': 'pulumi' };
 
 const image = new Image('berth', {
-  context: path.join(__dirname, 'app'),
+  context: fileURLToPath(new URL('./app', import.meta.url)),
   repository: config.image.name,
   tag: stack,
   platform: config.platform,

@@ -22,9 +22,16 @@ describe('Pulumi.yaml', () => {
     expect(valid).toBe(true);
   });
 
-  it('is the berth project on the nodejs runtime with TypeScript', () => {
+  it('is the berth project on the nodejs runtime, its TypeScript loaded as ESM by tsx, a runtime dependency', () => {
     expect(project.name).toBe('berth');
-    expect(project.runtime).toEqual({ name: 'nodejs', options: { typescript: true, packagemanager: 'npm' } });
+    expect(project.runtime).toEqual({
+      name: 'nodejs',
+      options: { typescript: false, nodeargs: '--import tsx', packagemanager: 'npm' },
+    });
+    expect(project.main).toBe('index.ts');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    expect(pkg.type).toBe('module');
+    expect(pkg.dependencies.tsx).toBeDefined();
   });
 
   it('declares every berth key the program reads, each with a type and a description', () => {
