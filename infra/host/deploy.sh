@@ -30,27 +30,27 @@ retry() {
   done
 }
 
+apt_install() {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"
+}
+
+# install_package DNF-NAME APT-NAME WHAT
+install_package() {
+  say "installing $3"
+  if command -v dnf >/dev/null 2>&1; then
+    retry 5 "dnf install $1" dnf install -y -q "$1" || fail "dnf install $1 failed"
+  elif command -v apt-get >/dev/null 2>&1; then
+    retry 5 "apt-get install $2" apt_install "$2" || fail "apt-get install $2 failed"
+  else
+    fail "$3 is not installed and neither dnf nor apt-get is here to install it"
+  fi
+}
+
 ensure_tools() {
-  if ! command -v docker >/dev/null 2>&1; then
-    say "installing Docker"
-    if command -v dnf >/dev/null 2>&1; then
-      retry 5 "dnf install docker" dnf install -y -q docker
-    elif command -v apt-get >/dev/null 2>&1; then
-      retry 5 "apt-get install docker.io" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io'
-    else
-      fail "Docker is not installed and neither dnf nor apt-get is here to install it"
-    fi
-  fi
-  if ! command -v aws >/dev/null 2>&1; then
-    say "installing the AWS CLI"
-    if command -v dnf >/dev/null 2>&1; then
-      retry 5 "dnf install awscli-2" dnf install -y -q awscli-2
-    elif command -v apt-get >/dev/null 2>&1; then
-      retry 5 "apt-get install awscli" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli'
-    else
-      fail "the AWS CLI is not installed and neither dnf nor apt-get is here to install it"
-    fi
-  fi
+  command -v docker >/dev/null 2>&1 || install_package docker docker.io Docker
+  command -v aws >/dev/null 2>&1 || install_package awscli-2 awscli "the AWS CLI"
+  command -v mkfs.ext4 >/dev/null 2>&1 || install_package e2fsprogs e2fsprogs mkfs.ext4
+  command -v curl >/dev/null 2>&1 || install_package curl-minimal curl curl
   if ! docker info >/dev/null 2>&1; then
     systemctl enable --now docker >/dev/null 2>&1 || fail "could not enable and start docker.service (systemctl enable --now docker)"
   fi
