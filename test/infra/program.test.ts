@@ -23,7 +23,7 @@ const secretConfig = {
 const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
 
 /** Options each resource was created with (parent, ignoreChanges), seen by a stack transformation. */
-const created: { type: string; name: string; parent?: string; ignoreChanges?: string[] }[] = [];
+const created: { type: string; name: string; parent?: string; ignoreChanges?: string[]; keep?: boolean }[] = [];
 
 async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRun> {
   created.length = 0;
@@ -36,6 +36,7 @@ async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRu
         name: args.name,
         parent: (parent as { __pulumiType?: string } | undefined)?.__pulumiType === 'pulumi:pulumi:Stack' ? undefined : (parent as { __name?: string } | undefined)?.__name,
         ignoreChanges: args.opts.ignoreChanges,
+        keep: Boolean(args.opts.protect || args.opts.retainOnDelete),
       });
       return undefined;
     });
@@ -89,6 +90,11 @@ describe('with the example stack', () => {
       expect(child.parent, `${child.type} ${child.name}`).toBe('berth');
     }
     expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:host:Host', 'berth:image:Image']);
+  });
+
+  it('pulumi destroy removes everything it made: nothing is protected or retained', () => {
+    expect(created.length).toBeGreaterThan(10);
+    expect(created.filter((c) => c.keep).map((c) => c.name)).toEqual([]);
   });
 
   it('builds the image for the instance platform and pushes it with the registry credentials', () => {
