@@ -20,7 +20,6 @@ const image = new Image('berth', {
   tag: stack,
   platform: config.platform,
   registry: { server: config.image.registry, username: config.registryUsername, password: config.registryToken },
-  buildArgs: { REVISION: `${project}-${stack}` },
 });
 
 const host = new Host('berth', {
