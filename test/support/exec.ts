@@ -24,6 +24,9 @@ export function run(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A command that exits before reading its stdin closes the pipe: EPIPE here is not an error
+    // of the command, and unhandled it would crash the test process.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

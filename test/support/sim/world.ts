@@ -1,0 +1,749 @@
+// A simulated AWS world on this machine, for running the user-data berth renders UNMODIFIED on
+// something that behaves like a fresh EC2 instance: cloud-init (real, with the Ec2 datasource)
+// fetches the user-data from an IMDSv2-only metadata service and runs it on every boot; the real
+// AWS CLI gets instance-role credentials from that IMDS and calls a fake SSM endpoint that checks
+// its SigV4 signatures; Docker pulls by digest from a TLS registry with htpasswd auth; the data
+// volume is a loop device that appears as an EBS volume on a Nitro instance and outlives hosts.
+// Everything is simulated in the environment (images, init, services); nothing in the script under
+// test is changed or needs a test branch. Traffic stays on loopback and the world's containers.
+//
+//   const world = await createWorld({ region: 'us-east-1' });
+//   const image = await world.pushImage('berth-notes:local', 'berth/notes');   // -> image.reference
+//   const volume = await world.createVolume('vol-0123456789abcdef0', 512);
+//   const host = await world.launchHost({
+//     userData, volume, roleName: 'berth-dev',
+//     ssmParameters: { '/berth/dev/registry-token': world.registry.password },
+//   });
+//   const boot = await host.waitForBoot();          // { ok, failedScripts, ... }
+//   await fetch(`${host.url}/healthz`);
+//   await host.reboot(); await host.waitForBoot();
+//   await host.stopStart({ userData: changed }); await host.waitForBoot();
+//   await host.terminate();                         // the volume stays for the next host
+//   await world.close();
+//
+// What a host is made of: test/support/standins/build-sim-host.sh (images) and
+// test/support/sim/host/ (init.sh: the boot sequence; imds.py; ssm.py; smbios.py). The user-data
+// contract the simulation honours is summed up on launchHost below.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cleanup, uniqueName } from '../docker.js';
+import { type Result, check, run, waitFor } from '../exec.js';
+import { freePort } from '../server-process.js';
+
+const simDir = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(simDir, '../../..');
+const hostBinDir = path.join(simDir, 'host');
+const buildScript = path.join(repoRoot, 'test/support/standins/build-sim-host.sh');
+
+export const SIM_HOST_IMAGE = 'berth-sim-host:bookworm';
+export const SIM_REGISTRY_IMAGE = 'berth-sim-registry:bookworm';
+/** The registry's name and port as sim hosts reach it (a network alias on the world network). */
+export const REGISTRY_ADDRESS = 'registry.berth.test:5443';
+/** Where ssm.<region>.amazonaws.com resolves inside a sim host (/etc/hosts). Like 169.254.169.254
+ * it is routed to a network namespace of its own inside the host (init.sh), off the host's ports. */
+const SSM_ADDRESS = '198.18.0.10';
+/** The device a volume appears as inside the host; by-id and mapping names are symlinks to it. */
+const VOLUME_DEVICE = '/dev/nvme1n1';
+const LABEL = 'berth.sim.world';
+const OWNER_LABEL = 'berth.sim.owner-pid';
+
+/**
+ * Builds berth-sim-host:bookworm and berth-sim-registry:bookworm if absent or built from another
+ * recipe (about 45 s with a warm apt mirror; the debootstrap tarball is shared with the Node
+ * stand-in). createWorld calls this, so tests need not.
+ */
+export async function buildSimImages({ force = false } = {}): Promise<void> {
+  await check(['bash', buildScript, ...(force ? ['--force'] : [])], { timeoutMs: 1_200_000 });
+}
+
+export interface WorldOptions {
+  /** The default region of hosts (and of the SSM endpoint they reach). Default us-east-1. */
+  readonly region?: string;
+  /** The account id in ARNs, the identity document and iam/info. Default 123456789012. */
+  readonly accountId?: string;
+}
+
+/** A parameter of the fake SSM store; a plain string is a SecureString. */
+export type SsmParameter =
+  | string
+  | { readonly type: 'String' | 'StringList' | 'SecureString'; readonly value: string; /** Default 1. */ readonly version?: number };
+
+export interface PushedImage {
+  /** registry.berth.test:5443/<repoPath>: the repository as sim hosts name it. */
+  readonly name: string;
+  /** sha256:..., the manifest digest the registry stored. */
+  readonly digest: string;
+  /** `${name}@${digest}`: what a host pulls. */
+  readonly reference: string;
+}
+
+export interface LaunchOptions {
+  /** The user-data, exactly as EC2 would receive it (e.g. the MIME multipart berth renders). */
+  readonly userData: string;
+  /** Default a random i-<17 hex>. */
+  readonly instanceId?: string;
+  /** The data volume to attach (it must not be attached to a live host). */
+  readonly volume?: SimVolume;
+  /** The block-device-mapping name the volume is attached as; Amazon Linux's udev rules link it
+   * to the NVMe device too. Default /dev/sdf. */
+  readonly deviceName?: string;
+  /** The SSM parameter store the host's SSM endpoint answers from. Default empty. */
+  readonly ssmParameters?: Readonly<Record<string, SsmParameter>>;
+  /** Default the world's region. */
+  readonly region?: string;
+  /** The instance profile's role, whose credentials IMDS hands out. Default berth-sim-role. */
+  readonly roleName?: string;
+  /** Shown in IMDS and the SMBIOS product name. Default t3.small. */
+  readonly instanceType?: string;
+}
+
+/** How one boot went, as init.sh recorded it after cloud-init's final stage. */
+export interface BootResult {
+  /** 1 for the launch, then one more per reboot or stop/start. */
+  readonly boot: number;
+  /** Every cloud-init stage exited 0, cloud-init reported no error and no user script failed. */
+  readonly ok: boolean;
+  /** Exit code and duration of each cloud-init stage: init-local, init, config, final. */
+  readonly stages: Readonly<Record<string, { exitCode: number; ms: number }>>;
+  /** The datasource cloud-init used (e.g. "DataSourceEc2Local"). */
+  readonly datasource: string | null;
+  /** cloud-init's /run/cloud-init/result.json errors (e.g. "... Failed to run module scripts-user"). */
+  readonly cloudInitErrors: readonly string[];
+  /** User scripts (the user-data's shell part is /var/lib/cloud/instance/scripts/part-NNN) that
+   * exited non-zero during this boot, with their exit codes. */
+  readonly failedScripts: readonly { path: string; exitCode: number }[];
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+/** One call the fake SSM endpoint received, accepted (status 200) or refused. */
+export interface SsmCall {
+  readonly time: number;
+  readonly target: string | null;
+  readonly names: readonly string[] | null;
+  readonly withDecryption: boolean | null;
+  /** The access key id from the Authorization header (null when unsigned). */
+  readonly accessKeyId: string | null;
+  readonly status: number;
+  /** The error __type when refused, e.g. InvalidSignatureException, ParameterNotFound. */
+  readonly error: string | null;
+}
+
+/** Instance-role credentials IMDS issued (one set per boot). */
+export interface IssuedCredentials {
+  readonly AccessKeyId: string;
+  readonly SecretAccessKey: string;
+  readonly Token: string;
+  readonly Expiration: string;
+  readonly RoleName: string;
+}
+
+/** Removes what worlds of test processes that are gone left behind (containers, networks,
+ * volumes, loop devices, temp dirs). createWorld calls it. */
+export async function pruneStaleWorlds(): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const owner = async (kind: 'container' | 'network' | 'volume', name: string) => {
+    const labels = kind === 'container' ? '.Config.Labels' : '.Labels';
+    return Number((await run(['docker', kind, 'inspect', '-f', `{{index ${labels} "${OWNER_LABEL}"}}`, name])).stdout.trim());
+  };
+  const listed = async (args: string[]) => (await run(['docker', ...args, '--filter', `label=${OWNER_LABEL}`])).stdout.split('\n').filter(Boolean);
+  for (const kind of ['container', 'volume', 'network'] as const) {
+    const names = await listed(kind === 'container' ? ['ps', '-aq'] : [kind, 'ls', '-q']);
+    for (const name of names) {
+      const pid = await owner(kind, name);
+      if (!pid || alive(pid)) continue;
+      if (kind === 'container') await run(['docker', 'rm', '--force', '--volumes', name]);
+      else await run(['docker', kind, 'rm', ...(kind === 'volume' ? ['--force'] : []), name]);
+    }
+  }
+  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+    if (!entry.startsWith('berth-test-sim-')) continue;
+    const dir = path.join(os.tmpdir(), entry);
+    const pid = Number(await readFile(path.join(dir, 'owner.pid'), 'utf8').catch(() => 'NaN'));
+    if (Number.isNaN(pid) || alive(pid)) continue;
+    for (const file of await readdir(path.join(dir, 'volumes')).catch(() => [] as string[])) {
+      const loops = await run(['losetup', '-j', path.join(dir, 'volumes', file), '-O', 'NAME', '-n']);
+      for (const loop of loops.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) await run(['losetup', '-d', loop]);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Creates a world: a test CA, a user-defined Docker network with a "VPC" container (the subnet's
+ * DHCP server) and a registry (TLS from the test CA, htpasswd/bcrypt auth with random
+ * credentials) reachable as registry.berth.test:5443 from hosts and on a 127.0.0.1 port from here.
+ * Builds the sim images first if needed. Call close() when done (e.g. in afterAll).
+ */
+export async function createWorld(options: WorldOptions = {}): Promise<World> {
+  await buildSimImages();
+  await pruneStaleWorlds();
+  const world = new World(options);
+  try {
+    await world.start();
+  } catch (err) {
+    await world.close();
+    throw err;
+  }
+  return world;
+}
+
+export class World {
+  readonly name = uniqueName('sim');
+  readonly region: string;
+  readonly accountId: string;
+  /** The registry as hosts see it, and its credentials (random per world). `localAddress` is the
+   * 127.0.0.1:<port> it is published on here (Docker treats it as an insecure-allowed registry). */
+  readonly registry: { readonly address: string; readonly username: string; readonly password: string; localAddress: string };
+  private worldDir = '';
+  /** The world's docker network. */
+  readonly network: string;
+  private subnet = { prefix: '', gateway: '' };
+  private nextHostOctet = 128;
+  // Containers are removed first (what they use can go only then); the Cleanup takes the other steps.
+  private readonly containers: string[] = [];
+  private readonly cleanup = new Cleanup();
+  private readonly hosts = new Map<string, SimHost>();
+  private readonly volumes = new Map<string, SimVolume>();
+  private readonly regions = new Set<string>();
+  private closed = false;
+
+  constructor(options: WorldOptions) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.network = this.name;
+    this.registry = {
+      address: REGISTRY_ADDRESS,
+      username: `berth-${randomBytes(3).toString('hex')}`,
+      password: randomBytes(18).toString('base64url'),
+      localAddress: '',
+    };
+  }
+
+  /** The temp dir holding the world's files (CA, registry config, hosts/<instance id>/ state). */
+  get dir(): string {
+    return this.worldDir;
+  }
+
+  /** The test CA's certificate (PEM file), e.g. to talk TLS to the registry from here. */
+  get caCertPath(): string {
+    return path.join(this.dir, 'world', 'ca.crt');
+  }
+
+  /** @internal */
+  async start(): Promise<void> {
+    this.worldDir = this.cleanup.dir(await mkdtemp(path.join(os.tmpdir(), `${this.name}-`)));
+    await writeFile(path.join(this.dir, 'owner.pid'), String(process.pid));
+    for (const sub of ['world', 'ca', 'registry', 'dhcp-hosts', 'hosts', 'volumes', 'docker-config']) {
+      await mkdir(path.join(this.dir, sub), { recursive: true });
+    }
+    await this.makeCa();
+    await this.ensureRegion(this.region);
+    await this.createNetwork();
+    await this.startVpc();
+    await this.startRegistry();
+  }
+
+  private openssl(args: string[]) {
+    return check(['openssl', ...args], { cwd: path.join(this.dir, 'ca') });
+  }
+
+  private async makeCa() {
+    await this.openssl([
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3',
+      '-keyout', 'ca.key', '-out', path.join(this.dir, 'world', 'ca.crt'), '-subj', `/O=berth sim/CN=berth sim test CA ${this.name}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+  }
+
+  /** Issues a leaf certificate for dnsName from the test CA into dir/<base>.crt and .key. */
+  private async issue(dnsName: string, dir: string, base: string) {
+    const key = path.join(dir, `${base}.key`);
+    const csr = path.join(this.dir, 'ca', `${base}.csr`);
+    const ext = path.join(this.dir, 'ca', `${base}.ext`);
+    await this.openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${dnsName}`]);
+    await writeFile(ext, [
+      `subjectAltName=DNS:${dnsName}`, 'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth', '',
+    ].join('\n'));
+    await this.openssl([
+      'x509', '-req', '-in', csr, '-CA', path.join(this.dir, 'world', 'ca.crt'), '-CAkey', 'ca.key',
+      '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', path.join(dir, `${base}.crt`),
+    ]);
+    await check(['chmod', '0644', key]);
+  }
+
+  private async ensureRegion(region: string) {
+    if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`not a region: ${region}`);
+    if (this.regions.has(region)) return;
+    await this.issue(`ssm.${region}.amazonaws.com`, path.join(this.dir, 'world'), `ssm.${region}`);
+    this.regions.add(region);
+  }
+
+  private labels(): string[] {
+    return ['--label', `${LABEL}=${this.name}`, '--label', `${OWNER_LABEL}=${process.pid}`];
+  }
+
+  private async createNetwork() {
+    const routes = (await run(['ip', '-4', 'route'])).stdout;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const prefix = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}`;
+      if (routes.includes(`${prefix}.`)) continue;
+      const created = await run([
+        'docker', 'network', 'create', ...this.labels(), '--driver', 'bridge',
+        '--subnet', `${prefix}.0/24`, '--ip-range', `${prefix}.0/25`, '--gateway', `${prefix}.1`, this.network,
+      ]);
+      if (created.code === 0) {
+        this.subnet = { prefix, gateway: `${prefix}.1` };
+        this.cleanup.later(() => run(['docker', 'network', 'rm', this.network]));
+        return;
+      }
+      if (!/overlap/i.test(created.stderr)) throw new Error(`docker network create failed: ${created.stderr}`);
+    }
+    throw new Error('found no free 10.x.y.0/24 subnet for the world network');
+  }
+
+  /** The "VPC": dnsmasq as the subnet's DHCP server, with one fixed lease per host (MAC -> IP). */
+  private async startVpc() {
+    const name = this.container(`${this.name}-vpc`);
+    const domain = this.region === 'us-east-1' ? 'ec2.internal' : `${this.region}.compute.internal`;
+    await check([
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--cap-add', 'NET_ADMIN',
+      '-v', `${path.join(this.dir, 'dhcp-hosts')}:/etc/berth-sim/dhcp-hosts:ro`, SIM_REGISTRY_IMAGE,
+      'dnsmasq', '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--port=0', '--bind-interfaces', '--interface=eth0',
+      `--dhcp-range=${this.subnet.prefix}.0,static,255.255.255.0,1h`, '--dhcp-hostsdir=/etc/berth-sim/dhcp-hosts',
+      `--dhcp-option=option:router,${this.subnet.gateway}`, `--domain=${domain}`, '--dhcp-authoritative',
+      '--dhcp-leasefile=/tmp/dnsmasq.leases',
+    ]);
+  }
+
+  private async startRegistry() {
+    const dir = path.join(this.dir, 'registry');
+    await this.issue('registry.berth.test', dir, 'registry');
+    const htpasswd = await check(['docker', 'run', '--rm', SIM_REGISTRY_IMAGE, 'htpasswd', '-Bbn', this.registry.username, this.registry.password]);
+    await writeFile(path.join(dir, 'htpasswd'), htpasswd.trim() + '\n');
+    await writeFile(path.join(dir, 'config.yml'), [
+      'version: 0.1',
+      'log: { level: info }',
+      'storage: { filesystem: { rootdirectory: /var/lib/registry }, delete: { enabled: true } }',
+      'http:',
+      '  addr: 0.0.0.0:5443',
+      '  tls: { certificate: /etc/berth-sim/registry.crt, key: /etc/berth-sim/registry.key }',
+      'auth:',
+      '  htpasswd: { realm: berth-sim-registry, path: /etc/berth-sim/htpasswd }',
+      '',
+    ].join('\n'));
+    const name = this.container(`${this.name}-registry`);
+    await check([
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network,
+      '--network-alias', REGISTRY_ADDRESS.split(':')[0]!, '-p', '127.0.0.1::5443',
+      '-v', `${dir}:/etc/berth-sim:ro`, SIM_REGISTRY_IMAGE, 'docker-registry', 'serve', '/etc/berth-sim/config.yml',
+    ]);
+    const port = (await check(['docker', 'port', name, '5443'])).split('\n')[0]!.trim().split(':').pop();
+    this.registry.localAddress = `127.0.0.1:${port}`;
+    const ca = await readFile(this.caCertPath);
+    await waitFor('the sim registry to answer /v2/', async () => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = https.get({ host: '127.0.0.1', port: Number(port), path: '/v2/', ca, servername: 'registry.berth.test', timeout: 2000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+      });
+      return status === 401 ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    await this.dockerHere(['login', '--username', this.registry.username, '--password-stdin', this.registry.localAddress], this.registry.password);
+  }
+
+  /** docker on this machine, with a config dir of the world's own (its registry login). */
+  private async dockerHere(args: string[], input?: string) {
+    return check(['docker', ...args], { input, env: { ...process.env, DOCKER_CONFIG: path.join(this.dir, 'docker-config') } });
+  }
+
+  /**
+   * Pushes an image of this machine's engine to the world's registry as <repoPath> and returns
+   * the reference hosts pull: registry.berth.test:5443/<repoPath>@sha256:... The temporary
+   * 127.0.0.1:<port>/<repoPath> tag is removed again.
+   */
+  async pushImage(localRef: string, repoPath: string): Promise<PushedImage> {
+    if (!/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/.test(repoPath)) throw new Error(`not a repository path: ${repoPath}`);
+    const tag = `${this.registry.localAddress}/${repoPath}:push-${randomBytes(4).toString('hex')}`;
+    await this.dockerHere(['tag', localRef, tag]);
+    try {
+      const out = await this.dockerHere(['push', tag]);
+      const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+      if (!digest) throw new Error(`docker push printed no digest:\n${out}`);
+      const name = `${REGISTRY_ADDRESS}/${repoPath}`;
+      return { name, digest, reference: `${name}@${digest}` };
+    } finally {
+      await run(['docker', 'image', 'rm', tag]);
+    }
+  }
+
+  /**
+   * An EBS volume stand-in: a sparse file of sizeMiB and a loop device on this machine. Attach it
+   * with launchHost({ volume }); it appears there as /dev/nvme1n1, linked from
+   * /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<volumeId without the dash> and from the
+   * mapping name. It is blank (no file system) until something formats it, and keeps its data
+   * across reboots, stop/start and host replacement. close() detaches and deletes it.
+   */
+  async createVolume(volumeId: string, sizeMiB: number): Promise<SimVolume> {
+    if (!/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/.test(volumeId)) throw new Error(`not an EBS volume id: ${volumeId}`);
+    if (this.volumes.has(volumeId)) throw new Error(`volume ${volumeId} already exists in this world`);
+    const file = path.join(this.dir, 'volumes', `${volumeId}.img`);
+    await check(['truncate', '--size', `${sizeMiB}M`, file]);
+    const loop = (await check(['losetup', '--find', '--show', file])).trim();
+    this.cleanup.later(async () => {
+      await run(['losetup', '--detach', loop]);
+      await rm(file, { force: true });
+    });
+    const volume = new SimVolume(volumeId, sizeMiB, file, loop);
+    this.volumes.set(volumeId, volume);
+    return volume;
+  }
+
+  /**
+   * Launches a sim host and returns once its container runs; wait for the boot with
+   * host.waitForBoot() (about 3 s plus what the user-data does). Every boot (launch, reboot,
+   * stop/start) goes as on a Nitro instance with systemd (test/support/sim/host/init.sh):
+   * firmware (SMBIOS "Amazon EC2") and udev (the volume's by-id link), local-fs (mount -a of
+   * /etc/fstab), IMDS + SSM come up, cloud-init-local (Ec2Local: DHCP lease from the world's VPC,
+   * IMDS crawl, the instance's current user-data), network, cloud-init + cloud-config,
+   * docker.service (dockerd answering), cloud-final (scripts-user runs the user-data's shell part
+   * when the user-data's cloud-config says so, e.g. `cloud_final_modules: [[scripts-user, always]]`).
+   *
+   * The contract the user-data can rely on (as on EC2 with Amazon Linux, except where noted):
+   *  - it runs as root under cloud-init's scripts-user with systemd's unit environment: PATH and
+   *    LANG only, no HOME (docker and aws fall back to /root); its output goes to
+   *    /var/log/cloud-init-output.log and to the console (host.consoleLog());
+   *  - `docker info` answers before it starts (Debian's docker.io 20.10, overlay2, /var/lib/docker
+   *    on a disk of the host's own). The OS is Debian bookworm, not Amazon Linux: no dnf, no
+   *    systemctl (no systemd), no jq, no xfsprogs; bash, coreutils, util-linux (blkid, mount,
+   *    mountpoint, findmnt, lsblk), e2fsprogs, iproute2, procps, curl, python3 and aws are there;
+   *  - an attached volume is /dev/nvme1n1, linked from
+   *    /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<17 hex> (the id without the dash) and
+   *    from deviceName (default /dev/sdf); it is blank until formatted; mounts do not survive a
+   *    reboot: on the next boot, dockerd brings back restart-policy containers BEFORE the
+   *    user-data runs, so a bind mount from the volume sees the empty mount point unless the
+   *    volume is in /etc/fstab (mounted at local-fs, before docker.service) or the container is
+   *    re-created after mounting;
+   *  - IMDSv2 only at 169.254.169.254 (PUT /latest/api/token first; GETs without a token get 401),
+   *    with credentials of roleName's instance profile, which the AWS CLI (2.9) finds by itself;
+   *    no region is configured on the host (no ~/.aws/config, no AWS_REGION): pass --region or
+   *    read placement/region from IMDS;
+   *  - https://ssm.<region>.amazonaws.com answers GetParameter(s) from ssmParameters and checks
+   *    SigV4 against the credentials IMDS issued; the system trust store trusts the world's CA,
+   *    so aws, curl and dockerd (registry.berth.test:5443) see plain valid TLS; nothing like
+   *    AWS_CA_BUNDLE is set;
+   *  - the host's ports are all free (IMDS and SSM live in a network namespace of their own);
+   *    port 80 is published at host.url.
+   */
+  async launchHost(options: LaunchOptions): Promise<SimHost> {
+    if (this.closed) throw new Error('the world is closed');
+    const instanceId = options.instanceId ?? `i-0${randomBytes(8).toString('hex')}`;
+    if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(instanceId)) throw new Error(`not an instance id: ${instanceId}`);
+    if (this.hosts.has(instanceId)) throw new Error(`instance ${instanceId} already exists in this world`);
+    const region = options.region ?? this.region;
+    await this.ensureRegion(region);
+    const volume = options.volume;
+    if (volume?.attachedTo) throw new Error(`${volume.volumeId} is attached to ${volume.attachedTo}`);
+    if (this.nextHostOctet > 254) throw new Error('the world network has no free host address left');
+
+    const ip = `${this.subnet.prefix}.${this.nextHostOctet++}`;
+    // Docker (API 1.41) derives a container's MAC from its address on a user-defined network;
+    // the VPC's DHCP server is told that MAC (checked once the container runs).
+    const mac = ['02', '42', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+    const hostname = `ip-${ip.replaceAll('.', '-')}`;
+    const container = `${this.name}-${instanceId}`;
+    const stateDir = path.join(this.dir, 'hosts', instanceId);
+    await mkdir(stateDir, { recursive: true });
+    const config = {
+      instanceId,
+      region,
+      availabilityZone: `${region}a`,
+      availabilityZoneId: `${zoneIdPrefix(region)}-az1`,
+      roleName: options.roleName ?? 'berth-sim-role',
+      accountId: this.accountId,
+      instanceType: options.instanceType ?? 't3.small',
+      amiId: 'ami-0b5e000000000a123',
+      ssmAddress: SSM_ADDRESS,
+      volumes: volume ? [{ volumeId: volume.volumeId, device: VOLUME_DEVICE, deviceName: options.deviceName ?? '/dev/sdf' }] : [],
+    };
+    await writeFile(path.join(stateDir, 'config.json'), JSON.stringify(config, null, 2));
+    await writeFile(path.join(stateDir, 'user-data'), options.userData);
+    await writeSsmParameters(stateDir, options.ssmParameters ?? {});
+    await writeFile(path.join(this.dir, 'dhcp-hosts', instanceId), `${mac},${ip},${hostname}\n`);
+
+    const dockerVolume = `${container}-docker`;
+    this.cleanup.later(() => run(['docker', 'volume', 'rm', '--force', dockerVolume]));
+    await check(['docker', 'volume', 'create', ...this.labels(), dockerVolume]);
+    const port = await freePort();
+    this.container(container);
+    await check([
+      'docker', 'run', '-d', '--name', container, ...this.labels(), '--hostname', hostname, '--init',
+      '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
+      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+      '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup',
+      '-v', `${dockerVolume}:/var/lib/docker`, '--tmpfs', '/run:rw,exec,mode=755',
+      '--network', this.network, '--ip', ip,
+      '--add-host', `ssm.${region}.amazonaws.com:${SSM_ADDRESS}`,
+      '-v', `${hostBinDir}:/opt/berth-sim/bin:ro`, '-v', `${path.join(this.dir, 'world')}:/opt/berth-sim/world:ro`,
+      '-v', `${stateDir}:/opt/berth-sim/state`,
+      ...(volume ? ['--device', `${volume.loopDevice}:${VOLUME_DEVICE}`] : []),
+      '-p', `127.0.0.1:${port}:80`, '--stop-timeout', '30',
+      SIM_HOST_IMAGE, 'bash', '/opt/berth-sim/bin/init.sh',
+    ]);
+    const actualMac = (await check(['docker', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${this.network}").MacAddress}}`, container])).trim();
+    if (actualMac !== mac) throw new Error(`${container} got MAC ${actualMac}, not the ${mac} its DHCP lease is for`);
+    const host = new SimHost(this, {
+      instanceId, container, region, stateDir, dockerVolume, url: `http://127.0.0.1:${port}`, privateIp: ip, volume,
+    });
+    volume?.attach(instanceId);
+    this.hosts.set(instanceId, host);
+    return host;
+  }
+
+  /** @internal */
+  async forget(host: SimHost) {
+    await rm(path.join(this.dir, 'dhcp-hosts', host.instanceId), { force: true });
+    host.volume?.detach();
+  }
+
+  /** Removes everything the world made: containers, their /var/lib/docker volumes, the network,
+   * loop devices and their files, temp dirs. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const containers = this.containers.splice(0);
+    if (containers.length > 0) await run(['docker', 'rm', '--force', '--volumes', ...containers]);
+    await this.cleanup.run();
+  }
+
+  private container(name: string): string {
+    this.containers.push(name);
+    return name;
+  }
+}
+
+function zoneIdPrefix(region: string): string {
+  const [area, direction, n] = region.split('-') as [string, string, string];
+  const short: Record<string, string> = {
+    east: 'e', west: 'w', north: 'n', south: 's', central: 'c', southeast: 'se', northeast: 'ne', northwest: 'nw', southwest: 'sw',
+  };
+  return `${area}${short[direction] ?? direction[0]}${n}`;
+}
+
+async function writeSsmParameters(stateDir: string, params: Readonly<Record<string, SsmParameter>>) {
+  const now = Date.now() / 1000;
+  const store: Record<string, unknown> = {};
+  for (const [name, p] of Object.entries(params)) {
+    const { type, value, version = 1 } = typeof p === 'string' ? { type: 'SecureString', value: p } : p;
+    store[name] = { Type: type, Value: value, Version: version, LastModifiedDate: now };
+  }
+  const file = path.join(stateDir, 'ssm-parameters.json');
+  await writeFile(`${file}.tmp`, JSON.stringify(store, null, 2));
+  await check(['mv', `${file}.tmp`, file]);
+}
+
+/** A simulated EBS volume (see World.createVolume). */
+export class SimVolume {
+  private attached: string | undefined;
+  constructor(
+    readonly volumeId: string,
+    readonly sizeMiB: number,
+    /** The sparse file behind it on this machine. */
+    readonly file: string,
+    /** The loop device on this machine, e.g. /dev/loop3. */
+    readonly loopDevice: string,
+  ) {}
+  /** The name Amazon Linux's udev rules give it on a Nitro instance (what the user-data waits for). */
+  get byIdPath(): string {
+    return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${this.volumeId.replace('-', '')}`;
+  }
+  /** The instance it is attached to, if any. */
+  get attachedTo(): string | undefined {
+    return this.attached;
+  }
+  /** @internal */
+  attach(instanceId: string) {
+    this.attached = instanceId;
+  }
+  /** @internal */
+  detach() {
+    this.attached = undefined;
+  }
+}
+
+interface HostInit {
+  instanceId: string;
+  container: string;
+  region: string;
+  stateDir: string;
+  dockerVolume: string;
+  url: string;
+  privateIp: string;
+  volume: SimVolume | undefined;
+}
+
+/** A simulated EC2 instance (see World.launchHost). */
+export class SimHost {
+  readonly instanceId: string;
+  /** The container that is the host, on this machine's engine. */
+  readonly container: string;
+  readonly region: string;
+  /** http://127.0.0.1:<port>, where the host's port 80 is published (stable across reboots and
+   * stop/start, unlike a real public IP). */
+  readonly url: string;
+  readonly privateIp: string;
+  readonly volume: SimVolume | undefined;
+  /** This machine's dir with the host's state (console.log, ssm-calls.jsonl, boots/, ...). */
+  readonly stateDir: string;
+  private readonly dockerVolume: string;
+  private bootsStarted = 1;
+  private status: 'running' | 'stopped' | 'terminated' = 'running';
+
+  constructor(private readonly world: World, init: HostInit) {
+    this.instanceId = init.instanceId;
+    this.container = init.container;
+    this.region = init.region;
+    this.url = init.url;
+    this.privateIp = init.privateIp;
+    this.volume = init.volume;
+    this.stateDir = init.stateDir;
+    this.dockerVolume = init.dockerVolume;
+  }
+
+  get state(): 'running' | 'stopped' | 'terminated' {
+    return this.status;
+  }
+
+  /** The number of boots started so far (launch = 1). */
+  get boots(): number {
+    return this.bootsStarted;
+  }
+
+  /** Runs argv in the host as root (docker exec); never throws on a non-zero exit. */
+  exec(argv: readonly string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Result> {
+    const env = Object.entries(opts.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+    return run(['docker', 'exec', '-i', ...env, this.container, ...argv], { input: opts.input, timeoutMs: opts.timeoutMs });
+  }
+
+  /** Like exec, but a non-zero exit throws; returns stdout. */
+  async check(argv: readonly string[], opts: Parameters<SimHost['exec']>[1] = {}): Promise<string> {
+    const r = await this.exec(argv, opts);
+    if (r.code !== 0) throw new Error(`${argv.join(' ')} on ${this.instanceId} exited ${r.code}:\n${r.stderr.slice(-2000)}${r.stdout.slice(-1000)}`);
+    return r.stdout;
+  }
+
+  /** The console output of every boot so far: the sim's boot messages and cloud-init's output,
+   * which includes everything the user-data printed (like `aws ec2 get-console-output`). */
+  consoleLog(): Promise<string> {
+    return readFile(path.join(this.stateDir, 'console.log'), 'utf8').catch(() => '');
+  }
+
+  /**
+   * Waits until boot number `boot` (default: the latest started) has run cloud-init's final
+   * stage, and returns how it went. It does not throw when the user-data failed: check
+   * result.ok / failedScripts. Throws on timeout, with the console's tail.
+   */
+  async waitForBoot({ boot = this.bootsStarted, timeoutMs = 180_000 } = {}): Promise<BootResult> {
+    const file = path.join(this.stateDir, 'boots', `${boot}.json`);
+    try {
+      return await waitFor(`boot ${boot} of ${this.instanceId}`, async () => {
+        if (!existsSync(file)) {
+          const state = (await run(['docker', 'inspect', '-f', '{{.State.Status}}', this.container])).stdout.trim();
+          if (state === 'exited' || state === 'dead') throw new Error(`the host container is ${state}`);
+          return undefined;
+        }
+        return JSON.parse(await readFile(file, 'utf8')) as BootResult;
+      }, { timeoutMs, intervalMs: 200 });
+    } catch (err) {
+      const log = await this.consoleLog();
+      throw new Error(`${(err as Error).message}\n--- console (tail) ---\n${log.slice(-4000)}`);
+    }
+  }
+
+  /** Reboots: a graceful shutdown (dockerd stops its containers), then a new boot with the same
+   * disks, /var/lib/docker and instance id; processes and mounts are gone, the volume stays
+   * attached. Returns once the new boot started; then waitForBoot(). */
+  async reboot(): Promise<void> {
+    this.mustBe('running');
+    await check(['docker', 'restart', '--time', '30', this.container], { timeoutMs: 120_000 });
+    this.bootsStarted++;
+  }
+
+  /** Stops the instance (graceful shutdown). */
+  async stop(): Promise<void> {
+    this.mustBe('running');
+    await check(['docker', 'stop', '--time', '30', this.container], { timeoutMs: 120_000 });
+    this.status = 'stopped';
+  }
+
+  /** Replaces the user-data IMDS serves, which EC2 allows only while stopped. */
+  async setUserData(userData: string): Promise<void> {
+    this.mustBe('stopped');
+    await writeFile(path.join(this.stateDir, 'user-data'), userData);
+  }
+
+  /** Starts a stopped instance: a new boot. Returns once it started; then waitForBoot(). */
+  async start(): Promise<void> {
+    this.mustBe('stopped');
+    await check(['docker', 'start', this.container]);
+    this.status = 'running';
+    this.bootsStarted++;
+  }
+
+  /** Stop, optionally replace the user-data, start: what AWS does to apply changed user-data. */
+  async stopStart({ userData }: { userData?: string } = {}): Promise<void> {
+    await this.stop();
+    if (userData !== undefined) await this.setUserData(userData);
+    await this.start();
+  }
+
+  /** Terminates the instance: the container and its /var/lib/docker go; the volume is detached
+   * and can be attached to the next host. The state dir (console log, SSM log) stays readable. */
+  async terminate(): Promise<void> {
+    if (this.status === 'terminated') return;
+    if (this.status === 'running') await run(['docker', 'stop', '--time', '30', this.container], { timeoutMs: 120_000 });
+    await check(['docker', 'rm', '--force', '--volumes', this.container]);
+    await run(['docker', 'volume', 'rm', '--force', this.dockerVolume]);
+    this.status = 'terminated';
+    await this.world.forget(this);
+  }
+
+  /** Replaces the SSM parameter store of the host's region, effective for the next call. */
+  async setSsmParameters(params: Readonly<Record<string, SsmParameter>>): Promise<void> {
+    await writeSsmParameters(this.stateDir, params);
+  }
+
+  /** Every call the host's SSM endpoint received, oldest first. */
+  async ssmCalls(): Promise<SsmCall[]> {
+    const text = await readFile(path.join(this.stateDir, 'ssm-calls.jsonl'), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsmCall);
+  }
+
+  /** The instance-role credentials IMDS has issued (one set per boot), oldest first. */
+  async imdsCredentials(): Promise<IssuedCredentials[]> {
+    return JSON.parse(await readFile(path.join(this.stateDir, 'credentials.json'), 'utf8').catch(() => '[]'));
+  }
+
+  /** Appends a line to the host's console log (e.g. to mark test phases in a failure dump). */
+  async mark(text: string): Promise<void> {
+    await appendFile(path.join(this.stateDir, 'console.log'), `[test] ${text}\n`);
+  }
+
+  private mustBe(state: 'running' | 'stopped') {
+    if (this.status !== state) throw new Error(`${this.instanceId} is ${this.status}, not ${state}`);
+  }
+}

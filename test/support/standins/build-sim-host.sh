@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Builds the two images the simulated AWS world (test/support/sim/world.ts) runs on, from real
+# Debian parts, for machines that cannot reach an AMI or Docker Hub:
+#
+#   berth-sim-host:bookworm      a stand-in for a fresh EC2 host: Debian bookworm (minbase) with
+#                                docker.io, awscli (Debian's, 2.9), cloud-init, python3 and the
+#                                usual base tools. It has no systemd: the world's init script
+#                                (test/support/sim/host/init.sh, bind-mounted at run time) plays
+#                                the hardware, udev, systemd, the metadata service and AWS.
+#   berth-sim-registry:bookworm  Debian's docker-registry (distribution v2) + apache2-utils, and
+#                                dnsmasq-base for the world's DHCP server.
+#
+# The image holds only packages and static configuration; everything that simulates the world
+# lives in test/support/sim/ and is mounted when a host starts, so editing it needs no rebuild.
+# An image is reused when present and built from this same recipe (label berth.sim.recipe, the
+# hash of this file), unless --force. Root file systems are cached under
+# /var/cache/berth-standins (override with BERTH_STANDIN_CACHE), and the debootstrap tarball
+# build-node.sh caches there is reused.
+#
+# Usage: test/support/standins/build-sim-host.sh [--force]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}
+mirror=${BERTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security_mirror=${BERTH_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+suite=bookworm
+host_image=berth-sim-host:$suite
+registry_image=berth-sim-registry:$suite
+recipe=$(sha256sum "$here/build-sim-host.sh" | cut -c1-16)
+force=${1:-}
+
+host_packages=(
+  docker.io awscli cloud-init python3 e2fsprogs util-linux iproute2 ca-certificates curl procps
+  dmidecode # reads the SMBIOS tables the sim's "firmware" writes (cloud-init identifies AWS by them)
+)
+# The registry image also carries dnsmasq-base: the world's "VPC" container runs it as the
+# subnet's DHCP server, which cloud-init's Ec2Local datasource asks for a lease on every boot.
+registry_packages=(docker-registry apache2-utils ca-certificates dnsmasq-base)
+
+log() { echo "sim-standin: $*" >&2; }
+
+import_image() { # tar image label... : docker import, then drop the image the tag named before
+  local tar=$1 image=$2 old
+  shift 2
+  old=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
+  docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c "LABEL berth.sim.recipe=$recipe" "$@" "$tar" "$image" >/dev/null
+  if [[ -n $old && $old != "$(docker image inspect -f '{{.Id}}' "$image")" ]]; then
+    docker image rm "$old" >/dev/null 2>&1 || true
+  fi
+}
+
+is_current() { # image -> 0 when present and built from this recipe
+  [[ $force != --force ]] &&
+    [[ $(docker image inspect -f '{{index .Config.Labels "berth.sim.recipe"}}' "$1" 2>/dev/null || true) == "$recipe" ]]
+}
+
+base_tar() { # the debootstrap minbase tarball, shared with build-node.sh
+  local tar="$cache/$suite-minbase.tar"
+  if [[ ! -s $tar ]]; then
+    log "debootstrap $suite (minbase) from $mirror"
+    local tmp_root
+    tmp_root=$(mktemp -d "$cache/rootfs.XXXXXX")
+    debootstrap --variant=minbase "$suite" "$tmp_root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp_root"; exit 1; }
+    rm -rf "$tmp_root"/var/cache/apt/archives/*.deb "$tmp_root"/var/lib/apt/lists/*
+    tar -C "$tmp_root" -cf "$tar.part" . && mv "$tar.part" "$tar"
+    rm -rf "$tmp_root"
+  fi
+  echo "$tar"
+}
+
+# rootfs_with NAME CONFIGURE_FN PACKAGE... -> prints the path of a cached tarball of the minbase
+# rootfs with the packages installed (apt over http: no proxy CA needed) and CONFIGURE_FN applied.
+rootfs_with() {
+  local name=$1 configure=$2
+  shift 2
+  local tar="$cache/sim-$name-$suite-$recipe.tar"
+  if [[ -s $tar && $force != --force ]]; then echo "$tar"; return; fi
+  local base root
+  base=$(base_tar)
+  root=$(mktemp -d "$cache/sim-$name.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "umount -l '$root/proc' 2>/dev/null || true; rm -rf '$root'" EXIT
+  tar -C "$root" -xf "$base"
+  cat >"$root/etc/apt/sources.list" <<EOF
+deb $mirror $suite main
+deb $mirror $suite-updates main
+deb $security_mirror $suite-security main
+EOF
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # No service may start inside the chroot.
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+  mount -t proc proc "$root/proc"
+  log "apt-get install (in a chroot) for $name: $*"
+  {
+    chroot "$root" apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends "$@"
+  } >"$cache/sim-$name-apt.log" 2>&1 || { tail -n 30 "$cache/sim-$name-apt.log" >&2; exit 1; }
+  umount "$root/proc"
+  "$configure" "$root"
+  chroot "$root" apt-get clean
+  rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root"/var/log/apt/* "$root"/tmp/*
+  : >"$root/etc/resolv.conf"
+  rm -f "$cache"/sim-"$name"-"$suite"-*.tar # older recipes
+  tar -C "$root" -cf "$tar.part" . && mv "$tar.part" "$tar"
+  rm -rf "$root"
+  trap - EXIT
+  echo "$tar"
+}
+
+configure_host() {
+  local root=$1
+  # cloud-init as it runs on the sim: the Ec2 datasource against the world's metadata service,
+  # nothing that fights a container (network, hostname, users, ssh, disks, packages).
+  install -D -m 0644 /dev/stdin "$root/etc/cloud/cloud.cfg.d/90-berth-sim.cfg" <<'EOF'
+# berth-sim: the simulated EC2 host (see test/support/sim/host/init.sh).
+datasource_list: [Ec2]
+datasource:
+  Ec2:
+    # IPv4 IMDS only (the sim's metadata service has no [fd00:ec2::254]).
+    metadata_urls: ["http://169.254.169.254"]
+# The container's network is Docker's; cloud-init must not render or apply its own.
+network: {config: disabled}
+manage_etc_hosts: false
+preserve_hostname: true
+# Amazon Linux's module lists, less what needs systemd, sshd, a real disk or a package mirror.
+cloud_init_modules:
+  - migrator
+  - seed_random
+  - bootcmd
+  - write-files
+  - ca-certs
+cloud_config_modules:
+  - timezone
+  - disable-ec2-metadata
+  - runcmd
+cloud_final_modules:
+  - package-update-upgrade-install
+  - write-files-deferred
+  - scripts-vendor
+  - scripts-per-once
+  - scripts-per-boot
+  - scripts-per-instance
+  - scripts-user
+  - phone-home
+  - final-message
+  - power-state-change
+EOF
+  # dockerd as Debian's unit would run it, overlay2 on /var/lib/docker.
+  install -D -m 0644 /dev/stdin "$root/etc/docker/daemon.json" <<'EOF'
+{ "storage-driver": "overlay2" }
+EOF
+}
+
+configure_registry() {
+  :
+}
+
+mkdir -p "$cache"
+
+if is_current "$host_image"; then
+  log "$host_image is present (recipe $recipe); reusing it"
+else
+  tar=$(rootfs_with host configure_host "${host_packages[@]}")
+  import_image "$tar" "$host_image" \
+    -c "LABEL berth.standin=debootstrap-$suite+docker.io+awscli+cloud-init" -c 'CMD ["/bin/bash"]'
+  log "built $host_image"
+fi
+
+if is_current "$registry_image"; then
+  log "$registry_image is present (recipe $recipe); reusing it"
+else
+  tar=$(rootfs_with registry configure_registry "${registry_packages[@]}")
+  import_image "$tar" "$registry_image" \
+    -c "LABEL berth.standin=debootstrap-$suite+docker-registry" \
+    -c 'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]'
+  log "built $registry_image"
+fi
