@@ -90,8 +90,10 @@ mount_data_volume() {
   dev=$(find_volume) || fail "data volume $BERTH_VOLUME_ID did not appear within ${BERTH_VOLUME_WAIT_S} s; check its attachment (aws ec2 describe-volumes --volume-ids $BERTH_VOLUME_ID)"
   mkdir -p "$BERTH_MOUNT"
   if mountpoint -q "$BERTH_MOUNT"; then
-    [[ $(findmnt -no MAJ:MIN --target "$BERTH_MOUNT") == $(lsblk -dno MAJ:MIN "$dev" | tr -d ' ') ]] ||
+    # mountpoint -d: the device number mounted there; -x: a block device's number.
+    [[ $(mountpoint -d "$BERTH_MOUNT") == $(mountpoint -x "$dev") ]] ||
       fail "$BERTH_MOUNT is mounted from another device than volume $BERTH_VOLUME_ID ($dev)"
+    say "data volume $BERTH_VOLUME_ID is mounted on $BERTH_MOUNT"
   else
     # blkid -p reads the device itself: exit 2 means no filesystem or partition table at all,
     # the only case in which formatting cannot lose data.
@@ -146,9 +148,13 @@ write_env_file() {
   mv -f "$tmp" "$BERTH_ENV_FILE"
 }
 
-# Reads $token from pull_image, the caller: a secret never goes on a command line.
+# Reads $token from pull_image, the caller: a secret never goes on a command line. Its output is
+# shown only on failure (on success it is a warning about the throwaway config, which is removed).
 registry_login() {
-  printf '%s' "$token" | docker login --username "$BERTH_REGISTRY_USER" --password-stdin "$BERTH_REGISTRY" >/dev/null
+  local out
+  out=$(printf '%s' "$token" | docker login --username "$BERTH_REGISTRY_USER" --password-stdin "$BERTH_REGISTRY" 2>&1) && return 0
+  printf '%s\n' "$out" >&2
+  return 1
 }
 
 pull_image() {
