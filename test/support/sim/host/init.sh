@@ -65,6 +65,9 @@ shutdown() {
 }
 trap shutdown TERM INT
 
+# The instance's description, from the harness (set by the eval below).
+instance_id='' instance_type='' region='' ssm_address=''
+volumes=()
 eval "$(python3 - "$state/config.json" <<'EOF'
 import json, shlex, sys
 c = json.load(open(sys.argv[1]))
@@ -78,9 +81,10 @@ EOF
 say "boot $boot of $instance_id ($instance_type, $region)"
 
 # firmware
-mount -t tmpfs -o mode=0755,size=1m firmware /sys/firmware &&
-  python3 "$sim/bin/smbios.py" /sys/firmware/dmi/tables "$instance_id" "$instance_type" ||
+if ! { mount -t tmpfs -o mode=0755,size=1m firmware /sys/firmware &&
+  python3 "$sim/bin/smbios.py" /sys/firmware/dmi/tables "$instance_id" "$instance_type"; }; then
   say "firmware: could not write the SMBIOS tables"
+fi
 
 # udev
 mkdir -p /dev/disk/by-id
