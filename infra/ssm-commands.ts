@@ -19,7 +19,8 @@ function session(target: SsmTarget, command?: Argv): string {
   const base = ['aws', 'ssm', 'start-session', '--region', target.region, '--target', target.instanceId];
   if (!command) return shellLine(base);
   // AWS-StartInteractiveCommand runs one command in a session; it runs as ssm-user, hence sudo.
-  const parameters = `command=${JSON.stringify([`sudo ${shellLine(command)}`])}`;
+  // The parameters as JSON, the form the AWS CLI parses without shorthand ambiguity.
+  const parameters = JSON.stringify({ command: [`sudo ${shellLine(command)}`] });
   return `${shellLine([...base, '--document-name', 'AWS-StartInteractiveCommand', '--parameters'])} ${shellQuote(parameters)}`;
 }
 
