@@ -43,6 +43,7 @@ const host = new Host('berth', {
 
 export const url = host.url;
 export const publicIp = host.publicIp;
+export const region = pulumi.output(config.region);
 export const instanceId = host.instanceId;
 export const imageDigest = image.digest;
 export const imageRef = image.imageRef;

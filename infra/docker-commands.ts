@@ -81,6 +81,7 @@ export const dockerExec = (name: string, command: readonly string[] = ['sh'], in
   'docker', 'exec', ...(interactive ? ['--interactive', '--tty'] : []), name, ...command,
 ];
 
+export const dockerInspect = (name: string): Argv => ['docker', 'inspect', name];
 export const dockerStop = (name: string): Argv => ['docker', 'stop', name];
 export const dockerRemove = (name: string): Argv => ['docker', 'rm', name];
 

@@ -1,7 +1,9 @@
-// Day-2 commands on the host, as data: ready-to-paste AWS CLI lines that open a shell, follow the
-// app's logs, or exec into its container through SSM Session Manager (no SSH, no open port 22).
-// They need the AWS CLI and its Session Manager plugin on the operator's machine.
-import { type Argv, dockerExec, dockerLogs, shellLine, shellQuote } from './docker-commands.js';
+// Day-2 commands on the host, as data: AWS CLI argv that opens a shell, follows the app's logs,
+// execs into its container, or collects its status through SSM (no SSH, no open port 22). The
+// stack exports the first three as ready-to-paste lines; `npm run host:*` runs them. The
+// interactive ones need the AWS CLI and its Session Manager plugin on the operator's machine.
+import { type Argv, dockerExec, dockerLogs, shellLine } from './docker-commands.js';
+import { HOST_LAYOUT } from './userdata.js';
 
 export interface SsmTarget {
   readonly instanceId: string;
@@ -15,19 +17,56 @@ export interface SsmCommands {
   readonly exec: string;
 }
 
-function session(target: SsmTarget, command?: Argv): string {
+/** A Session Manager session: a shell, or one command run in a terminal (as ssm-user, hence sudo). */
+export function ssmSessionArgv(target: SsmTarget, command?: Argv): Argv {
   const base = ['aws', 'ssm', 'start-session', '--region', target.region, '--target', target.instanceId];
-  if (!command) return shellLine(base);
-  // AWS-StartInteractiveCommand runs one command in a session; it runs as ssm-user, hence sudo.
+  if (!command) return base;
   // The parameters as JSON, the form the AWS CLI parses without shorthand ambiguity.
   const parameters = JSON.stringify({ command: [`sudo ${shellLine(command)}`] });
-  return `${shellLine([...base, '--document-name', 'AWS-StartInteractiveCommand', '--parameters'])} ${shellQuote(parameters)}`;
+  return [...base, '--document-name', 'AWS-StartInteractiveCommand', '--parameters', parameters];
 }
+
+export const ssmLogsArgv = (t: SsmTarget) => ssmSessionArgv(t, dockerLogs(t.container, { follow: true, tail: 100 }));
+export const ssmExecArgv = (t: SsmTarget) => ssmSessionArgv(t, dockerExec(t.container));
 
 export function ssmCommands(target: SsmTarget): SsmCommands {
   return {
-    shell: session(target),
-    logs: session(target, dockerLogs(target.container, { follow: true, tail: 100 })),
-    exec: session(target, dockerExec(target.container)),
+    shell: shellLine(ssmSessionArgv(target)),
+    logs: shellLine(ssmLogsArgv(target)),
+    exec: shellLine(ssmExecArgv(target)),
+  };
+}
+
+/** What the status command runs on the host (as root, by Run Command): the container, then the last deploy. */
+export const STATUS_SEPARATOR = '--- berth status ---';
+export const hostStatusScript = (container: string): string[] => [
+  // docker inspect prints [] for a missing container; its exit status must not fail the command.
+  `docker inspect ${container} 2>/dev/null || true`,
+  `echo '${STATUS_SEPARATOR}'`,
+  `cat ${HOST_LAYOUT.statusFile} 2>/dev/null || echo 'no deploy has finished yet'`,
+];
+
+/**
+ * Status without a terminal: Run Command sends the script, a waiter waits for it, and the
+ * invocation's stdout is the answer. `commandId` comes from the first step's output.
+ */
+export function ssmStatusArgv(target: SsmTarget) {
+  const where = ['--region', target.region];
+  return {
+    send: [
+      'aws', 'ssm', 'send-command', ...where,
+      '--instance-ids', target.instanceId,
+      '--document-name', 'AWS-RunShellScript',
+      '--comment', 'berth status',
+      '--parameters', JSON.stringify({ commands: hostStatusScript(target.container) }),
+      '--query', 'Command.CommandId', '--output', 'text',
+    ] as Argv,
+    wait: (commandId: string): Argv => [
+      'aws', 'ssm', 'wait', 'command-executed', ...where, '--command-id', commandId, '--instance-id', target.instanceId,
+    ],
+    fetch: (commandId: string): Argv => [
+      'aws', 'ssm', 'get-command-invocation', ...where, '--command-id', commandId, '--instance-id', target.instanceId,
+      '--query', 'StandardOutputContent', '--output', 'text',
+    ],
   };
 }

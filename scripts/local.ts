@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { shellLine } from '../infra/docker-commands.js';
 import { containerShape } from '../infra/shape.js';
 import { localPlan, parseLocalArgs, UsageError } from './local/plan.js';
+import { StatusError, describeContainer, parseInspect } from './status.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,6 +22,7 @@ function main(): number {
     throw err;
   }
   const plan = localPlan(parsed.command, parsed.options);
+  if (parsed.command === 'status') return status(plan[0]!, parsed.options.name);
   for (const [program, ...args] of plan) {
     process.stdout.write(`$ ${shellLine([program!, ...args])}\n`);
     if (parsed.command === 'print') continue;
@@ -40,6 +42,30 @@ function main(): number {
     process.stdout.write(`berth-notes is starting on http://${address}/ (try /api/info)\n`);
   }
   return 0;
+}
+
+/** Runs docker inspect and prints what it says about the container, as host:status does. */
+function status([program, ...args]: readonly string[], name: string): number {
+  const result = spawnSync(program!, args, { cwd: root, encoding: 'utf8' });
+  if (result.error) {
+    process.stderr.write(`local: could not run ${program}: ${result.error.message}; is Docker installed?\n`);
+    return 1;
+  }
+  try {
+    const container = parseInspect(result.stdout || '[]', name);
+    if (!container) {
+      process.stderr.write(`local: no container named ${name}; start it with npm run local:up\n`);
+      return 1;
+    }
+    process.stdout.write(`${describeContainer(container, new Date()).join('\n')}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof StatusError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
 }
 
 process.exitCode = main();

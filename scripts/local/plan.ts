@@ -5,13 +5,14 @@ import {
   type Argv,
   dockerBuild,
   dockerExec,
+  dockerInspect,
   dockerLogs,
   dockerRemove,
   dockerRun,
   dockerStop,
 } from '../../infra/docker-commands.js';
 
-export const LOCAL_COMMANDS = ['build', 'run', 'up', 'logs', 'exec', 'stop', 'rm', 'down', 'print'] as const;
+export const LOCAL_COMMANDS = ['build', 'run', 'up', 'logs', 'exec', 'status', 'stop', 'rm', 'down', 'print'] as const;
 export type LocalCommand = (typeof LOCAL_COMMANDS)[number];
 
 export interface LocalOptions {
@@ -114,6 +115,8 @@ export function localPlan(command: LocalCommand, o: LocalOptions): Argv[] {
       return [dockerLogs(o.name, { follow: true })];
     case 'exec':
       return [dockerExec(o.name)];
+    case 'status':
+      return [dockerInspect(o.name)];
     case 'stop':
       return [dockerStop(o.name)];
     case 'rm':

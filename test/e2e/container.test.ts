@@ -89,6 +89,17 @@ describe('plain docker run, through npm run local:run', () => {
     expect(await waitHealthy(name)).toBe('healthy');
   });
 
+  it('npm run local:status says so: state, health, image, uptime and the published port', async () => {
+    const lines = (await local('status', '--name', name)).trim().split('\n');
+    const port = new URL(url).port;
+    expect(lines[0]).toBe(`container  ${name}: running, healthy`);
+    expect(lines[1]).toBe(`image      ${image}`);
+    expect(lines[2]).toMatch(/^image id   sha256:[0-9a-f]{64}$/);
+    expect(lines[3]).toMatch(/^started    \S+Z \(up \d+(m \d+)?s\)$/);
+    expect(lines.slice(4)).toEqual(['restarts   0', `ports      127.0.0.1:${port} → 8080/tcp`]);
+    await expect(local('status', '--name', `${name}-absent`)).rejects.toThrow(`local: no container named ${name}-absent; start it with npm run local:up`);
+  });
+
   it('runs hardened: read-only root, writable /tmp and data, no capabilities, no new privileges', async () => {
     const root = await run(['docker', 'exec', name, 'sh', '-c', 'touch /app/x']);
     expect(root.code).not.toBe(0);

@@ -8,7 +8,10 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployScript } from '../../infra/host/scripts.js';
 import { containerShape } from '../../infra/shape.js';
+import { hostStatusScript } from '../../infra/ssm-commands.js';
 import { HOST_LAYOUT, type HostRelease, releaseId, renderUserData } from '../../infra/userdata.js';
+import { splitStatusOutput } from '../../scripts/host/plan.js';
+import { describeContainer, describeDeploy, parseInspect } from '../../scripts/status.js';
 import { check } from '../support/exec.js';
 import { api } from '../support/http.js';
 import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../support/sim/world.js';
@@ -155,6 +158,16 @@ describe('a fresh host running the rendered user-data', () => {
     expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe('sim-second');
     expect((await inContainer(host, 'printenv', 'API_KEY')).trim()).toBe(`${API_KEY}-v2`);
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
+  });
+
+  it('npm run host:status reads the host through its Run Command script: the digest, healthy, last deploy ok', async () => {
+    // What AWS-RunShellScript runs as root on the host; the status command parses its stdout.
+    const stdout = await host.check(['bash', '-c', hostStatusScript(HOST_LAYOUT.container).join('\n')]);
+    const { inspect, deploy } = splitStatusOutput(stdout);
+    const lines = describeContainer(parseInspect(inspect, HOST_LAYOUT.container)!, new Date());
+    expect(lines[0]).toBe(`container  ${HOST_LAYOUT.container}: running, healthy`);
+    expect(lines[1]).toBe(`image      ${second.reference} (release ${releaseId(containerShape, release(second, 2))})`);
+    expect(describeDeploy(deploy)).toMatch(new RegExp(`^last deploy ok at \\S+: release ${releaseId(containerShape, release(second, 2))}$`));
   });
 
   it('a replacement host mounts the same volume without formatting it, and the note is there', async () => {

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { ConfigError } from '../../infra/config/validate.js';
 import { containerShape } from '../../infra/shape.js';
 import { HOST_LAYOUT } from '../../infra/userdata.js';
+import { parseStackOutputs } from '../../scripts/host/plan.js';
 import { type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
 
 const TOKEN_CANARY = 'CANARY-token-3f9a1c';
@@ -230,6 +231,13 @@ describe('with the example stack', () => {
     expect(out.shellCommand).toBe(`aws ssm start-session --region us-east-1 --target ${instanceId}`);
     expect(out.logsCommand).toContain('sudo docker logs --follow --tail 100 berth-notes');
     expect(out.execCommand).toContain('sudo docker exec --interactive --tty berth-notes sh');
+  });
+});
+
+describe('the stack outputs', () => {
+  it('are what npm run host:* reads', () => {
+    const printed = JSON.stringify(Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value])));
+    expect(parseStackOutputs(printed)).toEqual({ instanceId: one('aws:ec2/instance:Instance').id, region: 'us-east-1', container: 'berth-notes' });
   });
 });
 
