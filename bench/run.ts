@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerRun } from '../infra/docker-commands.js';
 import { containerShape as shape } from '../infra/shape.js';
+import { benchHost } from './host.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const id = `${process.pid}-${Date.now().toString(36)}`;
@@ -156,6 +157,9 @@ try {
   record('rps_get_notes', Math.round(get), 'GET /api/notes listing 20 notes (a stat per request; files re-read when the directory changes)');
   record('rps_post_notes', Math.round(postRps), 'POST /api/notes, each fsynced before the 201');
   record('get_vs_hello_ratio', round(get / hi, 2), 'target ≥ 0.5');
+
+  // --- the EC2 host, simulated: the user-data berth renders, booted, rebooted, redeployed.
+  await benchHost(app, tag('app2'), record);
 
   const out = {
     machine: {

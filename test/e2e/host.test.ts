@@ -12,7 +12,7 @@ import { hostStatusScript } from '../../infra/ssm-commands.js';
 import { HOST_LAYOUT, type HostRelease, releaseId, renderUserData } from '../../infra/userdata.js';
 import { splitStatusOutput } from '../../scripts/host/plan.js';
 import { describeContainer, describeDeploy, parseInspect } from '../../scripts/status.js';
-import { check } from '../support/exec.js';
+import { check, waitFor } from '../support/exec.js';
 import { api } from '../support/http.js';
 import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../support/sim/world.js';
 import { repoRoot } from '../support/engine-setup.js';
@@ -161,6 +161,10 @@ describe('a fresh host running the rendered user-data', () => {
   });
 
   it('npm run host:status reads the host through its Run Command script: the digest, healthy, last deploy ok', async () => {
+    // Docker's own health turns from starting to healthy after its first interval.
+    await waitFor('docker health on the host', async () =>
+      (await host.check(['docker', 'inspect', '--format', '{{.State.Health.Status}}', HOST_LAYOUT.container])).trim() === 'healthy' || undefined,
+      { timeoutMs: 30_000, intervalMs: 500 });
     // What AWS-RunShellScript runs as root on the host; the status command parses its stdout.
     const stdout = await host.check(['bash', '-c', hostStatusScript(HOST_LAYOUT.container).join('\n')]);
     const { inspect, deploy } = splitStatusOutput(stdout);
