@@ -1,11 +1,12 @@
-// npm run local:<step> [-- --port N --name NAME --bind /abs/dir]: the plain-docker way to run
-// berth on this machine. Prints each docker command, then runs it, from the repository root.
+// npm run local:<step> [-- --port N --name NAME --bind /abs/dir --compose]: the plain-docker way to
+// run berth on this machine; logs, exec and status act on the compose deployment with --compose.
+// Prints each docker command, then runs it, from the repository root.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellLine } from '../infra/docker-commands.js';
 import { containerShape } from '../infra/shape.js';
-import { localPlan, parseLocalArgs, UsageError } from './local/plan.js';
+import { COMPOSE_SERVICE, localPlan, parseLocalArgs, UsageError } from './local/plan.js';
 import { StatusError, describeContainer, parseInspect } from './status.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +23,17 @@ function main(): number {
     throw err;
   }
   const plan = localPlan(parsed.command, parsed.options);
-  if (parsed.command === 'status') return status(plan[0]!, parsed.options.name);
+  if (parsed.command === 'status') {
+    if (!parsed.options.compose) return status(plan[0]!, parsed.options.name);
+    const [program, ...args] = plan[0]!;
+    const id = spawnSync(program!, args, { cwd: root, encoding: 'utf8' });
+    const container = id.stdout?.trim();
+    if (id.error || id.status !== 0 || !container) {
+      process.stderr.write(`local: no running compose service ${COMPOSE_SERVICE}; start it with docker-compose up --build --detach\n`);
+      return 1;
+    }
+    return status(['docker', 'inspect', container], container);
+  }
   for (const [program, ...args] of plan) {
     process.stdout.write(`$ ${shellLine([program!, ...args])}\n`);
     if (parsed.command === 'print') continue;

@@ -21,6 +21,8 @@ export interface LocalOptions {
   readonly port: number;
   /** A host directory to bind-mount on the data directory instead of the named volume. */
   readonly bind?: string;
+  /** logs, exec and status act on the compose deployment's service instead. */
+  readonly compose?: boolean;
   readonly revision: string;
 }
 
@@ -33,6 +35,10 @@ export const LOCAL_DEFAULTS: LocalOptions = {
 
 /** Non-secret settings for the local container; real secrets never go in a committed file. */
 export const LOCAL_ENV_FILE = 'local.env';
+
+/** compose.yaml's service; docker-compose finds the project from the directory or COMPOSE_PROJECT_NAME. */
+export const COMPOSE_SERVICE = 'notes';
+export const COMPOSE_COMMANDS = ['logs', 'exec', 'status'] as const;
 
 export class UsageError extends Error {}
 
@@ -68,8 +74,14 @@ export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<str
         options = { ...options, bind: dir };
         break;
       }
+      case '--compose':
+        if (!(COMPOSE_COMMANDS as readonly string[]).includes(command)) {
+          throw new UsageError(`local: --compose works with ${COMPOSE_COMMANDS.join(', ')}; for the rest use docker-compose itself (up --build, down)`);
+        }
+        options = { ...options, compose: true };
+        break;
       default:
-        throw new UsageError(`local: unknown option '${flag}'; options are --port N, --name NAME, --image TAG, --bind /abs/dir`);
+        throw new UsageError(`local: unknown option '${flag}'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose`);
     }
   }
   return { command: command as LocalCommand, options };
@@ -104,6 +116,13 @@ export function localPlan(command: LocalCommand, o: LocalOptions): Argv[] {
     envFiles: [LOCAL_ENV_FILE],
     data: o.bind ? { kind: 'bind', hostPath: o.bind } : { kind: 'volume', name: localVolume(o) },
   });
+  if (o.compose) {
+    // The twins of logs, exec and status for the compose deployment (status resolves the
+    // service's container, then inspects it like the plain one).
+    if (command === 'logs') return [['docker-compose', 'logs', '--follow', COMPOSE_SERVICE]];
+    if (command === 'exec') return [['docker-compose', 'exec', COMPOSE_SERVICE, 'sh']];
+    if (command === 'status') return [['docker-compose', 'ps', '--quiet', COMPOSE_SERVICE]];
+  }
   switch (command) {
     case 'build':
       return [build];

@@ -59,6 +59,17 @@ describe('docker-compose with compose.yaml', () => {
     expect(host.PortBindings[`${shape.containerPort}/tcp`][0].HostIp).toBe('127.0.0.1');
   });
 
+  it('npm run local:status -- --compose reports the service container, running', async () => {
+    const { container } = await serviceUrl();
+    const status = await check([process.execPath, '--import', 'tsx', 'scripts/local.ts', 'status', '--compose'], {
+      cwd: repoRoot,
+      env: { ...env, COMPOSE_PROJECT_NAME: project },
+    });
+    const name = JSON.parse(await docker('inspect', container))[0].Name.replace(/^\//, '');
+    expect(status.split('\n')[0]).toMatch(new RegExp(`^container  ${name}: running, (starting|healthy)$`));
+    expect(status).toContain(`image      ${image}`);
+  });
+
   it('down keeps the volume, and the next up finds the note', async () => {
     await compose('down');
     expect(await volumeExists()).toBe(true);

@@ -94,15 +94,27 @@ describe('npm run local:* (plain docker, no compose)', () => {
   });
 
   it.each([
-    [[], 'local: no command given; use one of build, run, up, logs, exec, stop, rm, down, print'],
-    [['deploy'], "local: unknown command 'deploy'; use one of build, run, up, logs, exec, stop, rm, down, print"],
+    [[], 'local: no command given; use one of build, run, up, logs, exec, status, stop, rm, down, print'],
+    [['deploy'], "local: unknown command 'deploy'; use one of build, run, up, logs, exec, status, stop, rm, down, print"],
     [['run', '--port', 'http'], "local: --port must be a port from 1 to 65535, or 0 for any free port; got 'http'"],
     [['run', '--port'], 'local: --port needs a value'],
     [['run', '--bind', 'data'], "local: --bind needs an absolute host path; got 'data'"],
     [['run', '--name', 'a b'], "local: --name must be letters, digits, '_', '.' or '-' (a container name); got 'a b'"],
-    [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir"],
+    [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
+    [['up', '--compose'], 'local: --compose works with logs, exec, status; for the rest use docker-compose itself (up --build, down)'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseLocalArgs(argv, {})).toThrow(message);
+  });
+
+  it('with --compose, logs, exec and status act on the compose service', () => {
+    const plan = (command: string) => {
+      const { command: c, options } = parseLocalArgs([command, '--compose'], {});
+      return localPlan(c, options);
+    };
+    expect(plan('logs')).toEqual([['docker-compose', 'logs', '--follow', 'notes']]);
+    expect(plan('exec')).toEqual([['docker-compose', 'exec', 'notes', 'sh']]);
+    expect(plan('status')).toEqual([['docker-compose', 'ps', '--quiet', 'notes']]);
+    expect(localPlan('status', LOCAL_DEFAULTS)).toEqual([['docker', 'inspect', 'berth-notes']]);
   });
 
   it('refuses a bad BERTH_HOST_PORT', () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { COMPOSE_SERVICE } from '../../scripts/local/plan.js';
 import { parseConfig } from '../../app/src/config.js';
 import { HEALTH_PATH } from '../../app/src/paths.js';
 import { containerShape as shape } from '../../infra/shape.js';
@@ -81,6 +82,10 @@ describe('the server\'s own defaults agree with the container shape', () => {
 describe('compose.yaml agrees with the container shape', () => {
   const compose = parse(read('compose.yaml'));
   const service = compose.services.notes;
+
+  it('has one service, the one npm run local:* --compose names', () => {
+    expect(Object.keys(compose.services)).toEqual([COMPOSE_SERVICE]);
+  });
 
   it('publishes the container port and mounts the named volume on the data directory', () => {
     expect(service.ports).toHaveLength(1);
