@@ -58,6 +58,8 @@ export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
     ...hardening.capDrop.flatMap((cap) => ['--cap-drop', cap]),
     ...hardening.securityOpt.flatMap((opt) => ['--security-opt', opt]),
     '--memory', limits.memory,
+    // Swap equal to memory: no swap at all, so the limit is a hard cap on a host that has swap.
+    '--memory-swap', limits.memory,
     '--cpus', String(limits.cpus),
     '--pids-limit', String(limits.pids),
     '--restart', shape.restart,
@@ -76,7 +78,7 @@ export const dockerLogs = (name: string, opts: { follow?: boolean; tail?: number
   name,
 ];
 
-/** A shell in the running container; slim images have sh, not necessarily bash. */
+/** A shell in the running container: sh, which nearly every image has (Alpine, for one, has no bash). */
 export const dockerExec = (name: string, command: readonly string[] = ['sh'], interactive = true): Argv => [
   'docker', 'exec', ...(interactive ? ['--interactive', '--tty'] : []), name, ...command,
 ];

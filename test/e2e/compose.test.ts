@@ -50,6 +50,7 @@ describe('docker-compose with compose.yaml', () => {
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
       Memory: shape.limits.memoryBytes,
+      MemorySwap: shape.limits.memoryBytes,
       NanoCpus: shape.limits.cpus * 1e9,
       PidsLimit: shape.limits.pids,
       RestartPolicy: { Name: shape.restart, MaximumRetryCount: 0 },

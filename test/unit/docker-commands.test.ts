@@ -46,6 +46,7 @@ describe('docker run is built from the container shape', () => {
     expect(flagValues(run, '--security-opt')).toEqual(['no-new-privileges:true']);
     expect(flagValues(run, '--user')).toEqual(['1000:1000']);
     expect(flagValues(run, '--memory')).toEqual(['256m']);
+    expect(flagValues(run, '--memory-swap')).toEqual(['256m']); // no swap: a hard cap
     expect(flagValues(run, '--cpus')).toEqual(['1']);
     expect(flagValues(run, '--pids-limit')).toEqual(['100']);
     expect(flagValues(run, '--restart')).toEqual(['unless-stopped']);

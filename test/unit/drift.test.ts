@@ -102,6 +102,7 @@ describe('compose.yaml agrees with the container shape', () => {
       cap_drop: shape.hardening.capDrop,
       security_opt: shape.hardening.securityOpt,
       mem_limit: shape.limits.memory,
+      memswap_limit: shape.limits.memory,
       cpus: shape.limits.cpus,
       pids_limit: shape.limits.pids,
       restart: shape.restart,
