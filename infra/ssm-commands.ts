@@ -2,7 +2,7 @@
 // execs into its container, or collects its status through SSM (no SSH, no open port 22). The
 // stack exports the first three as ready-to-paste lines; `npm run host:*` runs them. The
 // interactive ones need the AWS CLI and its Session Manager plugin on the operator's machine.
-import { type Argv, dockerExec, dockerLogs, shellLine } from './docker-commands.js';
+import { type Argv, dockerExec, dockerLogs, shellLine, shellQuote } from './docker-commands.js';
 import { HOST_LAYOUT } from './userdata.js';
 
 export interface SsmTarget {
@@ -37,11 +37,22 @@ export function ssmCommands(target: SsmTarget): SsmCommands {
   };
 }
 
+/**
+ * The fields of `docker inspect` that status reads, and no others: Run Command keeps a command's
+ * output in SSM's history, and the full inspect would put Config.Env there, secret env included.
+ */
+export const STATUS_INSPECT_FORMAT =
+  '{"Name":{{json .Name}},"Image":{{json .Image}},"RestartCount":{{json .RestartCount}},' +
+  '"State":{"Status":{{json .State.Status}},"StartedAt":{{json .State.StartedAt}},"ExitCode":{{json .State.ExitCode}},' +
+  '"Health":{{if .State.Health}}{"Status":{{json .State.Health.Status}},"FailingStreak":{{json .State.Health.FailingStreak}}}{{else}}null{{end}}},' +
+  '"Config":{"Image":{{json .Config.Image}},"Labels":{{json .Config.Labels}}},' +
+  '"NetworkSettings":{"Ports":{{json .NetworkSettings.Ports}}}}';
+
 /** What the status command runs on the host (as root, by Run Command): the container, then the last deploy. */
 export const STATUS_SEPARATOR = '--- berth status ---';
 export const hostStatusScript = (container: string): string[] => [
-  // docker inspect prints [] for a missing container; its exit status must not fail the command.
-  `docker inspect ${container} 2>/dev/null || true`,
+  // A JSON list like docker inspect's: [] when the container is missing (which must not fail the command).
+  `echo "[$(docker inspect --format ${shellQuote(STATUS_INSPECT_FORMAT)} ${container} 2>/dev/null)]"`,
   `echo '${STATUS_SEPARATOR}'`,
   `cat ${HOST_LAYOUT.statusFile} 2>/dev/null || echo 'no deploy has finished yet'`,
 ];

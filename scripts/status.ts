@@ -10,7 +10,7 @@ export interface Inspected {
     readonly Status: string;
     readonly StartedAt: string;
     readonly ExitCode?: number;
-    readonly Health?: { readonly Status: string; readonly FailingStreak?: number };
+    readonly Health?: { readonly Status: string; readonly FailingStreak?: number } | null;
   };
   readonly Config: { readonly Image: string; readonly Labels?: Readonly<Record<string, string>> | null };
   readonly NetworkSettings?: { readonly Ports?: Readonly<Record<string, readonly { HostIp: string; HostPort: string }[] | null>> | null };

@@ -167,6 +167,9 @@ describe('a fresh host running the rendered user-data', () => {
       { timeoutMs: 30_000, intervalMs: 500 });
     // What AWS-RunShellScript runs as root on the host; the status command parses its stdout.
     const stdout = await host.check(['bash', '-c', hostStatusScript(HOST_LAYOUT.container).join('\n')]);
+    // Run Command keeps this output in SSM's history: it holds no env, so no secret.
+    expect(stdout).not.toContain(API_KEY);
+    expect(stdout).not.toContain('GREETING');
     const { inspect, deploy } = splitStatusOutput(stdout);
     const lines = describeContainer(parseInspect(inspect, HOST_LAYOUT.container)!, new Date());
     expect(lines[0]).toBe(`container  ${HOST_LAYOUT.container}: running, healthy`);
