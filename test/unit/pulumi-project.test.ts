@@ -1,6 +1,6 @@
 // Pulumi.yaml is the user-facing contract for configuration: it must be a valid project file, and
 // declare exactly the keys the program reads, with the defaults the validator applies.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../infra/config/read.js';
 import { DEFAULTS, validateDeployConfig } from '../../infra/config/validate.js';
+import { pulumiProjectSchemaFile, sharedSchemaFile, vendoredSchemaFile } from '../support/pulumi-schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const project = parse(readFileSync(path.join(root, 'Pulumi.yaml'), 'utf8'));
-const schemaFile = process.env.BERTH_PULUMI_SCHEMA ?? path.join(root, '../shared/schemas/pulumi-project.json');
+const schemaFile = pulumiProjectSchemaFile();
 
 describe('Pulumi.yaml', () => {
   it('validates against the Pulumi project schema', () => {
@@ -20,6 +21,11 @@ describe('Pulumi.yaml', () => {
     const valid = ajv.validate(schema, project);
     expect(ajv.errors ?? [], ajv.errorsText()).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('is checked against the same schema in a plain checkout: the vendored copy equals the shared one', () => {
+    if (!existsSync(sharedSchemaFile)) return; // a checkout without shared/ uses the vendored copy
+    expect(readFileSync(vendoredSchemaFile, 'utf8')).toBe(readFileSync(sharedSchemaFile, 'utf8'));
   });
 
   it('is the berth project on the nodejs runtime, its TypeScript loaded as ESM by tsx, a runtime dependency', () => {

@@ -1,0 +1,83 @@
+// berth-aws-oidc: the AWS side of berth's CI, made once by an account admin, separate from berth's
+// own stack. It trusts GitHub's OIDC issuer and makes two roles that GitHub Actions jobs of one
+// repository assume with short-lived tokens (no access keys anywhere):
+//
+//   github-actions-berth-preview  pull-request jobs; read-only lookups for `pulumi preview`
+//   github-actions-berth-deploy   jobs in the protected environment (production); `pulumi up`
+//
+// The documents themselves are in policies.ts. Outputs: the two role ARNs, which become the
+// repository variables AWS_PREVIEW_ROLE_ARN and AWS_DEPLOY_ROLE_ARN.
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import {
+  DEPLOY_ROLE_NAME,
+  GITHUB_OIDC_HOST,
+  PREVIEW_ROLE_NAME,
+  STS_AUDIENCE,
+  type Target,
+  checkTarget,
+  deployPolicy,
+  deploySubject,
+  previewPolicy,
+  previewSubject,
+  trustPolicy,
+} from './policies.js';
+
+const config = new pulumi.Config();
+const repository = config.require('githubRepository');
+const environment = config.get('environment') ?? 'production';
+const berthStack = config.get('berthStack') ?? 'production';
+/** An account has one provider per issuer: reuse it when it already exists. */
+const existingProviderArn = config.get('oidcProviderArn');
+const region = new pulumi.Config('aws').require('region');
+const tags = { project: 'berth', 'managed-by': 'pulumi', stack: pulumi.getStack() };
+
+// A bad value stops the program before anything is made, with one line per problem.
+const problems = checkTarget({ repository, environment, region, stack: berthStack });
+if (problems.length > 0) throw new Error(`berth-aws-oidc: invalid configuration:\n${problems.join('\n')}`);
+
+const identity = aws.getCallerIdentityOutput();
+const partition = aws.getPartitionOutput();
+const target: pulumi.Output<Target> = pulumi
+  .all([identity.accountId, partition.partition])
+  .apply(([account, part]) => ({ repository, environment, account, region, stack: berthStack, partition: part }));
+
+const providerArn: pulumi.Output<string> = existingProviderArn
+  ? pulumi.output(existingProviderArn)
+  : new aws.iam.OpenIdConnectProvider('github', {
+      url: `https://${GITHUB_OIDC_HOST}`,
+      clientIdLists: [STS_AUDIENCE],
+      tags,
+    }).arn;
+
+const previewRole = new aws.iam.Role('preview', {
+  name: PREVIEW_ROLE_NAME,
+  description: `berth CI: pulumi preview from pull requests of ${repository} (read-only)`,
+  assumeRolePolicy: pulumi.all([providerArn, target]).apply(([arn, t]) => JSON.stringify(trustPolicy(arn, previewSubject(t.repository)))),
+  maxSessionDuration: 3600,
+  tags,
+});
+new aws.iam.RolePolicy('preview', {
+  role: previewRole.name,
+  name: 'berth-preview',
+  policy: target.apply((t) => JSON.stringify(previewPolicy(t))),
+});
+
+const deployRole = new aws.iam.Role('deploy', {
+  name: DEPLOY_ROLE_NAME,
+  description: `berth CI: pulumi up of stack ${berthStack} from the ${environment} environment of ${repository}`,
+  assumeRolePolicy: pulumi
+    .all([providerArn, target])
+    .apply(([arn, t]) => JSON.stringify(trustPolicy(arn, deploySubject(t.repository, t.environment)))),
+  maxSessionDuration: 3600,
+  tags,
+});
+new aws.iam.RolePolicy('deploy', {
+  role: deployRole.name,
+  name: 'berth-deploy',
+  policy: target.apply((t) => JSON.stringify(deployPolicy(t))),
+});
+
+export const oidcProviderArn = providerArn;
+export const previewRoleArn = previewRole.arn;
+export const deployRoleArn = deployRole.arn;

@@ -1,0 +1,637 @@
+// The GitHub Actions workflows (.github/workflows/) and the AWS roles they assume (ci/aws-oidc/).
+// Each workflow must pass @action-validator/cli (the workflow schema), follow the repository's
+// rules for CI (pinned actions, least privilege, OIDC instead of keys, secrets only through env),
+// and run exactly the commands package.json, .ci/run and README.md define: no drift between what
+// CI does here, what it does on GitHub, and what the README tells a person to run.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pulumi from '@pulumi/pulumi';
+import * as settings from '@pulumi/pulumi/runtime/settings.js';
+import * as stackRuntime from '@pulumi/pulumi/runtime/stack.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
+import {
+  BERTH,
+  DEPLOY_ROLE_NAME,
+  GITHUB_OIDC_HOST,
+  PREVIEW_ROLE_NAME,
+  STS_AUDIENCE,
+  type PolicyDocument,
+  type Statement,
+  type Target,
+  checkTarget,
+  deployPolicy,
+  deploySubject,
+  previewPolicy,
+  previewSubject,
+  trustPolicy,
+} from '../../ci/aws-oidc/policies.js';
+import { run } from '../support/exec.js';
+import { pulumiProjectSchemaFile } from '../support/pulumi-schema.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const validator = path.join(root, 'node_modules/.bin/action-validator');
+
+const workflowDir = path.join(root, '.github/workflows');
+const workflowFiles = readdirSync(workflowDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
+
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  if?: string;
+}
+interface Job {
+  name?: string;
+  needs?: string | string[];
+  if?: string;
+  'runs-on'?: string;
+  permissions?: Record<string, string> | string;
+  environment?: string | { name: string; url?: string };
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean | string } | string;
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, { branches?: string[] } | null>;
+  permissions?: Record<string, string> | string;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean | string };
+  jobs: Record<string, Job>;
+}
+
+const workflows = workflowFiles.map((file) => ({
+  file,
+  text: readFileSync(path.join(workflowDir, file), 'utf8'),
+  doc: parse(readFileSync(path.join(workflowDir, file), 'utf8')) as Workflow,
+}));
+const ci = workflows.find((w) => w.file === 'ci.yml')!.doc;
+const allJobs = workflows.flatMap((w) => Object.entries(w.doc.jobs).map(([id, job]) => ({ file: w.file, id, job })));
+const allSteps = allJobs.flatMap(({ file, id, job }) => (job.steps ?? []).map((step) => ({ file, job: id, step })));
+const runScripts = allSteps.filter(({ step }) => typeof step.run === 'string');
+
+const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; engines: { node: string } };
+const ciRun = read('.ci/run');
+const readme = read('README.md');
+const project = parse(read('Pulumi.yaml')) as { name: string; config: Record<string, { secret?: boolean }> };
+
+const actionName = (uses: string) => uses.split('@')[0]!;
+const stepUsing = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.uses && actionName(s.uses) === action);
+const onlyStep = (job: Job, action: string) => {
+  const steps = stepUsing(job, action);
+  expect(steps, `${action} steps`).toHaveLength(1);
+  return steps[0]!;
+};
+/** Index of the first step matching, for ordering checks. */
+const indexOf = (job: Job, match: (s: Step) => boolean) => (job.steps ?? []).findIndex(match);
+
+async function validate(file: string) {
+  return run([validator, file], { timeoutMs: 60_000 });
+}
+
+describe('every workflow file', () => {
+  it('exists: CI is defined in .github/workflows', () => {
+    expect(workflowFiles).toContain('ci.yml');
+  });
+
+  it.each(workflowFiles)('%s passes @action-validator/cli', async (file) => {
+    const result = await validate(path.join(workflowDir, file));
+    expect(result.stderr + result.stdout).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('the validator fails on a broken workflow (so the check above means something)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-workflow-'));
+    const original = workflows.find((w) => w.file === 'ci.yml')!.text;
+    const broken = (from: string, to: string) => {
+      expect(original, from).toContain(from);
+      return original.replace(from, to);
+    };
+    const cases = {
+      // a misspelt key in a step of this repository's own workflow
+      'step-key.yml': broken('      - run: npm run lint', '      - rnu: npm run lint'),
+      // an event GitHub does not have
+      'event.yml': broken('  pull_request:\n', '  pull-request:\n'),
+      // a concurrency setting misspelt
+      'concurrency.yml': broken('cancel-in-progress: false', 'cancel-in-progres: false'),
+      // a permission level GitHub does not have
+      'permission.yml': `name: x\non: push\npermissions:\n  id-token: admin\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: npm test\n`,
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      writeFileSync(path.join(dir, name), text);
+      const result = await validate(path.join(dir, name));
+      expect(result.code, name).toBe(1);
+      expect(result.stderr, name).toMatch(/"errors"/);
+    }
+  });
+
+  it('pins every action to a full commit, with the release in a comment, the same pin everywhere', () => {
+    const pins = new Map<string, string>();
+    for (const { file, text } of workflows) {
+      for (const line of text.split('\n')) {
+        const m = /^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*))?$/.exec(line);
+        if (!m) continue;
+        const [, ref, comment] = m;
+        if (ref!.startsWith('./')) continue;
+        expect(ref, `${file}: ${line.trim()}`).toMatch(/^[A-Za-z0-9-]+\/[A-Za-z0-9._/-]+@[0-9a-f]{40}$/);
+        expect(comment, `${file}: ${line.trim()} needs a # vX.Y.Z comment`).toMatch(/^v\d+\.\d+\.\d+$/);
+        const [action] = ref!.split('@');
+        const pinned = `${ref} # ${comment}`;
+        expect(pins.get(action!) ?? pinned, `${action} is pinned two ways`).toBe(pinned);
+        pins.set(action!, pinned);
+      }
+    }
+    expect([...pins.keys()].sort()).toEqual(
+      ['actions/cache', 'actions/checkout', 'actions/setup-node', 'aws-actions/configure-aws-credentials', 'pulumi/actions'],
+    );
+  });
+
+  it('grants nothing by default; each job asks for what it needs, and only deploy jobs get an OIDC token', () => {
+    for (const { file, doc } of workflows) expect(doc.permissions, file).toEqual({});
+    for (const { file, id, job } of allJobs) {
+      expect(job.permissions, `${file}/${id}`).toBeTypeOf('object');
+      const perms = job.permissions as Record<string, string>;
+      expect(perms.contents, `${file}/${id}`).toBe('read');
+      const writes = Object.entries(perms).filter(([, level]) => level === 'write').map(([scope]) => scope).sort();
+      const allowed: Record<string, string[]> = { preview: ['id-token', 'pull-requests'], deploy: ['id-token'] };
+      expect(writes, `${file}/${id} writes`).toEqual(allowed[id] ?? []);
+    }
+  });
+
+  it('uses no long-lived AWS keys: roles are assumed with the OIDC token', () => {
+    for (const { file, text } of workflows) {
+      expect(text, file).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN/);
+    }
+    for (const { file, job, step } of allSteps.filter(({ step }) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'))) {
+      expect(Object.keys(step.with ?? {}).sort(), `${file}/${job}`).toEqual(['aws-region', 'role-to-assume']);
+      expect(step.with!['aws-region']).toBe('${{ vars.AWS_REGION }}');
+    }
+  });
+
+  it('puts no ${{ }} expression inside a run script: values reach the shell through env only', () => {
+    for (const { file, job, step } of runScripts) expect(step.run, `${file}/${job}: ${step.name ?? step.run}`).not.toContain('${{');
+  });
+
+  it('runs only shell that passes shellcheck', async () => {
+    for (const { file, job, step } of runScripts) {
+      const result = await run(['shellcheck', '--shell=bash', '-'], { input: step.run! });
+      expect(result.stdout, `${file}/${job}: ${step.name ?? step.run}`).toBe('');
+      expect(result.code).toBe(0);
+    }
+  });
+
+  it('checks out without persisting the token, and never checks out or runs a fork with secrets', () => {
+    for (const { file, job, step } of allSteps.filter(({ step }) => step.uses?.startsWith('actions/checkout@'))) {
+      expect(step.with?.['persist-credentials'], `${file}/${job}`).toBe(false);
+      expect(step.with?.ref, `${file}/${job}`).toBeUndefined();
+    }
+    for (const { file, doc } of workflows) expect(Object.keys(doc.on), file).not.toContain('pull_request_target');
+  });
+});
+
+describe('ci.yml: the jobs', () => {
+  it('runs on pull requests to main and on pushes to main, and nothing else', () => {
+    expect(ci.on).toEqual({ pull_request: { branches: ['main'] }, push: { branches: ['main'] } });
+  });
+
+  it('cancels superseded pull-request runs, never a run on main', () => {
+    expect(ci.concurrency).toEqual({ group: 'ci-${{ github.ref }}', 'cancel-in-progress': "${{ github.event_name == 'pull_request' }}" });
+  });
+
+  it('lints and tests every change, pull request or main, on the same runner image', () => {
+    expect(Object.keys(ci.jobs).sort()).toEqual(['deploy', 'lint', 'preview', 'test']);
+    for (const id of ['lint', 'test']) expect(ci.jobs[id]!.if, id).toBeUndefined();
+    for (const job of Object.values(ci.jobs)) expect(job['runs-on']).toBe('ubuntu-24.04');
+    expect(ci.jobs.preview!.needs).toEqual(['lint', 'test']);
+    expect(ci.jobs.deploy!.needs).toEqual(['lint', 'test']);
+  });
+
+  it('tests with .ci/run itself, as root, with the real node base image', () => {
+    const runSteps = (ci.jobs.test!.steps ?? []).filter((s) => s.run);
+    expect(runSteps.map((s) => s.name)).toEqual(['Prepare the runner for .ci/run', '.ci/run']);
+    const step = runSteps[1]!;
+    expect(step.run!.trim()).toBe('sudo --preserve-env=BERTH_PULL_BASE,BERTH_STANDIN_CACHE env "PATH=$PATH" bash .ci/run');
+    expect(step.env).toEqual({ BERTH_PULL_BASE: '1', BERTH_STANDIN_CACHE: '${{ runner.temp }}/berth-standins' });
+    // The variables it sets are the ones the stand-in scripts read.
+    const standins = read('test/support/standins/build-node.sh') + read('test/support/standins/build-sim-host.sh');
+    expect(standins).toContain('${BERTH_PULL_BASE:-}');
+    expect(standins).toContain('${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}');
+    // The runner gives up Docker's docker-ce for the distribution's docker.io and docker-compose
+    // that .ci/run installs, and gets the key debootstrap checks Debian's packages with; nothing else.
+    const prepare = runSteps[0]!.run!;
+    expect(ciRun).toMatch(/apt-get install[^\n]*\\\n[^\n]*docker\.io docker-compose /);
+    expect(prepare).toContain('for package in docker-ce docker-ce-cli docker-ce-rootless-extras containerd.io docker-buildx-plugin docker-compose-plugin; do');
+    expect(prepare).toContain('apt-get purge -y -qq "${installed[@]}"');
+    expect(prepare.match(/apt-get install .*$/gm)).toEqual(['apt-get install -y -qq --no-install-recommends debian-archive-keyring']);
+    expect(ciRun).toContain('debootstrap');
+    const cache = onlyStep(ci.jobs.test!, 'actions/cache');
+    expect(cache.with?.path).toBe(step.env!.BERTH_STANDIN_CACHE);
+    expect(String(cache.with?.key)).toContain("hashFiles('test/support/standins/*.sh')");
+  });
+
+  it('previews pull requests from this repository on the target stack, the result posted on the pull request', () => {
+    const job = ci.jobs.preview!;
+    expect(job.if).toBe("github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(job.environment).toBeUndefined(); // its OIDC subject is repo:OWNER/NAME:pull_request
+    const aws = onlyStep(job, 'aws-actions/configure-aws-credentials');
+    expect(aws.with!['role-to-assume']).toBe('${{ vars.AWS_PREVIEW_ROLE_ARN }}');
+    const preview = onlyStep(job, 'pulumi/actions');
+    expect(preview.with).toMatchObject({ command: 'preview', 'stack-name': '${{ vars.PULUMI_STACK }}', 'comment-on-pr': true });
+    expect(preview.env).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}' });
+  });
+
+  it('deploys main only, in the protected production environment, one deploy at a time, never cancelled', () => {
+    const job = ci.jobs.deploy!;
+    expect(job.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    expect(job.environment).toEqual({ name: 'production', url: '${{ steps.up.outputs.url }}' });
+    expect(job.concurrency).toEqual({ group: 'berth-deploy-production', 'cancel-in-progress': false });
+    const aws = onlyStep(job, 'aws-actions/configure-aws-credentials');
+    expect(aws.with!['role-to-assume']).toBe('${{ vars.AWS_DEPLOY_ROLE_ARN }}');
+    const up = onlyStep(job, 'pulumi/actions');
+    expect(up.id).toBe('up');
+    expect(up.with).toMatchObject({ command: 'up', 'stack-name': '${{ vars.PULUMI_STACK }}' });
+    expect(up.env).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}' });
+  });
+
+  it('installs dependencies before any credential is in the environment', () => {
+    for (const id of ['preview', 'deploy']) {
+      const job = ci.jobs[id]!;
+      const install = indexOf(job, (s) => s.run?.trim() === 'npm ci --no-audit --no-fund');
+      const credentials = indexOf(job, (s) => Boolean(s.uses?.startsWith('aws-actions/configure-aws-credentials@')));
+      const pulumiStep = indexOf(job, (s) => Boolean(s.uses?.startsWith('pulumi/actions@')));
+      expect(install, id).toBeGreaterThanOrEqual(0);
+      expect(install, id).toBeLessThan(credentials);
+      expect(credentials, id).toBeLessThan(pulumiStep);
+    }
+  });
+
+  it('gives Pulumi the Docker Hub token as the secret config key the program reads', () => {
+    const secretKeys = Object.entries(project.config).filter(([, d]) => d.secret).map(([k]) => `${project.name}:${k}`);
+    for (const id of ['preview', 'deploy']) {
+      const step = onlyStep(ci.jobs[id]!, 'pulumi/actions');
+      const raw = String(step.with!['config-map']);
+      expect(raw).toContain('${{ secrets.DOCKERHUB_TOKEN }}');
+      // pulumi/actions parses config-map as YAML; a token goes in where the expression is.
+      const configMap = parse(raw.replace('${{ secrets.DOCKERHUB_TOKEN }}', 'dckr_pat_Ab-9_xyz')) as Record<string, unknown>;
+      expect(configMap).toEqual({ 'berth:registryToken': { value: 'dckr_pat_Ab-9_xyz', secret: true } });
+      for (const key of Object.keys(configMap)) expect(secretKeys, key).toContain(key);
+    }
+  });
+
+  it('checks the repository settings before it needs them, the same way in both Pulumi jobs', () => {
+    const check = (id: string) => (ci.jobs[id]!.steps ?? []).find((s) => s.name === "Check the repository's CI settings")!;
+    expect(check('preview').run).toBe(check('deploy').run);
+    expect(check('preview').env!.ROLE_VARIABLE).toBe('AWS_PREVIEW_ROLE_ARN');
+    expect(check('deploy').env!.ROLE_VARIABLE).toBe('AWS_DEPLOY_ROLE_ARN');
+    // The stack name it insists on is this project's.
+    expect(check('deploy').run).toContain(`^[^/]+/${project.name}/[^/]+$`);
+  });
+
+  it('puts stack outputs the program exports in the job summary', () => {
+    const exported = [...read('index.ts').matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
+    const summary = (ci.jobs.deploy!.steps ?? []).find((s) => s.run?.includes('GITHUB_STEP_SUMMARY'))!;
+    const shown = [...summary.run!.matchAll(/pulumi stack output (\w+) --stack "\$PULUMI_STACK"/g)].map((m) => m[1]);
+    expect(shown).toEqual(['url', 'imageDigest', 'imageRef']);
+    for (const name of shown) expect(exported).toContain(name);
+    expect(summary.env).toEqual({ PULUMI_ACCESS_TOKEN: '${{ secrets.PULUMI_ACCESS_TOKEN }}', PULUMI_STACK: '${{ vars.PULUMI_STACK }}' });
+    // environment.url is the same output, from the up step.
+    expect(exported).toContain('url');
+  });
+});
+
+describe('no drift between the workflows, package.json, .ci/run and README.md', () => {
+  /** Every npm invocation in a shell text: ['ci', ...], ['run', 'lint'], ['test'], ... */
+  const npmCommands = (text: string) =>
+    text
+      .split('\n')
+      .flatMap((line) => [...line.matchAll(/(?:^|[;&|(]\s*|\s)npm\s+([a-z-]+)(?:\s+([a-z:-]+))?/g)])
+      .map((m) => (m[1] === 'run' ? ['run', m[2]!] : [m[1]!]));
+
+  it('every npm command a workflow or .ci/run runs is ci, test, or a script package.json defines', () => {
+    const texts = [...runScripts.map(({ step }) => step.run!), ciRun];
+    const commands = texts.flatMap(npmCommands);
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      if (command[0] === 'run') expect(Object.keys(pkg.scripts), command.join(' ')).toContain(command[1]);
+      else expect(['ci', 'test'], command.join(' ')).toContain(command[0]);
+    }
+    expect(Object.keys(pkg.scripts)).toContain('test');
+  });
+
+  it('the workflows install from the lockfile only (npm ci, never npm install)', () => {
+    for (const { step } of runScripts) expect(step.run).not.toMatch(/\bnpm\s+(install|i|add)\b/);
+    expect(ciRun).not.toMatch(/\bnpm\s+(install|i|add)\b/);
+  });
+
+  it("the tests CI runs are the README's test command, through .ci/run, after install, typecheck and stand-ins", () => {
+    // README: `npm test` runs every test; .ci/run ends with it; package.json defines it.
+    expect(readme).toMatch(/^npm test\s+# every test/m);
+    const lines = ciRun.trimEnd().split('\n').map((l) => l.trim());
+    expect(lines.at(-1)).toBe('npm test');
+    const order = ['npm ci --no-audit --no-fund', 'npm ci --prefix app --no-audit --no-fund', 'npm run typecheck', 'npm run standins', 'npm test'];
+    const positions = order.map((command) => lines.indexOf(command));
+    expect(positions.every((p) => p >= 0), JSON.stringify(positions)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // On GitHub the test job runs that script, after preparing the runner without npm.
+    const runs = (ci.jobs.test!.steps ?? []).filter((s) => s.run).map((s) => s.run!.trim());
+    expect(runs.at(-1)).toMatch(/ bash \.ci\/run$/);
+    for (const script of runs.slice(0, -1)) expect(npmCommands(script)).toEqual([]);
+  });
+
+  it('lint is npm run lint, defined in package.json, run on every change', () => {
+    expect(pkg.scripts.lint).toBe('eslint .');
+    expect((ci.jobs.lint!.steps ?? []).filter((s) => s.run).map((s) => s.run!.trim())).toEqual(['npm ci --no-audit --no-fund', 'npm run lint']);
+  });
+
+  it('every job runs a Node that package.json allows and Pulumi needs (22 or newer, as the README says)', () => {
+    const minimum = Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]);
+    expect(readme).toMatch(/Node\.js 22 or newer/);
+    for (const { file, job, step } of allSteps.filter(({ step }) => step.uses?.startsWith('actions/setup-node@'))) {
+      const major = Number(step.with?.['node-version']);
+      expect(major, `${file}/${job}`).toBeGreaterThanOrEqual(Math.max(minimum, 22));
+    }
+  });
+
+  it('the README (its CI section) names every secret and variable the workflows read, and the environment', () => {
+    const heading = '## CI and deploy on merge';
+    const docs = readme;
+    expect(docs).toContain(heading);
+    const names = new Set<string>();
+    for (const { text } of workflows) for (const m of text.matchAll(/\$\{\{\s*(secrets|vars)\.([A-Z0-9_]+)/g)) names.add(m[2]!);
+    expect([...names].sort()).toEqual(['AWS_DEPLOY_ROLE_ARN', 'AWS_PREVIEW_ROLE_ARN', 'AWS_REGION', 'DOCKERHUB_TOKEN', 'PULUMI_ACCESS_TOKEN', 'PULUMI_STACK']);
+    for (const name of names) expect(docs, name).toContain(`\`${name}\``);
+    expect(docs).toContain('`production`');
+    expect(docs).toContain('ci/aws-oidc');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The AWS side: ci/aws-oidc (policies.ts as data, index.ts under Pulumi's mocks).
+
+const target: Target = { repository: 'acme/berth', environment: 'production', account: '123456789012', region: 'us-east-1', stack: 'production' };
+const providerArn = `arn:aws:iam::123456789012:oidc-provider/${GITHUB_OIDC_HOST}`;
+const actions = (doc: PolicyDocument) => doc.Statement.flatMap((s) => [s.Action].flat());
+const resources = (s: Statement) => [s.Resource ?? []].flat();
+/** IAM's wildcard match, for checking which names a Resource pattern covers. */
+const matches = (pattern: string, value: string) =>
+  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+
+describe('ci/aws-oidc: who may assume the roles', () => {
+  it('trusts GitHub OIDC tokens only for STS and exactly one subject, with no wildcard', () => {
+    const doc = trustPolicy(providerArn, deploySubject('acme/berth', 'production'));
+    expect(doc.Statement).toEqual([
+      {
+        Sid: 'GitHubActionsOidc',
+        Effect: 'Allow',
+        Principal: { Federated: providerArn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            'token.actions.githubusercontent.com:aud': STS_AUDIENCE,
+            'token.actions.githubusercontent.com:sub': 'repo:acme/berth:environment:production',
+          },
+        },
+      },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain('*');
+  });
+
+  it('gives pull requests the preview role and only the protected environment the deploy role', () => {
+    expect(previewSubject('acme/berth')).toBe('repo:acme/berth:pull_request');
+    expect(deploySubject('acme/berth', 'production')).toBe('repo:acme/berth:environment:production');
+    // The environment the workflow deploys in is the one the program trusts by default.
+    expect((ci.jobs.deploy!.environment as { name: string }).name).toBe('production');
+    expect(parse(read('ci/aws-oidc/Pulumi.yaml')).config.environment.default).toBe('production');
+  });
+
+  it('refuses a repository, environment or stack that is not exactly one name', () => {
+    expect(checkTarget(target)).toEqual([]);
+    for (const repository of ['acme/*', 'acme', '*', 'acme/berth:ref:refs/heads/main', 'acme/berth/x']) {
+      expect(checkTarget({ ...target, repository }).join('\n'), repository).toMatch(/^githubRepository: /);
+    }
+    expect(checkTarget({ ...target, environment: 'prod*' })[0]).toMatch(/^environment: /);
+    expect(checkTarget({ ...target, stack: 'acme/berth/production' })[0]).toMatch(/^berthStack: /);
+    expect(checkTarget({ ...target, account: '1234' })[0]).toMatch(/^account: /);
+    expect(checkTarget({ ...target, region: 'moon' })[0]).toMatch(/^aws:region: /);
+  });
+});
+
+describe('ci/aws-oidc: what each role may do', () => {
+  it('preview: look-ups only, in the stack region', () => {
+    const doc = previewPolicy(target);
+    for (const action of actions(doc)) expect(action).toMatch(/^[a-z0-9]+:(Describe|Get|List)[A-Za-z*]*$/);
+    for (const s of doc.Statement) expect(s.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
+  });
+
+  it('deploy: no service wildcard, and every EC2 or SSM call pinned to the stack region', () => {
+    const doc = deployPolicy(target);
+    for (const action of actions(doc)) expect(action, action).not.toMatch(/:\*$|^\*$/);
+    for (const s of doc.Statement) {
+      const services = new Set([s.Action].flat().map((a) => a.split(':')[0]));
+      if (services.has('ec2') || s.Sid === 'DescribeParameters') {
+        expect(s.Condition, s.Sid).toEqual({ StringEquals: { 'aws:RequestedRegion': 'us-east-1' } });
+      }
+    }
+  });
+
+  it('deploy: IAM only on the host role and profile berth names, never on the CI roles themselves', () => {
+    const doc = deployPolicy(target);
+    const iamStatements = doc.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('iam:')));
+    expect(iamStatements.length).toBeGreaterThan(0);
+    const patterns = iamStatements.flatMap(resources);
+    expect(new Set(patterns)).toEqual(
+      new Set([`arn:aws:iam::123456789012:role/${BERTH.rolePrefix}*`, `arn:aws:iam::123456789012:instance-profile/${BERTH.profilePrefix}*`]),
+    );
+    for (const name of [PREVIEW_ROLE_NAME, DEPLOY_ROLE_NAME]) {
+      for (const pattern of patterns) expect(matches(pattern, `arn:aws:iam::123456789012:role/${name}`), `${pattern} ~ ${name}`).toBe(false);
+    }
+    // What berth's program names them: `berth-role-<suffix>` and `berth-profile-<suffix>` (infra/host.ts).
+    expect(patterns.some((p) => matches(p, 'arn:aws:iam::123456789012:role/berth-role-3f9a1c2'))).toBe(true);
+    expect(patterns.some((p) => matches(p, 'arn:aws:iam::123456789012:instance-profile/berth-profile-3f9a1c2'))).toBe(true);
+    const host = read('infra/host.ts');
+    expect(host).toMatch(/new aws\.iam\.Role\(\s*`\$\{name\}-role`/);
+    expect(host).toMatch(/new aws\.iam\.InstanceProfile\(\s*`\$\{name\}-profile`/);
+    expect(read('index.ts')).toMatch(/new Host\(\s*'berth'/);
+  });
+
+  it('deploy: passes the host role to EC2 only, and attaches no managed policy but Session Manager', () => {
+    const doc = deployPolicy(target);
+    const pass = doc.Statement.find((s) => s.Action === 'iam:PassRole')!;
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+    const attach = doc.Statement.find((s) => [s.Action].flat().includes('iam:AttachRolePolicy'))!;
+    expect(attach.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' } });
+    expect(read('infra/host.ts')).toContain('policy/AmazonSSMManagedInstanceCore');
+    // No other statement may attach or pass anything.
+    const others = doc.Statement.filter((s) => s !== pass && s !== attach).flatMap((s) => [s.Action].flat());
+    expect(others).not.toContain('iam:PassRole');
+    expect(others).not.toContain('iam:AttachRolePolicy');
+  });
+
+  it("deploy: SSM parameters only under this stack's path, the one index.ts uses", () => {
+    const doc = deployPolicy(target);
+    const ssm = doc.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('ssm:') && a !== 'ssm:DescribeParameters'));
+    expect(ssm.flatMap(resources)).toEqual(['arn:aws:ssm:us-east-1:123456789012:parameter/berth/production/*']);
+    expect(read('index.ts')).toMatch(/parameterPath:\s*`\/\$\{project\}\/\$\{stack\}`/);
+    expect(project.name).toBe('berth');
+  });
+
+  it('covers every kind of resource the berth program makes', () => {
+    const doc = deployPolicy(target);
+    const granted = new Set(actions(doc));
+    for (const needed of [
+      'ec2:CreateSecurityGroup', 'ec2:RunInstances', 'ec2:ModifyInstanceAttribute', 'ec2:StopInstances', 'ec2:StartInstances',
+      'ec2:CreateVolume', 'ec2:AttachVolume', 'ec2:DetachVolume', 'ec2:AllocateAddress', 'ec2:AssociateAddress', 'ec2:CreateTags',
+      'iam:CreateRole', 'iam:PutRolePolicy', 'iam:CreateInstanceProfile', 'iam:AddRoleToInstanceProfile', 'iam:PassRole',
+      'ssm:PutParameter', 'ssm:GetParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource',
+    ]) {
+      expect(granted.has(needed), needed).toBe(true);
+    }
+  });
+});
+
+// index.ts under Pulumi's mocks: the roles it makes carry exactly these documents.
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+
+async function runOidcProgram(config: Record<string, string>) {
+  const registered: Registered[] = [];
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      switch (args.type) {
+        case 'pulumi:pulumi:Stack':
+          return { id: '', state: {} };
+        case 'pulumi:providers:aws':
+          return { id: `${args.name}-provider-id`, state: {} };
+        case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
+          return { id: providerArn, state: { ...args.inputs, arn: providerArn } };
+        case 'aws:iam/role:Role':
+          return { id: args.inputs.name, state: { ...args.inputs, arn: `arn:aws:iam::123456789012:role/${args.inputs.name}` } };
+        case 'aws:iam/rolePolicy:RolePolicy':
+          return { id: `${args.inputs.role}:${args.inputs.name}`, state: args.inputs };
+        default:
+          throw new Error(`mock: unexpected resource ${args.type}`);
+      }
+    },
+    call(args) {
+      switch (args.token) {
+        case 'aws:index/getCallerIdentity:getCallerIdentity':
+          return { id: '123456789012', accountId: '123456789012', arn: 'arn:aws:iam::123456789012:user/admin', userId: 'AIDAEXAMPLE' };
+        case 'aws:index/getPartition:getPartition':
+          return { id: 'aws', partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws' };
+        default:
+          throw new Error(`mock: unexpected call ${args.token}`);
+      }
+    },
+  };
+  vi.resetModules();
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(mocks, 'berth-aws-oidc', 'ci', false);
+  let program: Record<string, unknown> = {};
+  let failure: unknown;
+  await (stackRuntime as unknown as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> }).runInPulumiStack(async () => {
+    try {
+      program = (await import('../../ci/aws-oidc/index.js')) as Record<string, unknown>;
+    } catch (error) {
+      failure = error;
+    }
+    return undefined;
+  });
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) {
+    if (pulumi.Output.isInstance(value)) outputs[key] = await new Promise((resolve) => value.apply((v) => resolve(v)));
+  }
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch((error: unknown) => {
+    failure ??= error;
+  });
+  if (failure) throw failure;
+  const byType = (type: string) => registered.filter((r) => r.type === type);
+  return { registered, byType, outputs };
+}
+
+describe('ci/aws-oidc: the Pulumi program', () => {
+  const config = { 'aws:region': 'us-east-1', 'berth-aws-oidc:githubRepository': 'acme/berth' };
+  let made: Awaited<ReturnType<typeof runOidcProgram>>;
+
+  beforeAll(async () => {
+    made = await runOidcProgram(config);
+  });
+  afterAll(() => {
+    pulumi.runtime.setAllConfig({});
+  });
+
+  it('makes the OIDC provider for GitHub, audience STS', () => {
+    const [provider, ...more] = made.byType('aws:iam/openIdConnectProvider:OpenIdConnectProvider');
+    expect(more).toEqual([]);
+    expect(provider!.inputs).toMatchObject({ url: 'https://token.actions.githubusercontent.com', clientIdLists: ['sts.amazonaws.com'] });
+  });
+
+  it('makes the preview and deploy roles with the documents of policies.ts', () => {
+    const roles = Object.fromEntries(made.byType('aws:iam/role:Role').map((r) => [r.inputs.name, r.inputs]));
+    expect(Object.keys(roles).sort()).toEqual([DEPLOY_ROLE_NAME, PREVIEW_ROLE_NAME].sort());
+    expect(JSON.parse(roles[PREVIEW_ROLE_NAME]!.assumeRolePolicy)).toEqual(trustPolicy(providerArn, 'repo:acme/berth:pull_request'));
+    expect(JSON.parse(roles[DEPLOY_ROLE_NAME]!.assumeRolePolicy)).toEqual(trustPolicy(providerArn, 'repo:acme/berth:environment:production'));
+    const policies = Object.fromEntries(made.byType('aws:iam/rolePolicy:RolePolicy').map((r) => [r.inputs.role, JSON.parse(r.inputs.policy)]));
+    const full = { ...target, partition: 'aws' };
+    expect(policies).toEqual({ [PREVIEW_ROLE_NAME]: previewPolicy(full), [DEPLOY_ROLE_NAME]: deployPolicy(full) });
+    // Nothing else: no managed policy, no keys, no users.
+    expect(made.registered.map((r) => r.type).filter((t) => t !== 'pulumi:pulumi:Stack' && t !== 'pulumi:providers:aws').sort()).toEqual([
+      'aws:iam/openIdConnectProvider:OpenIdConnectProvider',
+      'aws:iam/role:Role',
+      'aws:iam/role:Role',
+      'aws:iam/rolePolicy:RolePolicy',
+      'aws:iam/rolePolicy:RolePolicy',
+    ]);
+  });
+
+  it('exports the role ARNs that become the repository variables', () => {
+    expect(made.outputs).toEqual({
+      oidcProviderArn: providerArn,
+      previewRoleArn: `arn:aws:iam::123456789012:role/${PREVIEW_ROLE_NAME}`,
+      deployRoleArn: `arn:aws:iam::123456789012:role/${DEPLOY_ROLE_NAME}`,
+    });
+  });
+
+  it('reuses an existing provider, and takes another environment and stack', async () => {
+    const existing = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+    const again = await runOidcProgram({
+      ...config,
+      'berth-aws-oidc:oidcProviderArn': existing,
+      'berth-aws-oidc:environment': 'staging',
+      'berth-aws-oidc:berthStack': 'staging',
+    });
+    expect(again.byType('aws:iam/openIdConnectProvider:OpenIdConnectProvider')).toEqual([]);
+    const deploy = again.byType('aws:iam/role:Role').find((r) => r.inputs.name === DEPLOY_ROLE_NAME)!;
+    expect(JSON.parse(deploy.inputs.assumeRolePolicy)).toEqual(trustPolicy(existing, 'repo:acme/berth:environment:staging'));
+    const policy = again.byType('aws:iam/rolePolicy:RolePolicy').find((r) => r.inputs.role === DEPLOY_ROLE_NAME)!;
+    expect(policy.inputs.policy).toContain('parameter/berth/staging/*');
+  });
+
+  it('stops on a repository that is not owner/name, naming the key', async () => {
+    await expect(runOidcProgram({ ...config, 'berth-aws-oidc:githubRepository': 'acme/*' })).rejects.toThrow(/githubRepository: must be owner\/name/);
+  });
+
+  it('is a valid Pulumi project that declares every key it reads', () => {
+    const oidcProject = parse(read('ci/aws-oidc/Pulumi.yaml'));
+    const schemaFile = pulumiProjectSchemaFile();
+    const ajv = new Ajv2020.default({ strict: false, allErrors: true });
+    expect(ajv.validate(JSON.parse(readFileSync(schemaFile, 'utf8')), oidcProject), ajv.errorsText()).toBe(true);
+    expect(oidcProject.runtime).toEqual(parse(read('Pulumi.yaml')).runtime);
+    const source = read('ci/aws-oidc/index.ts');
+    const read_ = [...source.matchAll(/config\.(?:require|get)\('(\w+)'\)/g)].map((m) => m[1]).sort();
+    expect(Object.keys(oidcProject.config).sort()).toEqual(read_);
+    const example = parse(read('ci/aws-oidc/Pulumi.example.yaml')).config as Record<string, string>;
+    expect(checkTarget({ repository: example['berth-aws-oidc:githubRepository']!, environment: example['berth-aws-oidc:environment']!, account: '123456789012', region: example['aws:region']!, stack: example['berth-aws-oidc:berthStack']! })).toEqual([]);
+    expect(existsSync(path.join(root, 'ci/aws-oidc/tsconfig.json'))).toBe(true);
+  });
+});
