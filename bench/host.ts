@@ -4,7 +4,7 @@
 // redeploy's unavailability is measured from outside, by polling the host port every 100 ms.
 import { deployScript } from '../infra/host/scripts.js';
 import { containerShape } from '../infra/shape.js';
-import { type HostRelease, renderCloudConfig, renderUserData } from '../infra/userdata.js';
+import { type HostRelease, multipart, renderCloudConfig, renderUserData } from '../infra/userdata.js';
 import { REGISTRY_ADDRESS, type World, createWorld } from '../test/support/sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
@@ -51,11 +51,10 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     };
 
     // Baseline: the same boot, with a script that does nothing.
-    const noop = [
-      'Content-Type: multipart/mixed; boundary="==B=="', 'MIME-Version: 1.0', '',
-      '--==B==', 'Content-Type: text/cloud-config; charset="us-ascii"', '', renderCloudConfig(),
-      '--==B==', 'Content-Type: text/x-shellscript; charset="us-ascii"', '', '#!/bin/bash', 'true', '--==B==--', '',
-    ].join('\n');
+    const noop = multipart([
+      { type: 'text/cloud-config', body: renderCloudConfig() },
+      { type: 'text/x-shellscript', body: '#!/bin/bash\ntrue\n' },
+    ]);
     const baselineVolume = await w.createVolume('vol-0bbbbbbbbbbbbbbb0', 64);
     const baseline = await timed(async () => mustBoot(await w.launchHost({ userData: noop, volume: baselineVolume })));
 

@@ -142,25 +142,25 @@ export function renderDeployScript(shape: ContainerShape, release: HostRelease, 
   ].join('\n');
 }
 
+/** MIME multipart/mixed, the container cloud-init reads several user-data parts from. */
+export function multipart(parts: readonly { readonly type: string; readonly body: string }[]): string {
+  const part = ({ type, body }: { type: string; body: string }) =>
+    [`--${MIME_BOUNDARY}`, `Content-Type: ${type}; charset="us-ascii"`, 'MIME-Version: 1.0', 'Content-Transfer-Encoding: 7bit', '', body].join('\n');
+  return [`Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`, 'MIME-Version: 1.0', '', ...parts.map(part), `--${MIME_BOUNDARY}--`, ''].join('\n');
+}
+
 /** The whole user-data: MIME multipart with the cloud-config part and the deploy script part. */
 export function renderUserData(shape: ContainerShape, release: HostRelease, deployScript: string): string {
-  const part = (type: string, body: string) =>
-    [`--${MIME_BOUNDARY}`, `Content-Type: ${type}; charset="us-ascii"`, 'MIME-Version: 1.0', 'Content-Transfer-Encoding: 7bit', '', body].join('\n');
   const script = renderDeployScript(shape, release, deployScript);
   // 7bit parts: the script must be ASCII. Env values are the only free text in it.
   const nonAscii = Object.entries(release.env).find(([, v]) => /[^\x20-\x7e]/.test(v));
   if (nonAscii) {
     throw new UserDataError(`berth:env: ${nonAscii[0]} has characters outside printable ASCII, which user-data parts cannot carry; put it in berth:secretEnv, which travels through SSM`);
   }
-  const text = [
-    `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`,
-    'MIME-Version: 1.0',
-    '',
-    part('text/cloud-config', renderCloudConfig()),
-    part('text/x-shellscript', script),
-    `--${MIME_BOUNDARY}--`,
-    '',
-  ].join('\n');
+  const text = multipart([
+    { type: 'text/cloud-config', body: renderCloudConfig() },
+    { type: 'text/x-shellscript', body: script },
+  ]);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > USER_DATA_LIMIT_BYTES) {
     throw new UserDataError(
