@@ -3,7 +3,7 @@
 // rules for CI (pinned actions, least privilege, OIDC instead of keys, secrets only through env),
 // and run exactly the commands package.json, .ci/run and README.md define: no drift between what
 // CI does here, what it does on GitHub, and what the README tells a person to run.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,11 +124,15 @@ describe('every workflow file', () => {
       // a permission level GitHub does not have
       'permission.yml': `name: x\non: push\npermissions:\n  id-token: admin\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: npm test\n`,
     };
-    for (const [name, text] of Object.entries(cases)) {
-      writeFileSync(path.join(dir, name), text);
-      const result = await validate(path.join(dir, name));
-      expect(result.code, name).toBe(1);
-      expect(result.stderr, name).toMatch(/"errors"/);
+    try {
+      for (const [name, text] of Object.entries(cases)) {
+        writeFileSync(path.join(dir, name), text);
+        const result = await validate(path.join(dir, name));
+        expect(result.code, name).toBe(1);
+        expect(result.stderr, name).toMatch(/"errors"/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
