@@ -1,0 +1,59 @@
+// Two server processes on one data directory, as an old and a new container share the data volume
+// while a release swaps them: neither serves a stale view of what the other wrote, and no write
+// from either is lost.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/http.js';
+import { type ServerProcess, startServer } from '../support/server-process.js';
+
+let dataDir: string;
+let a: ServerProcess;
+let b: ServerProcess;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'berth-shared-'));
+  [a, b] = await Promise.all([startServer({ DATA_DIR: dataDir }), startServer({ DATA_DIR: dataDir })]);
+});
+afterAll(() => {
+  a?.child.kill('SIGKILL');
+  b?.child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const titles = async (server: ServerProcess) =>
+  ((await api(server.url, 'GET', '/api/notes')).body.notes as { title: string }[]).map((n) => n.title).sort();
+
+describe('two servers on one data directory', () => {
+  it('each sees at once what the other created, updated and deleted', async () => {
+    const { id } = (await api(a.url, 'POST', '/api/notes', { title: 'from a' })).body;
+    expect((await api(b.url, 'GET', `/api/notes/${id}`)).body.title).toBe('from a');
+    expect(await titles(b)).toEqual(['from a']);
+    expect((await api(b.url, 'PUT', `/api/notes/${id}`, { title: 'changed by b' })).status).toBe(200);
+    expect((await api(a.url, 'GET', `/api/notes/${id}`)).body.title).toBe('changed by b');
+    expect(await titles(a)).toEqual(['changed by b']);
+    expect((await api(b.url, 'DELETE', `/api/notes/${id}`)).status).toBe(204);
+    expect((await api(a.url, 'GET', `/api/notes/${id}`)).status).toBe(404);
+    expect(await titles(a)).toEqual([]);
+  });
+
+  it('a listing one server has cached (a settled directory) does not hide the other one change', async () => {
+    const { id } = (await api(a.url, 'POST', '/api/notes', { title: 'settled' })).body;
+    await new Promise((r) => setTimeout(r, 1200)); // older than the store's settling time: A may cache
+    expect(await titles(a)).toEqual(['settled']);
+    expect(await titles(a)).toEqual(['settled']); // served from A's cache now
+    await api(b.url, 'PUT', `/api/notes/${id}`, { title: 'edited elsewhere' });
+    expect(await titles(a)).toEqual(['edited elsewhere']);
+    await api(b.url, 'DELETE', `/api/notes/${id}`);
+  });
+
+  it('loses no write when both create at the same time', async () => {
+    const writes = Array.from({ length: 40 }, (_, i) => api(i % 2 ? a.url : b.url, 'POST', '/api/notes', { title: `n${String(i).padStart(2, '0')}` }));
+    const replies = await Promise.all(writes);
+    expect(replies.map((r) => r.status)).toEqual(replies.map(() => 201));
+    const expected = Array.from({ length: 40 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+    expect(await titles(a)).toEqual(expected);
+    expect(await titles(b)).toEqual(expected);
+  });
+});
