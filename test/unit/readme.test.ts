@@ -18,6 +18,15 @@ describe('the README', () => {
     expect(shown).toEqual(localPlan('print', LOCAL_DEFAULTS).map(shellLine));
   });
 
+  it('and the guide name only npm scripts that package.json defines', () => {
+    const scripts = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts);
+    for (const file of ['README.md', 'docs/containers.md', 'docs/ko/containers.md']) {
+      const named = [...readFileSync(path.join(root, file), 'utf8').matchAll(/npm run ([\w:-]*\w)(?![\w:*-])/g)].map((m) => m[1]!);
+      expect(named.length, file).toBeGreaterThan(3);
+      for (const script of new Set(named)) expect(scripts, `${file}: npm run ${script}`).toContain(script);
+    }
+  });
+
   it('names the test command that CI runs', () => {
     expect(readme).toContain('npm test ');
     const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
