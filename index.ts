@@ -14,13 +14,16 @@ const project = pulumi.getProject();
 const stack = pulumi.getStack();
 const tags = { project, stack, 'managed-by': 'pulumi' };
 
-const image = new Image('berth', {
-  context: fileURLToPath(new URL('./app', import.meta.url)),
-  repository: config.image.name,
-  tag: stack,
-  platform: config.platform,
-  registry: { server: config.image.registry, username: config.registryUsername, password: config.registryToken },
-});
+// berth:pinDigest rolls back: the host runs that earlier digest, and nothing is built or pushed.
+const image = config.pinDigest
+  ? { digest: pulumi.output(config.pinDigest), imageRef: pulumi.output(`${config.image.name}@${config.pinDigest}`) }
+  : new Image('berth', {
+      context: fileURLToPath(new URL('./app', import.meta.url)),
+      repository: config.image.name,
+      tag: stack,
+      platform: config.platform,
+      registry: { server: config.image.registry, username: config.registryUsername, password: config.registryToken },
+    });
 
 const host = new Host('berth', {
   shape: containerShape,

@@ -18,6 +18,7 @@ export const CONFIG_KEYS = [
   'berth:env',
   'berth:secretEnv',
   'berth:dataVolumeGiB',
+  'berth:pinDigest',
 ] as const;
 
 export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv'> & {

@@ -33,6 +33,8 @@ export interface DeployConfig<Secret = string> {
   readonly env: Readonly<Record<string, string>>;
   readonly secretEnv: Secret extends string ? Readonly<Record<string, string>> : Secret;
   readonly dataVolumeGiB: number;
+  /** Run this earlier digest of berth:image instead of building and pushing: a rollback. */
+  readonly pinDigest?: string;
 }
 
 export const DEFAULTS = {
@@ -138,6 +140,12 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       : bad(`must be a whole number of GiB from 1 to 16384 (the gp3 limit); got ${quote(v)}`),
   );
 
+  const pinDigest = check<string | undefined>('berth:pinDigest', undefined, (v) =>
+    /^sha256:[a-f0-9]{64}$/.test(v)
+      ? ok(v)
+      : bad(`must be an image digest such as sha256:<64 hex digits> (an earlier release's: pulumi stack output imageDigest); got ${quote(v)}`),
+  );
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region,
@@ -151,6 +159,7 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     env,
     secretEnv,
     dataVolumeGiB,
+    ...(pinDigest ? { pinDigest } : {}),
   };
 }
 

@@ -177,6 +177,17 @@ describe('a fresh host running the rendered user-data', () => {
     expect(describeDeploy(deploy)).toMatch(new RegExp(`^last deploy ok at \\S+: release ${releaseId(containerShape, release(second, 2))}$`));
   });
 
+  it('rolls back to the first digest (berth:pinDigest) by stop/start, without a pull: the image is still there', async () => {
+    const before = (await host.consoleLog()).length;
+    await host.stopStart({ userData: userData(release(first, 2)) });
+    await expectBootOk(host);
+    const log = (await host.consoleLog()).slice(before);
+    expect(log).toContain(`berth: OK: ${first.reference} is healthy on port 80`);
+    expect(log).not.toContain('berth: pulling');
+    expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe('e2e-test');
+    expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
+  });
+
   it('a replacement host mounts the same volume without formatting it, and the note is there', async () => {
     await host.terminate();
     host = await world.launchHost({ userData: userData(release(second, 2)), instanceId: 'i-0bbb3333cccc44445', volume, ssmParameters: ssmParameters(2) });

@@ -263,6 +263,17 @@ describe('other stacks', () => {
     expect(custom.mocks.ofType('aws:ssm/parameter:Parameter')).toHaveLength(1);
   });
 
+  it('a pinned digest (a rollback) runs that digest, and builds and pushes nothing', async () => {
+    const earlier = `sha256:${'e'.repeat(64)}`;
+    const pinned = await deploy({ 'berth:pinDigest': earlier });
+    expect(pinned.mocks.ofType('docker:index/image:Image')).toEqual([]);
+    expect(pinned.mocks.ofType('berth:image:Image')).toEqual([]);
+    const data = String((plain(pinned.mocks.one('aws:ec2/instance:Instance').inputs) as any).userData);
+    expect(data).toContain(`BERTH_IMAGE=docker.io/youruser/berth-notes@${earlier}\n`);
+    expect(pinned.outputs.imageDigest!.value).toBe(earlier);
+    expect(pinned.outputs.imageRef!.value).toBe(`docker.io/youruser/berth-notes@${earlier}`);
+  });
+
   it('a bad config stops the program before any resource is made', async () => {
     const failed = deploy({ 'berth:hostPort': '22', 'berth:image': 'Alice/Notes:latest' });
     // (the program's modules are fresh per run, so the class is compared by name)

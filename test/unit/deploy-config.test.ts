@@ -56,6 +56,7 @@ describe('a good configuration', () => {
       dataVolumeGiB: 20,
     });
     expect(validate({ 'berth:image': 'docker.io/alice/notes' }).image.name).toBe('docker.io/alice/notes');
+    expect(validate({ 'berth:pinDigest': `sha256:${'c'.repeat(64)}` }).pinDigest).toBe(`sha256:${'c'.repeat(64)}`);
     expect(validate({ 'berth:image': 'localhost:5000/notes' }).image).toEqual({
       registry: 'localhost:5000', path: 'notes', name: 'localhost:5000/notes',
     });
@@ -103,6 +104,7 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['a variable in both env and secret env', { 'berth:env': '{"API_KEY":"a"}', 'berth:secretEnv': '{"API_KEY":"b"}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: API_KEY is also in berth:env; keep each variable in one of them'],
   ['a data volume of 0 GiB', { 'berth:dataVolumeGiB': '0' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "0"'],
   ['a data volume in TB', { 'berth:dataVolumeGiB': '1.5TB' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "1.5TB"'],
+  ['a pinned digest that is a tag', { 'berth:pinDigest': 'v1.2.0' }, undefined, 'berth:pinDigest: must be an image digest such as sha256:<64 hex digits> (an earlier release\'s: pulumi stack output imageDigest); got "v1.2.0"'],
 ];
 
 describe('a bad configuration stops the program with one message naming the key and the fix', () => {
