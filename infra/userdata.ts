@@ -52,6 +52,8 @@ export const HOST_LAYOUT = {
   statusFile: '/var/lib/berth/status',
   volumeWaitS: 300,
   healthWaitS: 120,
+  /** Images of the repository kept on the host, the running one included: rollbacks need no pull. */
+  keepImages: 3,
 } as const;
 
 /** EC2 refuses user-data over 16 KB (before base64). */
@@ -134,6 +136,7 @@ export function renderDeployScript(shape: ContainerShape, release: HostRelease, 
     scalar('BERTH_HEALTH_PATH', shape.healthPath),
     scalar('BERTH_HEALTH_WAIT_S', HOST_LAYOUT.healthWaitS),
     scalar('BERTH_STOP_GRACE_S', shape.stopGraceS),
+    scalar('BERTH_KEEP_IMAGES', HOST_LAYOUT.keepImages),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=… are one word',
     array('BERTH_RUN', hostRunArgv(shape, release)),
     '',

@@ -202,6 +202,22 @@ wait_healthy() {
   done
 }
 
+# Keeps the images of this repository that a rollback is likely to want (the running one and the
+# newest others, BERTH_KEEP_IMAGES in all), so that it needs no pull; removes the rest.
+prune_images() {
+  local current id kept=1
+  current=$(docker image inspect --format '{{.Id}}' "$BERTH_IMAGE")
+  # docker image ls lists the newest first; an image with several digests shows once per digest.
+  while read -r id; do
+    [[ $id != "$current" ]] || continue
+    if ((kept < BERTH_KEEP_IMAGES)); then
+      kept=$((kept + 1))
+    elif docker image rm "$id" >/dev/null 2>&1; then
+      say "removed an older image of ${BERTH_IMAGE%@*} ($id)"
+    fi
+  done < <(docker image ls --no-trunc --format '{{.ID}}' "${BERTH_IMAGE%@*}" | awk '!seen[$0]++')
+}
+
 deploy() {
   exec 9>/run/berth-deploy.lock
   flock 9
@@ -229,6 +245,7 @@ deploy() {
   mkdir -p "$(dirname "$BERTH_STATUS_FILE")"
   printf 'ok %s %s %s\n' "$BERTH_RELEASE" "$(date -u +%FT%TZ)" "$BERTH_IMAGE" >"$BERTH_STATUS_FILE"
   say "OK: $BERTH_IMAGE is healthy on port $BERTH_HOST_PORT"
+  prune_images
 }
 
 deploy

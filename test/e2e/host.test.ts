@@ -29,6 +29,7 @@ let second: PushedImage;
 let host: SimHost;
 let noteId: string;
 const secondTag = `berth-notes:sim-second-${process.pid}`;
+const extraTags: string[] = [];
 
 function release(image: PushedImage, version = 1, volumeId = VOLUME_ID): HostRelease {
   return {
@@ -72,7 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.close();
-  await check(['docker', 'image', 'rm', '--force', secondTag]).catch(() => undefined);
+  await check(['docker', 'image', 'rm', '--force', secondTag, ...extraTags]).catch(() => undefined);
 });
 
 describe('a fresh host running the rendered user-data', () => {
@@ -185,6 +186,25 @@ describe('a fresh host running the rendered user-data', () => {
     expect(log).toContain(`berth: OK: ${first.reference} is healthy on port 80`);
     expect(log).not.toContain('berth: pulling');
     expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe('e2e-test');
+    expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
+  });
+
+  it('keeps three images of the repository (the running one and the newest others) and removes older ones', async () => {
+    // Two more releases after the rollback: the host then holds four images of the repository.
+    for (const revision of ['sim-third', 'sim-fourth']) {
+      const tag = `berth-notes:${revision}-${process.pid}`;
+      extraTags.push(tag);
+      await check(['docker', 'build', '--quiet', '--tag', tag, '--build-arg', `REVISION=${revision}`, `${repoRoot}/app`], { timeoutMs: 600_000 });
+      const pushed = await world.pushImage(tag, 'berth/notes');
+      await host.stopStart({ userData: userData(release(pushed, 2)) });
+      await expectBootOk(host);
+      expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe(revision);
+    }
+    const present = async (image: PushedImage) => (await host.exec(['docker', 'image', 'inspect', image.reference])).code === 0;
+    // Built in this order: first, second, third, fourth. Running fourth, it keeps third and second.
+    expect(await present(second)).toBe(true);
+    expect(await present(first)).toBe(false);
+    expect(await host.consoleLog()).toContain('berth: removed an older image of registry.berth.test:5443/berth/notes');
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
 
