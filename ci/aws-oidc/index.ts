@@ -50,33 +50,33 @@ const providerArn: pulumi.Output<string> = existingProviderArn
       tags,
     }).arn;
 
-const previewRole = new aws.iam.Role('preview', {
-  name: PREVIEW_ROLE_NAME,
-  description: `berth CI: pulumi preview from pull requests of ${repository} (read-only)`,
-  assumeRolePolicy: pulumi.all([providerArn, target]).apply(([arn, t]) => JSON.stringify(trustPolicy(arn, previewSubject(t.repository)))),
-  maxSessionDuration: 3600,
-  tags,
-});
-new aws.iam.RolePolicy('preview', {
-  role: previewRole.name,
-  name: 'berth-preview',
-  policy: target.apply((t) => JSON.stringify(previewPolicy(t))),
-});
+/** A role GitHub Actions assumes with its OIDC token for one `sub`, and its one inline policy. */
+function ciRole(kind: 'preview' | 'deploy', name: string, description: string, subject: (t: Target) => string, policy: (t: Target) => unknown) {
+  const role = new aws.iam.Role(kind, {
+    name,
+    description,
+    assumeRolePolicy: pulumi.all([providerArn, target]).apply(([arn, t]) => JSON.stringify(trustPolicy(arn, subject(t)))),
+    maxSessionDuration: 3600,
+    tags,
+  });
+  new aws.iam.RolePolicy(kind, { role: role.name, name: `berth-${kind}`, policy: target.apply((t) => JSON.stringify(policy(t))) });
+  return role;
+}
 
-const deployRole = new aws.iam.Role('deploy', {
-  name: DEPLOY_ROLE_NAME,
-  description: `berth CI: pulumi up of stack ${berthStack} from the ${environment} environment of ${repository}`,
-  assumeRolePolicy: pulumi
-    .all([providerArn, target])
-    .apply(([arn, t]) => JSON.stringify(trustPolicy(arn, deploySubject(t.repository, t.environment)))),
-  maxSessionDuration: 3600,
-  tags,
-});
-new aws.iam.RolePolicy('deploy', {
-  role: deployRole.name,
-  name: 'berth-deploy',
-  policy: target.apply((t) => JSON.stringify(deployPolicy(t))),
-});
+const previewRole = ciRole(
+  'preview',
+  PREVIEW_ROLE_NAME,
+  `berth CI: pulumi preview from pull requests of ${repository} (read-only)`,
+  (t) => previewSubject(t.repository),
+  previewPolicy,
+);
+const deployRole = ciRole(
+  'deploy',
+  DEPLOY_ROLE_NAME,
+  `berth CI: pulumi up of stack ${berthStack} from the ${environment} environment of ${repository}`,
+  (t) => deploySubject(t.repository, t.environment),
+  deployPolicy,
+);
 
 export const oidcProviderArn = providerArn;
 export const previewRoleArn = previewRole.arn;

@@ -28,12 +28,12 @@ import datetime as dt
 import json
 import os
 import secrets
-import socketserver
 import string
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+import simhttp
 from urllib.parse import urlsplit
 
 STATE = os.environ.get("BERTH_SIM_STATE", "/opt/berth-sim/state")
@@ -282,16 +282,7 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(405)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def server_bind(self):
-        # HTTPServer.server_bind looks up the address's FQDN, which waits for DNS while the
-        # network is not up yet (the services start before it); the name is not needed.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
 
 
 if __name__ == "__main__":
-    Server((ADDRESS, 80), Handler).serve_forever()
+    simhttp.Server((ADDRESS, 80), Handler).serve_forever()

@@ -30,7 +30,7 @@
 # dockerd stops its containers (restart policies bring them back next boot) and exits.
 #
 # Files (all under /opt/berth-sim, bind-mounted by test/support/sim/world.ts):
-#   bin/     this script, smbios.py, imds.py, ssm.py (read only)
+#   bin/     this script, smbios.py, imds.py, ssm.py, simhttp.py (read only)
 #   world/   ca.crt, ssm.<region>.crt/.key (read only)
 #   state/   config.json, user-data, ssm-parameters.json (written by the harness);
 #            console.log (this script's output, every boot), credentials.json, ssm-calls.jsonl,

@@ -33,13 +33,13 @@ import hmac
 import json
 import os
 import re
-import socketserver
 import ssl
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+import simhttp
 from urllib.parse import parse_qsl, quote, urlsplit
 
 STATE = os.environ.get("BERTH_SIM_STATE", "/opt/berth-sim/state")
@@ -274,16 +274,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(400, {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def server_bind(self):
-        # HTTPServer.server_bind looks up the address's FQDN, which waits for DNS while the
-        # network is not up yet (the services start before it); the name is not needed.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
+class TlsServer(simhttp.Server):
     def finish_request(self, request, client_address):
         # TLS handshake in the connection's own thread, so one slow client blocks nobody.
         super().finish_request(self.tls.wrap_socket(request, server_side=True), client_address)
@@ -293,7 +284,7 @@ class Server(ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
-    server = Server((ADDRESS, 443), Handler)
+    server = TlsServer((ADDRESS, 443), Handler)
     server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.tls.load_cert_chain(os.path.join(WORLD, f"ssm.{REGION}.crt"), os.path.join(WORLD, f"ssm.{REGION}.key"))
     server.serve_forever()
