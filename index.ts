@@ -7,7 +7,7 @@ import { Host } from './infra/host.js';
 import { Image } from './infra/image.js';
 import { containerShape } from './infra/shape.js';
 import { ssmCommands } from './infra/ssm-commands.js';
-import { HOST_LAYOUT } from './infra/userdata.js';
+import { HOST_LAYOUT } from './infra/release.js';
 
 const config = readDeployConfig();
 const project = pulumi.getProject();
@@ -38,6 +38,8 @@ const host = new Host('berth', {
   instanceType: config.instanceType,
   architecture: config.platform === 'linux/arm64' ? 'arm64' : 'x86_64',
   hostPort: config.hostPort,
+  ...(config.https ? { https: config.https } : {}),
+  releasePolicy: config.release,
   allowedCidrs: config.allowedCidrs,
   dataVolumeGiB: config.dataVolumeGiB,
   parameterPath: `/${project}/${stack}`,
@@ -51,6 +53,7 @@ export const instanceId = host.instanceId;
 export const imageDigest = image.digest;
 export const imageRef = image.imageRef;
 export const dataVolumeId = host.dataVolumeId;
+export const releaseId = host.releaseId;
 const commands = host.instanceId.apply((id) => ssmCommands({ instanceId: id, region: config.region, container: HOST_LAYOUT.container }));
 export const shellCommand = commands.shell;
 export const logsCommand = commands.logs;

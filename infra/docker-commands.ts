@@ -12,8 +12,11 @@ export type DataMount =
 export interface RunSpec {
   readonly name: string;
   readonly image: string;
-  /** Host address and port the container port is published on. */
-  readonly publish: { readonly hostIp?: string; readonly hostPort: number };
+  /** Host address and port the container port is published on; none when a proxy reaches it over
+   * a private network instead. */
+  readonly publish?: { readonly hostIp?: string; readonly hostPort: number };
+  /** A user-defined Docker network to attach to (the host's private network with the proxy). */
+  readonly network?: string;
   /** Plain env vars, given with -e. */
   readonly env?: Readonly<Record<string, string>>;
   /** Files of KEY=value lines, given with --env-file. */
@@ -34,9 +37,11 @@ export function dockerBuild(opts: {
 
 export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
   const { hardening, limits, logging } = shape;
-  const publish = spec.publish.hostIp
-    ? `${spec.publish.hostIp}:${spec.publish.hostPort}:${shape.containerPort}`
-    : `${spec.publish.hostPort}:${shape.containerPort}`;
+  const publish = !spec.publish
+    ? []
+    : ['--publish', spec.publish.hostIp
+      ? `${spec.publish.hostIp}:${spec.publish.hostPort}:${shape.containerPort}`
+      : `${spec.publish.hostPort}:${shape.containerPort}`];
   // A bind mount uses --mount, which refuses a missing source, where --volume would quietly create
   // an empty root-owned directory: on a host whose data disk failed to mount, the container must
   // not start and write notes onto the root disk.
@@ -47,7 +52,8 @@ export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
   return [
     'docker', 'run', '--detach',
     '--name', spec.name,
-    '--publish', publish,
+    ...publish,
+    ...(spec.network ? ['--network', spec.network] : []),
     ...Object.entries(spec.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     ...(spec.envFiles ?? []).flatMap((file) => ['--env-file', file]),
     ...dataMount,

@@ -2,12 +2,15 @@
 // default VPC, a security group that opens only the app's port, an instance role that can read
 // exactly this stack's SSM parameters (and be reached through Session Manager), the secrets as
 // SecureString parameters, an encrypted gp3 data volume that outlives the instance, and an
-// Elastic IP. The user-data comes from the pure renderer in userdata.ts.
+// Elastic IP. The user-data (host setup, userdata.ts) and the release (release.ts, delivered in
+// place through an SSM document and association, ssm-document.ts) come from pure renderers.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { deployScript } from './host/scripts.js';
 import type { ContainerShape } from './shape.js';
-import { HOST_LAYOUT, type HostRelease, renderUserData } from './userdata.js';
+import { type AppRelease, HOST_LAYOUT, type ReleasePolicy, releaseId, renderRelease } from './release.js';
+import { DOCUMENT_TIMEOUT_S, encodeRelease, renderDeployDocument } from './ssm-document.js';
+import { type HostSetup, packUserData, proxyPorts, renderUserData } from './userdata.js';
 
 export interface HostArgs {
   /** The container's shape; plain data, shared with compose and the local scripts. */
@@ -27,6 +30,10 @@ export interface HostArgs {
   /** x86_64 or arm64, matching the image's platform. */
   readonly architecture: 'x86_64' | 'arm64';
   readonly hostPort: number;
+  /** HTTPS for a domain through the proxy (ports 80 and 443 instead of hostPort). */
+  readonly https?: HostSetup['https'];
+  /** Health gate and drain of each release. */
+  readonly releasePolicy: ReleasePolicy;
   readonly allowedCidrs: pulumi.Input<readonly string[]>;
   readonly dataVolumeGiB: pulumi.Input<number>;
   /** SSM parameter path for this stack's secrets: /berth/<stack>. */
@@ -45,6 +52,9 @@ export class Host extends pulumi.ComponentResource {
   readonly availabilityZone: pulumi.Output<string>;
   readonly dataVolumeId: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  /** The release the association deploys (infra/release.ts's fingerprint). */
+  readonly releaseId: pulumi.Output<string>;
+  readonly associationId: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('berth:host:Host', name, {}, opts);
@@ -77,23 +87,22 @@ export class Host extends pulumi.ComponentResource {
       parent,
     );
 
-    // --- who may reach it: the app's port from the allowed networks; nothing else, no SSH.
+    // --- who may reach it: the proxy's ports from the allowed networks; nothing else, no SSH.
     const cidrs = pulumi.output(args.allowedCidrs);
+    const ports = proxyPorts({ hostPort: args.hostPort, ...(args.https ? { https: args.https } : {}) } as HostSetup);
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: vpc.id,
-        description: `berth ${name}: the app's port only; no SSH (use SSM)`,
-        ingress: [
-          {
-            description: 'the app',
-            protocol: 'tcp',
-            fromPort: args.hostPort,
-            toPort: args.hostPort,
-            cidrBlocks: cidrs.apply((list) => list.filter((c) => !c.includes(':'))),
-            ipv6CidrBlocks: cidrs.apply((list) => list.filter((c) => c.includes(':'))),
-          },
-        ],
+        description: `berth ${name}: the app's ports only; no SSH (use SSM)`,
+        ingress: ports.map((port) => ({
+          description: args.https ? (port === 443 ? 'HTTPS' : 'HTTP, redirected to HTTPS, and ACME challenges') : 'the app',
+          protocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrBlocks: cidrs.apply((list) => list.filter((c) => !c.includes(':'))),
+          ipv6CidrBlocks: cidrs.apply((list) => list.filter((c) => c.includes(':'))),
+        })),
         // Out: the registry, SSM, and the package mirrors on first boot.
         egress: [{ description: 'all outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] }],
         tags: tags('sg'),
@@ -176,26 +185,15 @@ export class Host extends pulumi.ComponentResource {
       parent,
     );
 
-    const secretRefs = secretParams.map(([envName, p]) => pulumi.all([p.name, p.version]).apply(([paramName, version]) => [envName, { name: paramName, version }] as const));
-    const release: pulumi.Output<HostRelease> = pulumi
-      .output({
-        region: args.region,
-        imageRef: args.imageRef,
-        registry: args.registry,
-        registryUsername: args.registryUsername,
-        registryToken: { name: registryToken.name, version: registryToken.version },
-        secretRefs: pulumi.all(secretRefs),
-        env: args.env,
-        volumeId: dataVolume.id,
-      })
-      .apply(({ secretRefs: refs, ...rest }) => ({
-        ...rest,
-        secretEnv: Object.fromEntries(refs),
-        deviceName: DATA_DEVICE,
-        hostPort: args.hostPort,
-      }));
+    // --- the host's setup: user-data, changed only by host settings (a stop/start applies it).
+    const setup: pulumi.Output<HostSetup> = pulumi.output({ region: args.region, volumeId: dataVolume.id }).apply((s) => ({
+      ...s,
+      deviceName: DATA_DEVICE,
+      hostPort: args.hostPort,
+      ...(args.https ? { https: args.https } : {}),
+    }));
     const script = deployScript();
-    const userData = release.apply((r) => renderUserData(args.shape, r, script));
+    const userDataBase64 = setup.apply((s) => packUserData(renderUserData(args.shape, s, script)));
 
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
@@ -210,15 +208,16 @@ export class Host extends pulumi.ComponentResource {
         // bridge network, the app's included.
         metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
         rootBlockDevice: { encrypted: true, volumeType: 'gp3', deleteOnTermination: true, tags: tags('root') },
-        userData,
-        // A new release changes the user-data: stop, update, start (the data volume stays attached).
+        userDataBase64,
+        // New host settings change the user-data: stop, update, start (the data volume stays
+        // attached). Releases never do: they arrive through SSM, below.
         userDataReplaceOnChange: false,
         tags: tags('instance'),
       },
       { parent: this, ignoreChanges: ['ami'] },
     );
 
-    new aws.ec2.VolumeAttachment(
+    const attachment = new aws.ec2.VolumeAttachment(
       `${name}-data-attachment`,
       {
         instanceId: instance.id,
@@ -232,9 +231,55 @@ export class Host extends pulumi.ComponentResource {
 
     const eip = new aws.ec2.Eip(`${name}-ip`, { domain: 'vpc', instance: instance.id, tags: tags('ip') }, parent);
 
+    // --- releases, in place: the association runs berth's document on the instance with the
+    // release as its parameter when created and whenever the release changes, and the provider
+    // waits for the host's answer, so `pulumi up` fails when the health gate does.
+    const secretRefs = secretParams.map(([envName, p]) => pulumi.all([p.name, p.version]).apply(([paramName, version]) => [envName, { name: paramName, version }] as const));
+    const release: pulumi.Output<AppRelease> = pulumi
+      .output({
+        imageRef: args.imageRef,
+        registry: args.registry,
+        registryUsername: args.registryUsername,
+        registryToken: { name: registryToken.name, version: registryToken.version },
+        secretRefs: pulumi.all(secretRefs),
+        env: args.env,
+      })
+      .apply(({ secretRefs: refs, ...rest }) => ({ ...rest, secretEnv: Object.fromEntries(refs), policy: args.releasePolicy }));
+    const document = new aws.ssm.Document(
+      `${name}-deploy`,
+      {
+        documentType: 'Command',
+        documentFormat: 'JSON',
+        content: JSON.stringify(renderDeployDocument(), null, 2),
+        tags: tags('deploy'),
+      },
+      parent,
+    );
+    const association = new aws.ssm.Association(
+      `${name}-release`,
+      {
+        associationName: `${name}-release`,
+        name: document.name,
+        documentVersion: document.latestVersion,
+        targets: [{ key: 'InstanceIds', values: [instance.id] }],
+        parameters: { release: release.apply((r) => encodeRelease(renderRelease(args.shape, r))) },
+        // Longer than the document may run: the first release also waits for the host's setup.
+        waitForSuccessTimeoutSeconds: DOCUMENT_TIMEOUT_S + 300,
+        complianceSeverity: 'HIGH',
+        tags: tags('release'),
+      },
+      { parent: this, dependsOn: [attachment] },
+    );
+
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
-    this.url = args.hostPort === 80 ? pulumi.interpolate`http://${eip.publicIp}/` : pulumi.interpolate`http://${eip.publicIp}:${args.hostPort}/`;
+    this.url = args.https
+      ? pulumi.output(`https://${args.https.domain}/`)
+      : args.hostPort === 80
+        ? pulumi.interpolate`http://${eip.publicIp}/`
+        : pulumi.interpolate`http://${eip.publicIp}:${args.hostPort}/`;
+    this.releaseId = release.apply((r) => releaseId(args.shape, r));
+    this.associationId = association.associationId;
     this.availabilityZone = availabilityZone;
     this.dataVolumeId = dataVolume.id;
     this.securityGroupId = securityGroup.id;
@@ -246,6 +291,8 @@ export class Host extends pulumi.ComponentResource {
       availabilityZone: this.availabilityZone,
       dataVolumeId: this.dataVolumeId,
       securityGroupId: this.securityGroupId,
+      releaseId: this.releaseId,
+      associationId: this.associationId,
     });
   }
 }

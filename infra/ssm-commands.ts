@@ -3,7 +3,7 @@
 // stack exports the first three as ready-to-paste lines; `npm run host:*` runs them. The
 // interactive ones need the AWS CLI and its Session Manager plugin on the operator's machine.
 import { type Argv, dockerExec, dockerLogs, shellLine, shellQuote } from './docker-commands.js';
-import { HOST_LAYOUT } from './userdata.js';
+import { HOST_LAYOUT } from './release.js';
 
 export interface SsmTarget {
   readonly instanceId: string;

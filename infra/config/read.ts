@@ -19,6 +19,13 @@ export const CONFIG_KEYS = [
   'berth:secretEnv',
   'berth:dataVolumeGiB',
   'berth:pinDigest',
+  'berth:domain',
+  'berth:acmeCa',
+  'berth:acmeEmail',
+  'berth:acmeCaRoot',
+  'berth:healthInterval',
+  'berth:deployTimeout',
+  'berth:drainTimeout',
 ] as const;
 
 export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv'> & {

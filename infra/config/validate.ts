@@ -35,6 +35,15 @@ export interface DeployConfig<Secret = string> {
   readonly dataVolumeGiB: number;
   /** Run this earlier digest of berth:image instead of building and pushing: a rollback. */
   readonly pinDigest?: string;
+  /** HTTPS for this name (Caddy, ACME); without it, plain HTTP on hostPort. */
+  readonly https?: {
+    readonly domain: string;
+    readonly acmeCa: string;
+    readonly acmeEmail?: string;
+    readonly acmeCaRootPem?: string;
+  };
+  /** How releases are health-gated and the old container drained, in seconds. */
+  readonly release: { readonly healthIntervalS: number; readonly deployTimeoutS: number; readonly drainTimeoutS: number };
 }
 
 export const DEFAULTS = {
@@ -42,6 +51,11 @@ export const DEFAULTS = {
   hostPort: 80,
   allowedCidrs: ['0.0.0.0/0'],
   dataVolumeGiB: 8,
+  acmeCa: 'https://acme-v02.api.letsencrypt.org/directory',
+  // Kamal's defaults.
+  healthIntervalS: 1,
+  deployTimeoutS: 30,
+  drainTimeoutS: 30,
 } as const;
 
 /** Names the app or the platform sets in the container; a user's env must not shadow them. */
@@ -146,6 +160,43 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       : bad(`must be an image digest such as sha256:<64 hex digits> (an earlier release's: pulumi stack output imageDigest); got ${quote(v)}`),
   );
 
+  const domain = check<string | undefined>('berth:domain', undefined, (v) =>
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v)
+      ? ok(v)
+      : bad(`must be a lower-case DNS name such as notes.example.com, whose A record points at the host's publicIp; got ${quote(v)}`),
+  );
+  // 80 is also the default Pulumi.yaml fills in, so only another port is a contradiction.
+  if (domain && hostPort !== DEFAULTS.hostPort) {
+    problems.push(`berth:hostPort: ${hostPort} is not used with berth:domain (HTTPS serves on 443 and redirects from 80); remove it: pulumi config rm berth:hostPort`);
+  }
+  const acmeCa = check<string>('berth:acmeCa', DEFAULTS.acmeCa, (v) =>
+    /^https:\/\/[^\s/]+\/\S*$/.test(v) ? ok(v) : bad(`must be an ACME directory URL such as ${DEFAULTS.acmeCa}; got ${quote(v)}`),
+  );
+  const acmeEmail = check<string | undefined>('berth:acmeEmail', undefined, (v) =>
+    /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? ok(v) : bad(`must be an email address (the CA's expiry notices go there); got ${quote(v)}`),
+  );
+  const acmeCaRootPem = check<string | undefined>('berth:acmeCaRoot', undefined, (v) =>
+    /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(v.replace(/\r\n/g, '\n'))
+      ? ok(v.replace(/\r\n/g, '\n'))
+      : bad('must be one PEM certificate (-----BEGIN CERTIFICATE----- …), the root that signs your private ACME CA\'s TLS; set it with: pulumi config set berth:acmeCaRoot -- "$(cat root.pem)"'),
+  );
+  // acmeCa's default is filled in by Pulumi.yaml, so only another CA counts as set.
+  const setWithoutDomain = [
+    ...(acmeCa !== DEFAULTS.acmeCa ? ['berth:acmeCa'] : []),
+    ...(['berth:acmeEmail', 'berth:acmeCaRoot'] as const).filter((key) => get(key) !== undefined),
+  ];
+  for (const key of domain ? [] : setWithoutDomain) problems.push(`${key}: only applies with berth:domain; set berth:domain or remove ${key}`);
+  const seconds = (key: string, fallback: number, min: number, max: number) =>
+    check<number>(key, fallback, (v) =>
+      /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? ok(Number(v)) : bad(`must be a whole number of seconds from ${min} to ${max}; got ${quote(v)}`),
+    );
+  const healthIntervalS = seconds('berth:healthInterval', DEFAULTS.healthIntervalS, 1, 60);
+  const deployTimeoutS = seconds('berth:deployTimeout', DEFAULTS.deployTimeoutS, 5, 900);
+  const drainTimeoutS = seconds('berth:drainTimeout', DEFAULTS.drainTimeoutS, 0, 600);
+  if (healthIntervalS > deployTimeoutS) {
+    problems.push(`berth:healthInterval: ${healthIntervalS} s is longer than berth:deployTimeout (${deployTimeoutS} s), so no check would run in time; lower it`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region,
@@ -160,6 +211,10 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     secretEnv,
     dataVolumeGiB,
     ...(pinDigest ? { pinDigest } : {}),
+    ...(domain
+      ? { https: { domain, acmeCa, ...(acmeEmail ? { acmeEmail } : {}), ...(acmeCaRootPem ? { acmeCaRootPem } : {}) } }
+      : {}),
+    release: { healthIntervalS, deployTimeoutS, drainTimeoutS },
   };
 }
 

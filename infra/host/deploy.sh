@@ -1,19 +1,39 @@
-# berth's host deploy script. infra/userdata.ts renders the release above this line (the desired
-# image digest, SSM parameter versions, env, run flags) and ships the two together as the shell
-# part of the user-data. cloud-init runs it on first boot and, because the user-data's cloud-config
-# sets scripts-user to "always", on every boot after: a reboot re-checks, and a stop/start with new
-# user-data (a new digest) redeploys. It converges: a second run with the same release changes
-# nothing. Output goes to the console (EC2 "Get system log") and /var/log/cloud-init-output.log.
-# Secrets are fetched from SSM with the instance role; they are never printed.
+#!/bin/bash
+# berth's host deploy script, installed by the user-data at /usr/local/lib/berth/deploy.sh.
+#
+#   deploy.sh boot            cloud-init runs this on every boot: tools, data volume, private
+#                             network, proxy, then the last release that went live (if any).
+#   deploy.sh release FILE    berth's SSM document runs this for each release (infra/release.ts
+#                             renders FILE): the same host checks, then the swap below.
+#
+# A release never stops what serves before something better serves:
+#   1. pull the image by digest (a throwaway login; the token comes from SSM, never a file);
+#   2. start the new container beside the old one, on the private network, under its own name;
+#   3. wait until it answers the health path, checked every BERTH_HEALTH_INTERVAL_S for at most
+#      BERTH_DEPLOY_TIMEOUT_S; if it never does, print its last log lines, remove it and fail: the
+#      old one has kept serving throughout;
+#   4. rename the old one away and the new one to BERTH_CONTAINER, the name the proxy looks up
+#      every second (infra/proxy/caddy.ts explains why a rename and not a proxy reload);
+#   5. after the proxy has looked again, SIGTERM the old one, which finishes its requests within
+#      BERTH_DRAIN_TIMEOUT_S, and remove it.
+# Every run holds one lock, so two releases (or a boot and a release) never overlap: the second
+# waits for the first. A run converges: with the release already serving it changes nothing.
+# Output goes to the console / cloud-init log at boot, and to the SSM command's output for a release.
+# Secrets are never printed.
 set -euo pipefail
 umask 077
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+HOST_ENV=/etc/berth/host.env
+LOCK=/run/berth-deploy.lock
+# The proxy refreshes its lookup of the app's name every second; twice that is when no new request
+# can still be on its way to the old container.
+SWITCH_SETTLE_S=2
 
 say() { printf 'berth: %s\n' "$*"; }
 fail() {
   say "FAILED: $*" >&2
   mkdir -p "$(dirname "$BERTH_STATUS_FILE")"
-  printf 'failed %s %s: %s\n' "$BERTH_RELEASE" "$(date -u +%FT%TZ)" "$*" >"$BERTH_STATUS_FILE"
+  printf 'failed %s %s: %s\n' "${BERTH_RELEASE:-none}" "$(date -u +%FT%TZ)" "$*" >"$BERTH_STATUS_FILE"
   exit 1
 }
 
@@ -51,6 +71,7 @@ ensure_tools() {
   command -v aws >/dev/null 2>&1 || install_package awscli-2 awscli "the AWS CLI"
   command -v mkfs.ext4 >/dev/null 2>&1 || install_package e2fsprogs e2fsprogs mkfs.ext4
   command -v curl >/dev/null 2>&1 || install_package curl-minimal curl curl
+  command -v flock >/dev/null 2>&1 || install_package util-linux util-linux flock
   if ! docker info >/dev/null 2>&1; then
     systemctl enable --now docker >/dev/null 2>&1 || fail "could not enable and start docker.service (systemctl enable --now docker)"
   fi
@@ -93,7 +114,6 @@ mount_data_volume() {
     # mountpoint -d: the device number mounted there; -x: a block device's number.
     [[ $(mountpoint -d "$BERTH_MOUNT") == $(mountpoint -x "$dev") ]] ||
       fail "$BERTH_MOUNT is mounted from another device than volume $BERTH_VOLUME_ID ($dev)"
-    say "data volume $BERTH_VOLUME_ID is mounted on $BERTH_MOUNT"
   else
     # blkid -p reads the device itself: exit 2 means no filesystem or partition table at all,
     # the only case in which formatting cannot lose data.
@@ -113,19 +133,65 @@ mount_data_volume() {
     mount -t "$fstype" -o noatime,nodev,nosuid "$dev" "$BERTH_MOUNT" || fail "mounting $dev on $BERTH_MOUNT failed"
     say "data volume $BERTH_VOLUME_ID mounted on $BERTH_MOUNT"
   fi
-  # Mounted at boot from now on, before docker.service restarts the container; nofail so that a
-  # missing volume cannot stop the host from booting (the container then fails closed, below).
+  # Mounted at boot from now on, before docker.service restarts the containers; nofail so that a
+  # missing volume cannot stop the host from booting (the containers then fail closed, below).
   local uuid
   uuid=$(blkid -o value -s UUID "$dev")
   if [[ -n $uuid && -f /etc/fstab ]] && ! grep -q "^UUID=$uuid " /etc/fstab; then
     sed -i "\\# $BERTH_MOUNT #d" /etc/fstab
     printf 'UUID=%s %s %s defaults,noatime,nodev,nosuid,nofail 0 2\n' "$uuid" "$BERTH_MOUNT" "$(blkid -o value -s TYPE "$dev")" >>/etc/fstab
   fi
-  # The container bind-mounts this directory, which exists only on the volume: if the volume is
-  # not mounted, docker refuses to start the container rather than write to the root disk.
-  mkdir -p "$BERTH_DATA_DIR"
+  # The containers bind-mount directories that exist only on the volume: if the volume is not
+  # mounted, docker refuses to start them rather than write to the root disk.
+  mkdir -p "$BERTH_DATA_DIR" "$BERTH_PROXY_DATA_DIR"
   chown "$BERTH_DATA_OWNER" "$BERTH_DATA_DIR"
   chmod 0750 "$BERTH_DATA_DIR"
+  chmod 0700 "$BERTH_PROXY_DATA_DIR"
+}
+
+ensure_network() {
+  docker network inspect "$BERTH_NETWORK" >/dev/null 2>&1 ||
+    docker network create --driver bridge "$BERTH_NETWORK" >/dev/null ||
+    fail "docker network create $BERTH_NETWORK failed"
+}
+
+proxy_answers() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$BERTH_PROXY_PORT/" 2>/dev/null) || true
+  [[ $code != 000 && -n $code ]]
+}
+
+# The proxy is (re)created only when its config or run flags changed (its berth.proxy.config label,
+# rendered into BERTH_PROXY_RUN, says which); a release never touches it.
+ensure_proxy() {
+  local want have arg
+  for arg in "${BERTH_PROXY_RUN[@]}"; do
+    if [[ $arg == berth.proxy.config=* ]]; then want=${arg#*=}; fi
+  done
+  have=$(docker inspect --format '{{index .Config.Labels "berth.proxy.config"}}' "$BERTH_PROXY" 2>/dev/null || true)
+  if [[ $have == "${want:?BERTH_PROXY_RUN has no berth.proxy.config label}" ]]; then
+    if [[ $(docker inspect --format '{{.State.Running}}' "$BERTH_PROXY") != true ]]; then
+      docker start "$BERTH_PROXY" >/dev/null || fail "docker start $BERTH_PROXY failed"
+    fi
+  else
+    if ! docker image inspect "$BERTH_PROXY_IMAGE" >/dev/null 2>&1; then
+      say "pulling $BERTH_PROXY_IMAGE"
+      retry 6 "docker pull $BERTH_PROXY_IMAGE" docker pull --quiet "$BERTH_PROXY_IMAGE" >/dev/null ||
+        fail "could not pull $BERTH_PROXY_IMAGE from Docker Hub"
+    fi
+    if [[ -n $have ]]; then say "replacing the proxy: its settings changed"; fi
+    docker rm --force "$BERTH_PROXY" >/dev/null 2>&1 || true
+    "${BERTH_PROXY_RUN[@]}" >/dev/null || fail "docker run of the proxy ($BERTH_PROXY_IMAGE) failed"
+  fi
+  local ticks=0
+  until proxy_answers; do
+    if ((ticks >= 120)); then
+      docker logs --tail 20 "$BERTH_PROXY" >&2 || true
+      fail "the proxy did not answer on port $BERTH_PROXY_PORT within 30 s"
+    fi
+    sleep 0.25
+    ticks=$((ticks + 1))
+  done
 }
 
 ssm_value() {
@@ -177,29 +243,50 @@ pull_image() {
   trap - EXIT
 }
 
-container_release() {
-  docker inspect --format '{{index .Config.Labels "berth.release"}}' "$BERTH_CONTAINER" 2>/dev/null || true
+release_of() { docker inspect --format '{{index .Config.Labels "berth.release"}}' "$1" 2>/dev/null || true; }
+state_of() { docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null || echo missing; }
+
+# Answers the health path on its address on the private network (the host reaches that bridge).
+answers_health() {
+  local ip
+  ip=$(docker inspect --format "{{with index .NetworkSettings.Networks \"$BERTH_NETWORK\"}}{{.IPAddress}}{{end}}" "$1" 2>/dev/null) || return 1
+  [[ -n $ip ]] && curl -fsS --max-time 2 -o /dev/null "http://$ip:$BERTH_APP_PORT$BERTH_HEALTH_PATH" 2>/dev/null
 }
 
-# Ready when the app answers its health path through the published host port: the check Docker's
-# HEALTHCHECK makes inside, plus proof the port is published. (Docker's own status turns healthy
-# only after its first interval.) Unhealthy, exited, or too slow: fail with the app's last lines.
+# Healthy within the deploy timeout, or fail with the container's state and last log lines.
 wait_healthy() {
-  local ticks=0 state health
+  local name=$1 started=$SECONDS state health
   while :; do
-    state=$(docker inspect --format '{{.State.Status}}' "$BERTH_CONTAINER" 2>/dev/null || echo missing)
-    health=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$BERTH_CONTAINER" 2>/dev/null || true)
-    if [[ $state == running ]] && curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$BERTH_HOST_PORT$BERTH_HEALTH_PATH" 2>/dev/null; then
-      return 0
+    state=$(state_of "$name")
+    if [[ $state == running ]] && answers_health "$name"; then return 0; fi
+    health=$(docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$name" 2>/dev/null || true)
+    if [[ $state != running && $state != created && $state != restarting ]] || [[ $health == unhealthy ]] ||
+      ((SECONDS - started >= BERTH_DEPLOY_TIMEOUT_S)); then
+      say "container $name is $state${health:+, $health}; its last log lines:" >&2
+      docker logs --tail 20 "$name" 2>&1 | sed 's/^/  | /' >&2 || true
+      return 1
     fi
-    if [[ $state != running && $state != created && $state != restarting ]] || [[ $health == unhealthy ]] || ((ticks >= BERTH_HEALTH_WAIT_S * 4)); then
-      say "container $BERTH_CONTAINER is $state${health:+, $health}; its last log lines:" >&2
-      docker logs --tail 20 "$BERTH_CONTAINER" >&2 || true
-      fail "$BERTH_IMAGE did not answer $BERTH_HEALTH_PATH on port $BERTH_HOST_PORT within ${BERTH_HEALTH_WAIT_S} s (state $state${health:+, health $health})"
-    fi
-    sleep 0.25
-    ticks=$((ticks + 1))
+    sleep "$BERTH_HEALTH_INTERVAL_S"
   done
+}
+
+# App containers other than the one serving: a candidate or a retiring one that a killed run left
+# behind. If nothing is named BERTH_CONTAINER (a run died between the renames), the newest running
+# one is put back under that name first, so the proxy has something to send requests to.
+tidy_app_containers() {
+  local name
+  if [[ $(state_of "$BERTH_CONTAINER") == missing ]]; then
+    name=$(docker ps --filter "label=berth.app=$BERTH_CONTAINER" --format '{{.Names}}' | head -n 1)
+    if [[ -n $name ]]; then
+      say "no container is named $BERTH_CONTAINER; putting $name back under that name"
+      docker rename "$name" "$BERTH_CONTAINER"
+    fi
+  fi
+  while read -r name; do
+    [[ -n $name && $name != "$BERTH_CONTAINER" ]] || continue
+    say "removing $name, left behind by an earlier run"
+    docker rm --force "$name" >/dev/null || true
+  done < <(docker ps -a --filter "label=berth.app=$BERTH_CONTAINER" --format '{{.Names}}')
 }
 
 # Keeps the images of this repository that a rollback is likely to want (the running one and the
@@ -218,34 +305,88 @@ prune_images() {
   done < <(docker image ls --no-trunc --format '{{.ID}}' "${BERTH_IMAGE%@*}" | awk '!seen[$0]++')
 }
 
-deploy() {
-  exec 9>/run/berth-deploy.lock
-  flock 9
+# The swap (steps 1-5 above). Needs a sourced release file.
+deploy_release() {
   say "release $BERTH_RELEASE: $BERTH_IMAGE"
-  ensure_tools
-  mount_data_volume
-  if [[ $(container_release) == "$BERTH_RELEASE" ]]; then
-    if [[ $(docker inspect --format '{{.State.Running}}' "$BERTH_CONTAINER") != true ]]; then
-      say "release already deployed; starting its stopped container"
-      docker start "$BERTH_CONTAINER" >/dev/null || fail "docker start $BERTH_CONTAINER failed"
-    else
-      say "release already deployed and running"
-    fi
+  tidy_app_containers
+  local serving
+  serving=$(release_of "$BERTH_CONTAINER")
+  if [[ $serving == "$BERTH_RELEASE" ]]; then
+    [[ $(state_of "$BERTH_CONTAINER") == running ]] || docker start "$BERTH_CONTAINER" >/dev/null ||
+      fail "docker start $BERTH_CONTAINER failed"
+    wait_healthy "$BERTH_CONTAINER" || fail "release $BERTH_RELEASE is deployed but does not answer $BERTH_HEALTH_PATH"
+    say "release $BERTH_RELEASE is already serving"
   else
     pull_image
     write_env_file
-    if docker inspect "$BERTH_CONTAINER" >/dev/null 2>&1; then
-      say "replacing container $BERTH_CONTAINER (release $(container_release))"
-      docker stop --time "$BERTH_STOP_GRACE_S" "$BERTH_CONTAINER" >/dev/null || true
-      docker rm --force "$BERTH_CONTAINER" >/dev/null
-    fi
     "${BERTH_RUN[@]}" >/dev/null || fail "docker run of $BERTH_IMAGE failed"
+    if ! wait_healthy "$BERTH_CANDIDATE"; then
+      docker rm --force "$BERTH_CANDIDATE" >/dev/null 2>&1 || true
+      fail "$BERTH_IMAGE did not answer $BERTH_HEALTH_PATH within ${BERTH_DEPLOY_TIMEOUT_S} s; ${serving:+release $serving keeps serving}${serving:-nothing was serving}"
+    fi
+    local retiring=''
+    if [[ -n $serving ]]; then
+      retiring="$BERTH_CONTAINER-retiring-$serving"
+      docker rename "$BERTH_CONTAINER" "$retiring"
+    fi
+    docker rename "$BERTH_CANDIDATE" "$BERTH_CONTAINER"
+    say "release $BERTH_RELEASE is serving${serving:+ (was $serving)}"
+    if [[ -n $retiring ]]; then
+      sleep "$SWITCH_SETTLE_S"
+      docker stop --time "$BERTH_DRAIN_TIMEOUT_S" "$retiring" >/dev/null || true
+      docker rm --force "$retiring" >/dev/null || true
+      say "release $serving drained and removed"
+    fi
   fi
-  wait_healthy
   mkdir -p "$(dirname "$BERTH_STATUS_FILE")"
   printf 'ok %s %s %s\n' "$BERTH_RELEASE" "$(date -u +%FT%TZ)" "$BERTH_IMAGE" >"$BERTH_STATUS_FILE"
-  say "OK: $BERTH_IMAGE is healthy on port $BERTH_HOST_PORT"
+  say "OK: $BERTH_IMAGE is healthy and serving"
   prune_images
 }
 
-deploy
+load_release() {
+  local file=$1 var
+  [[ -r $file ]] || fail "release file $file is missing"
+  bash -n "$file" 2>/dev/null || fail "release file $file is not a valid release (it does not parse)"
+  # shellcheck source=/dev/null
+  . "$file"
+  for var in BERTH_RELEASE BERTH_IMAGE BERTH_CANDIDATE BERTH_RUN BERTH_HEALTH_PATH BERTH_DEPLOY_TIMEOUT_S BERTH_DRAIN_TIMEOUT_S; do
+    [[ -n ${!var:-} ]] || fail "release file $file has no $var; was it rendered by infra/release.ts?"
+  done
+}
+
+main() {
+  local mode=${1:-} file=${2:-}
+  case $mode in
+    boot) ;;
+    release) [[ -n $file ]] || { echo "usage: deploy.sh release FILE" >&2; exit 2; } ;;
+    *) echo "usage: deploy.sh boot | deploy.sh release FILE" >&2; exit 2 ;;
+  esac
+  # shellcheck source=/dev/null
+  . "$HOST_ENV"
+  exec 9>"$LOCK"
+  if ! flock --nonblock 9; then
+    say "another deploy is running; waiting for it to finish"
+    flock 9
+  fi
+  ensure_tools
+  mount_data_volume
+  ensure_network
+  ensure_proxy
+  if [[ $mode == release ]]; then
+    load_release "$file"
+    deploy_release
+    # What the next boot converges to: the last release that went live.
+    install -m 0600 "$file" "$BERTH_RELEASE_FILE"
+    rm -f "$file"
+  elif [[ -f $BERTH_RELEASE_FILE ]]; then
+    load_release "$BERTH_RELEASE_FILE"
+    deploy_release
+  else
+    mkdir -p "$(dirname "$BERTH_STATUS_FILE")"
+    printf 'waiting %s: no release yet; the first one comes from SSM\n' "$(date -u +%FT%TZ)" >"$BERTH_STATUS_FILE"
+    say "OK: host ready; no release yet (the first one comes from SSM)"
+  fi
+}
+
+main "$@"

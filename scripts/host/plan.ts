@@ -3,7 +3,7 @@
 // (no SSH). scripts/host.ts executes what this returns.
 import type { Argv } from '../../infra/docker-commands.js';
 import { STATUS_SEPARATOR, type SsmTarget, ssmExecArgv, ssmLogsArgv, ssmSessionArgv, ssmStatusArgv } from '../../infra/ssm-commands.js';
-import { HOST_LAYOUT } from '../../infra/userdata.js';
+import { HOST_LAYOUT } from '../../infra/release.js';
 
 export const HOST_COMMANDS = ['logs', 'exec', 'status', 'shell'] as const;
 export type HostCommand = (typeof HOST_COMMANDS)[number];

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { shellLine } from '../../infra/docker-commands.js';
 import { containerShape } from '../../infra/shape.js';
-import { type HostRelease, hostRunArgv } from '../../infra/userdata.js';
+import { type AppRelease, DEFAULT_RELEASE_POLICY, releaseRunArgv } from '../../infra/release.js';
 import { LOCAL_DEFAULTS, localPlan } from '../../scripts/local/plan.js';
 import { Cleanup, uniqueName } from '../support/docker.js';
 import { repoRoot } from '../support/engine-setup.js';
@@ -102,22 +102,19 @@ describe('the guide as text', () => {
     expect(argv).toEqual([...localPlan('run', LOCAL_DEFAULTS)[0]!]);
   });
 
-  it("shows the EC2 host's docker run as infra/userdata.ts renders it", () => {
+  it("shows the EC2 host's docker run as infra/release.ts renders it", () => {
     const shown = load(GUIDES.en).texts.filter((t) => t.marker === 'host-docker-run');
     expect(shown).toHaveLength(1);
-    const release: HostRelease = {
-      region: 'us-east-1',
+    const release: AppRelease = {
       imageRef: `docker.io/youruser/berth-notes@sha256:${'0123456789abcdef'.repeat(4)}`,
       registry: 'docker.io',
       registryUsername: 'youruser',
       registryToken: { name: '/berth/dev/registry-token', version: 1 },
       secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 1 } },
       env: { GREETING: 'hello from EC2' },
-      volumeId: 'vol-0123456789abcdef0',
-      deviceName: '/dev/sdf',
-      hostPort: 80,
+      policy: DEFAULT_RELEASE_POLICY,
     };
-    const rendered = shellLine(hostRunArgv(containerShape, release));
+    const rendered = shellLine(releaseRunArgv(containerShape, release));
     expect(matchesOutput(rendered, joinContinuations(shown[0]!.text)), `rendered: ${rendered}`).toBe(true);
   });
 });

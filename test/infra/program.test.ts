@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { ConfigError } from '../../infra/config/validate.js';
 import { containerShape } from '../../infra/shape.js';
-import { HOST_LAYOUT } from '../../infra/userdata.js';
+import { gunzipSync } from 'node:zlib';
+import { HOST_LAYOUT } from '../../infra/release.js';
+import { renderDeployDocument } from '../../infra/ssm-document.js';
 import { parseStackOutputs } from '../../scripts/host/plan.js';
 import { type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
 
@@ -48,7 +50,11 @@ async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRu
 let run: ProgramRun;
 const one = (type: string) => run.mocks.one(type);
 const inputs = (r: Registered) => plain(r.inputs) as Record<string, any>;
-const userData = () => String(inputs(one('aws:ec2/instance:Instance')).userData);
+/** The user-data as the instance gets it (gzip, base64), unpacked; and the release the association carries. */
+const unpack = (r: ProgramRun) => gunzipSync(Buffer.from(String((plain(r.mocks.one('aws:ec2/instance:Instance').inputs) as any).userDataBase64), 'base64')).toString('utf8');
+const releaseOf = (r: ProgramRun) => Buffer.from(String((plain(r.mocks.one('aws:ssm/association:Association').inputs) as any).parameters.release), 'base64').toString('utf8');
+const userData = () => unpack(run);
+const release = () => releaseOf(run);
 
 beforeAll(async () => {
   run = await deploy();
@@ -143,27 +149,52 @@ describe('with the example stack', () => {
     expect(created.find((c) => c.type === 'aws:ec2/instance:Instance')!.ignoreChanges).toEqual(['ami']);
   });
 
-  it('user-data runs the pushed digest, never a tag', () => {
+  it('the release runs the pushed digest, never a tag; the user-data holds no release', () => {
     const pushed = one('docker:index/image:Image').state.repoDigest as string;
     expect(pushed).toMatch(/@sha256:[a-f0-9]{64}$/);
     const ref = `docker.io/youruser/berth-notes@${pushed.split('@')[1]}`;
-    expect(userData()).toContain(`BERTH_IMAGE=${ref}`);
-    expect(userData()).toContain(`  ${ref}\n)`); // the last word of docker run
-    expect(userData()).not.toMatch(/berth-notes:dev\b/);
+    expect(release()).toContain(`BERTH_IMAGE=${ref}`);
+    expect(release()).toContain(`  ${ref}\n)`); // the last word of docker run
+    expect(release()).not.toMatch(/berth-notes:dev\b/);
+    expect(userData()).not.toContain('sha256:');
     expect(run.outputs.imageDigest!.value).toBe(pushed.split('@')[1]);
   });
 
-  it('user-data finds the attached data volume by id and mounts it on the data directory', () => {
-    const volumeId = one('aws:ebs/volume:Volume').id;
-    expect(userData()).toContain(`BERTH_VOLUME_ID=${volumeId}`);
-    expect(userData()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
-    expect(userData()).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
+  it('releases go in place: an association of berth\'s document targets the instance and waits for its success', () => {
+    const doc = inputs(one('aws:ssm/document:Document'));
+    expect(doc.documentType).toBe('Command');
+    expect(JSON.parse(doc.content)).toEqual(renderDeployDocument());
+    const assoc = inputs(one('aws:ssm/association:Association'));
+    expect(assoc.name).toBe(one('aws:ssm/document:Document').id);
+    expect(assoc.documentVersion).toBe('1');
+    expect(assoc.targets).toEqual([{ key: 'InstanceIds', values: [one('aws:ec2/instance:Instance').id] }]);
+    expect(Object.keys(assoc.parameters)).toEqual(['release']);
+    expect(assoc.waitForSuccessTimeoutSeconds).toBeGreaterThanOrEqual(600);
+    expect(assoc.scheduleExpression).toBeUndefined(); // runs on create and on change, not on a timer
+    // The instance is not replaced or stopped for a release: user-data changes only with host settings.
+    expect(inputs(one('aws:ec2/instance:Instance')).userDataReplaceOnChange).toBe(false);
+    expect(run.outputs.releaseId!.value).toMatch(/^[a-f0-9]{12}$/);
+    expect(release()).toContain(`BERTH_RELEASE=${run.outputs.releaseId!.value}\n`);
   });
 
-  it('user-data pins each secret to its SSM parameter version and carries the plain env', () => {
-    expect(userData()).toContain('BERTH_TOKEN_PARAM=/berth/dev/registry-token:1');
-    expect(userData()).toContain("  API_KEY=/berth/dev/secret-env/API_KEY:1\n  DB_PASSWORD=/berth/dev/secret-env/DB_PASSWORD:1\n");
-    expect(userData()).toContain("  'GREETING=hello from EC2'\n");
+  it('a new digest changes the release and leaves the user-data exactly as it was', async () => {
+    const pinned = await deploy({ 'berth:pinDigest': `sha256:${'e'.repeat(64)}` });
+    expect(unpack(pinned)).toBe(userData());
+    expect(releaseOf(pinned)).not.toBe(release());
+  });
+
+  it('the user-data sets up the host: finds the data volume by id, runs the proxy; the release mounts the data directory', () => {
+    const volumeId = one('aws:ebs/volume:Volume').id;
+    expect(userData()).toContain(`BERTH_VOLUME_ID=${volumeId}`);
+    expect(userData()).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
+    expect(userData()).toContain(`exec ${HOST_LAYOUT.deployScript} boot`);
+    expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
+  });
+
+  it('the release pins each secret to its SSM parameter version and carries the plain env', () => {
+    expect(release()).toContain('BERTH_TOKEN_PARAM=/berth/dev/registry-token:1');
+    expect(release()).toContain("  API_KEY=/berth/dev/secret-env/API_KEY:1\n  DB_PASSWORD=/berth/dev/secret-env/DB_PASSWORD:1\n");
+    expect(release()).toContain("  'GREETING=hello from EC2'\n");
   });
 
   it('keeps secrets in SecureString parameters under this stack path', () => {
@@ -194,8 +225,9 @@ describe('with the example stack', () => {
 
   it('tags everything it can with Name, project and stack', () => {
     const taggable = run.mocks.resources.filter((r) => r.type.startsWith('aws:') && !/rolePolicy|volumeAttachment/.test(r.type));
-    // the group, the role, its profile, three parameters, the volume, the instance and the address
-    expect(taggable.length).toBe(9);
+    // the group, the role, its profile, three parameters, the volume, the instance, the address,
+    // the deploy document and its association
+    expect(taggable.length).toBe(11);
     for (const r of taggable) {
       expect(inputs(r).tags, r.type).toMatchObject({ project: 'berth', stack: 'dev', Name: expect.stringMatching(/^berth-/) });
     }
@@ -214,6 +246,7 @@ describe('with the example stack', () => {
       expect([...places].sort()).toEqual(allowed);
     }
     expect(userData()).not.toContain('CANARY');
+    expect(release()).not.toContain('CANARY');
     for (const [key, output] of Object.entries(run.outputs)) {
       expect(JSON.stringify(output.value), key).not.toContain('CANARY');
       expect(output.secret, key).toBe(false);
@@ -256,9 +289,9 @@ describe('other stacks', () => {
     expect(sg.ingress).toEqual([
       expect.objectContaining({ fromPort: 8080, toPort: 8080, cidrBlocks: ['203.0.113.0/24'], ipv6CidrBlocks: ['2001:db8::/32'] }),
     ]);
-    const data = String((plain(custom.mocks.one('aws:ec2/instance:Instance').inputs) as any).userData);
-    expect(data).toContain("  8080:8080\n");
-    expect(data).toContain('BERTH_SECRET_ENV=()');
+    expect(unpack(custom)).toContain("  --publish\n  8080:80\n"); // the proxy; the app publishes nothing
+    expect(releaseOf(custom)).toContain('BERTH_SECRET_ENV=()');
+    expect(releaseOf(custom)).not.toContain('--publish');
     expect(custom.outputs.url!.value).toBe('http://203.0.113.10:8080/');
     expect(custom.mocks.ofType('aws:ssm/parameter:Parameter')).toHaveLength(1);
   });
@@ -268,10 +301,25 @@ describe('other stacks', () => {
     const pinned = await deploy({ 'berth:pinDigest': earlier });
     expect(pinned.mocks.ofType('docker:index/image:Image')).toEqual([]);
     expect(pinned.mocks.ofType('berth:image:Image')).toEqual([]);
-    const data = String((plain(pinned.mocks.one('aws:ec2/instance:Instance').inputs) as any).userData);
-    expect(data).toContain(`BERTH_IMAGE=docker.io/youruser/berth-notes@${earlier}\n`);
+    expect(releaseOf(pinned)).toContain(`BERTH_IMAGE=docker.io/youruser/berth-notes@${earlier}\n`);
     expect(pinned.outputs.imageDigest!.value).toBe(earlier);
     expect(pinned.outputs.imageRef!.value).toBe(`docker.io/youruser/berth-notes@${earlier}`);
+  });
+
+  it('a domain serves HTTPS: the group opens 80 and 443 only, the proxy gets the ACME settings, the url is https', async () => {
+    const https = await deploy({ 'berth:domain': 'notes.example.com', 'berth:acmeEmail': 'ops@example.com' });
+    const sg = plain(https.mocks.one('aws:ec2/securityGroup:SecurityGroup').inputs) as any;
+    expect(sg.ingress.map((r: any) => [r.fromPort, r.toPort])).toEqual([[80, 80], [443, 443]]);
+    const data = unpack(https);
+    expect(data).toContain('"host": [\n                    "notes.example.com"');
+    expect(data).toContain('"ca": "https://acme-v02.api.letsencrypt.org/directory"');
+    expect(data).toContain('"email": "ops@example.com"');
+    expect(https.outputs.url!.value).toBe('https://notes.example.com/');
+  });
+
+  it('health-gate settings reach the release', async () => {
+    const tuned = await deploy({ 'berth:healthInterval': '2', 'berth:deployTimeout': '90', 'berth:drainTimeout': '5' });
+    expect(releaseOf(tuned)).toContain('BERTH_HEALTH_INTERVAL_S=2\nBERTH_DEPLOY_TIMEOUT_S=90\nBERTH_DRAIN_TIMEOUT_S=5\n');
   });
 
   it('a bad config stops the program before any resource is made', async () => {

@@ -57,6 +57,8 @@ export function occurrences(value: unknown, needle: string, path = '', inSecret 
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly calls: Called[] = [];
+  /** SSM documents created so far: name → declared parameters. */
+  private readonly documents = new Map<string, Record<string, { type: string; allowedPattern?: string }>>();
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
@@ -127,6 +129,40 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case 'aws:ec2/eip:Eip': {
         const id = `eipalloc-${hex(seed, 17)}`;
         return answer(id, { allocationId: id, associationId: `eipassoc-${hex(seed, 17)}`, publicIp: '203.0.113.10', publicDns: 'ec2-203-0-113-10.compute-1.amazonaws.com' });
+      }
+      case 'aws:ssm/document:Document': {
+        // Like CreateDocument: a JSON Command document of schema 2.2 with mainSteps, or refused.
+        const content = JSON.parse(String(p.content)) as { schemaVersion?: string; mainSteps?: unknown[]; parameters?: Record<string, { type: string; allowedPattern?: string }> };
+        if (p.documentType !== 'Command' || content.schemaVersion !== '2.2' || !Array.isArray(content.mainSteps)) {
+          throw new Error('mock: InvalidDocumentContent: a Command document needs schemaVersion 2.2 and mainSteps');
+        }
+        const docName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        this.documents.set(docName, content.parameters ?? {});
+        return answer(docName, {
+          name: docName,
+          arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${docName}`,
+          latestVersion: '1',
+          defaultVersion: '1',
+          documentVersion: '1',
+          status: 'Active',
+          schemaVersion: '2.2',
+          hash: hex(String(p.content), 64),
+          hashType: 'Sha256',
+          owner: ACCOUNT,
+          parameters: Object.entries(content.parameters ?? {}).map(([name, d]) => ({ name, type: d.type })),
+        });
+      }
+      case 'aws:ssm/association:Association': {
+        // Like CreateAssociation: the document must exist and the parameters must fit it.
+        const declared = this.documents.get(String(p.name));
+        if (!declared) throw new Error(`mock: InvalidDocument: document ${p.name} does not exist`);
+        for (const [key, value] of Object.entries((p.parameters ?? {}) as Record<string, string>)) {
+          const d = declared[key];
+          if (!d) throw new Error(`mock: InvalidParameters: ${key} is not a parameter of ${p.name}`);
+          if (d.allowedPattern && !new RegExp(d.allowedPattern).test(value)) throw new Error(`mock: InvalidParameters: ${key} does not match ${d.allowedPattern}`);
+        }
+        const id = [8, 4, 4, 4, 12].map((n, i) => hex(`${seed}/${i}`, n)).join('-');
+        return answer(id, { associationId: id, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:association/${id}` });
       }
       default:
         throw new Error(`mock: no AWS model for resource type ${args.type} (${args.name}); add one to test/support/pulumi-mocks.ts`);

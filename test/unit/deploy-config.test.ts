@@ -29,7 +29,22 @@ describe('a good configuration', () => {
       env: {},
       secretEnv: {},
       dataVolumeGiB: 8,
+      release: { healthIntervalS: 1, deployTimeoutS: 30, drainTimeoutS: 30 },
     });
+  });
+
+  it('takes a domain with its ACME settings, and the release gate', () => {
+    const root = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+    const config = validate({
+      'berth:domain': 'notes.example.com', 'berth:acmeCa': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+      'berth:acmeEmail': 'ops@example.com', 'berth:acmeCaRoot': root.replace(/\n/g, '\r\n'),
+      'berth:healthInterval': '2', 'berth:deployTimeout': '120', 'berth:drainTimeout': '0',
+    });
+    expect(config.https).toEqual({ domain: 'notes.example.com', acmeCa: 'https://acme-staging-v02.api.letsencrypt.org/directory', acmeEmail: 'ops@example.com', acmeCaRootPem: root });
+    expect(config.release).toEqual({ healthIntervalS: 2, deployTimeoutS: 120, drainTimeoutS: 0 });
+    // Let's Encrypt unless told otherwise; 80 (Pulumi.yaml's default hostPort) is no contradiction.
+    expect(validate({ 'berth:domain': 'notes.example.com', 'berth:hostPort': '80' }).https).toEqual({ domain: 'notes.example.com', acmeCa: 'https://acme-v02.api.letsencrypt.org/directory' });
+    expect(validate({ 'berth:acmeCa': 'https://acme-v02.api.letsencrypt.org/directory' }).https).toBeUndefined();
   });
 
   it('takes every key', () => {
@@ -104,6 +119,14 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['a variable in both env and secret env', { 'berth:env': '{"API_KEY":"a"}', 'berth:secretEnv': '{"API_KEY":"b"}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: API_KEY is also in berth:env; keep each variable in one of them'],
   ['a data volume of 0 GiB', { 'berth:dataVolumeGiB': '0' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "0"'],
   ['a data volume in TB', { 'berth:dataVolumeGiB': '1.5TB' }, undefined, 'berth:dataVolumeGiB: must be a whole number of GiB from 1 to 16384 (the gp3 limit); got "1.5TB"'],
+  ['a domain with a scheme', { 'berth:domain': 'https://notes.example.com' }, undefined, 'berth:domain: must be a lower-case DNS name such as notes.example.com, whose A record points at the host\'s publicIp; got "https://notes.example.com"'],
+  ['a domain and another port', { 'berth:domain': 'notes.example.com', 'berth:hostPort': '8080' }, undefined, 'berth:hostPort: 8080 is not used with berth:domain (HTTPS serves on 443 and redirects from 80); remove it: pulumi config rm berth:hostPort'],
+  ['an ACME CA over plain HTTP', { 'berth:domain': 'notes.example.com', 'berth:acmeCa': 'http://ca.example.com/dir' }, undefined, 'berth:acmeCa: must be an ACME directory URL such as https://acme-v02.api.letsencrypt.org/directory; got "http://ca.example.com/dir"'],
+  ['an ACME email without a domain', { 'berth:acmeEmail': 'ops@example.com' }, undefined, 'berth:acmeEmail: only applies with berth:domain; set berth:domain or remove berth:acmeEmail'],
+  ['an ACME root that is not a certificate', { 'berth:domain': 'notes.example.com', 'berth:acmeCaRoot': 'root.pem' }, undefined, 'berth:acmeCaRoot: must be one PEM certificate (-----BEGIN CERTIFICATE----- …), the root that signs your private ACME CA\'s TLS; set it with: pulumi config set berth:acmeCaRoot -- "$(cat root.pem)"'],
+  ['a health interval of 0', { 'berth:healthInterval': '0' }, undefined, 'berth:healthInterval: must be a whole number of seconds from 1 to 60; got "0"'],
+  ['a deploy timeout in minutes', { 'berth:deployTimeout': '2m' }, undefined, 'berth:deployTimeout: must be a whole number of seconds from 5 to 900; got "2m"'],
+  ['a health interval longer than the timeout', { 'berth:healthInterval': '40', 'berth:deployTimeout': '30' }, undefined, 'berth:healthInterval: 40 s is longer than berth:deployTimeout (30 s), so no check would run in time; lower it'],
   ['a pinned digest that is a tag', { 'berth:pinDigest': 'v1.2.0' }, undefined, 'berth:pinDigest: must be an image digest such as sha256:<64 hex digits> (an earlier release\'s: pulumi stack output imageDigest); got "v1.2.0"'],
 ];
 

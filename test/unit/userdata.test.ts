@@ -1,41 +1,36 @@
-// The host's user-data as data: what it holds, what it never holds, and that its parts pass the
+// The host's user-data as data: it sets the host up and holds no release, and its parts pass the
 // real checkers (shellcheck for the script, cloud-init's own schema for the cloud-config).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shellLine } from '../../infra/docker-commands.js';
 import { deployScript } from '../../infra/host/scripts.js';
+import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
+import { HOST_LAYOUT } from '../../infra/release.js';
 import { containerShape } from '../../infra/shape.js';
 import {
-  HOST_LAYOUT,
-  type HostRelease,
+  type HostSetup,
   USER_DATA_LIMIT_BYTES,
-  hostRunArgv,
-  releaseId,
+  packUserData,
+  proxyConfig,
+  proxyRunArgv,
   renderCloudConfig,
-  renderDeployScript,
+  renderSetupScript,
   renderUserData,
 } from '../../infra/userdata.js';
 import { run } from '../support/exec.js';
 
-const DIGEST = `sha256:${'ab12'.repeat(16)}`;
-const release: HostRelease = {
-  region: 'eu-west-1',
-  imageRef: `docker.io/alice/notes@${DIGEST}`,
-  registry: 'docker.io',
-  registryUsername: 'alice',
-  registryToken: { name: '/berth/dev/registry-token', version: 3 },
-  secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 2 } },
-  env: { GREETING: "it's $HOME `here`", LOG_LEVEL: 'info' },
-  volumeId: 'vol-0123456789abcdef0',
-  deviceName: '/dev/sdf',
+const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 8080 };
+const withDomain: HostSetup = {
+  ...setup,
   hostPort: 80,
+  https: { domain: 'notes.example.com', acmeCa: 'https://acme.example.com/dir', acmeEmail: 'ops@example.com', acmeCaRootPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' },
 };
 const script = deployScript();
 
 /** The parts of a multipart user-data: content type → body. */
-function parts(text: string): Map<string, string> {
+export function parts(text: string): Map<string, string> {
   const boundary = /boundary="([^"]+)"/.exec(text)![1]!;
   const found = new Map<string, string>();
   for (const chunk of text.split(`--${boundary}`).slice(1, -1)) {
@@ -46,18 +41,40 @@ function parts(text: string): Map<string, string> {
   return found;
 }
 
+/** The files the setup script installs: path → content. */
+function installedFiles(setupScript: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const m of setupScript.matchAll(/^install_file (\S+) \d+ <<'BERTH_FILE_END'\n([\s\S]*?)\nBERTH_FILE_END$/gm)) files.set(m[1]!, m[2]!);
+  return files;
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'berth-userdata-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the user-data', () => {
-  const userData = renderUserData(containerShape, release, script);
+  const userData = renderUserData(containerShape, setup, script);
   const byType = parts(userData);
+  const setupScript = byType.get('text/x-shellscript')!;
+  const files = installedFiles(setupScript);
 
-  it('is a cloud-config that reruns scripts every boot, plus the deploy script', () => {
+  it('is a cloud-config that reruns scripts every boot, plus the setup script', () => {
     expect([...byType.keys()]).toEqual(['text/cloud-config', 'text/x-shellscript']);
     expect(byType.get('text/cloud-config')).toBe(renderCloudConfig());
-    expect(byType.get('text/x-shellscript')).toBe(renderDeployScript(containerShape, release, script));
+    expect(setupScript).toBe(renderSetupScript(containerShape, setup, script));
     expect(renderCloudConfig()).toContain('cloud_final_modules:\n  - [scripts-user, always]');
+  });
+
+  it('installs deploy.sh unchanged, the host settings and the proxy config, then runs `deploy.sh boot`', () => {
+    expect([...files.keys()]).toEqual([HOST_LAYOUT.hostEnvFile, HOST_LAYOUT.proxyConfigFile, HOST_LAYOUT.deployScript]);
+    expect(files.get(HOST_LAYOUT.deployScript)).toBe(script.trimEnd());
+    expect(JSON.parse(files.get(HOST_LAYOUT.proxyConfigFile)!)).toEqual(JSON.parse(proxyConfig(containerShape, setup)));
+    expect(setupScript.trimEnd().split('\n').at(-1)).toBe(`exec ${HOST_LAYOUT.deployScript} boot`);
+  });
+
+  it('holds no release: no image, no env, no secret reference (releases come through SSM)', () => {
+    // Everything but deploy.sh itself, which is the same code for every host.
+    const settings = userData.replace(script.trimEnd(), '');
+    expect(settings).not.toMatch(/sha256:|BERTH_IMAGE|BERTH_ENV=|BERTH_SECRET_ENV|registry-token|BERTH_RUN=|docker\.io/);
   });
 
   it('passes cloud-init schema, which does reject a broken cloud-config', async () => {
@@ -73,68 +90,59 @@ describe('the user-data', () => {
     expect(bad.stderr).toContain("cloud_final_modules: 'scripts-user' is not of type 'array'");
   });
 
-  it('its script passes shellcheck, which does flag a careless one', async () => {
-    const checked = await run(['shellcheck', '--shell=bash', '--severity=style', '-'], { input: byType.get('text/x-shellscript')! });
-    expect(checked.stdout).toBe('');
-    expect(checked.code).toBe(0);
+  it('its scripts pass shellcheck, which does flag a careless one', async () => {
+    for (const text of [setupScript, files.get(HOST_LAYOUT.hostEnvFile)!]) {
+      const checked = await run(['shellcheck', '--shell=bash', '--severity=style', '-'], { input: text });
+      expect(checked.stdout).toBe('');
+      expect(checked.code).toBe(0);
+    }
     const careless = await run(['shellcheck', '--shell=bash', '-'], { input: '#!/bin/bash\nrm -rf $DIR/*\n' });
     expect(careless.code).not.toBe(0);
   });
 
-  it('runs the image by digest with exactly the flags of the container shape', () => {
-    const words = hostRunArgv(containerShape, release);
-    expect(words.at(-1)).toBe(release.imageRef);
-    expect(words).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
-    expect(words).toContain(`--env-file`);
-    expect(words).toContain(HOST_LAYOUT.envFile);
-    expect(words).toContain('80:8080');
-    expect(words).toContain(`berth.release=${releaseId(containerShape, release)}`);
-    for (const flag of ['--read-only', '--cap-drop', '--security-opt', '--memory', '--pids-limit', '--restart', '--log-opt']) {
-      expect(words).toContain(flag);
-    }
-    // The script holds the same words, one per line, quoted for bash.
-    const block = /\nBERTH_RUN=\(\n([\s\S]*?)\n\)\n/.exec(byType.get('text/x-shellscript')!)![1]!;
-    expect(block.split('\n').map((l) => l.trim()).join(' ')).toBe(shellLine(words));
+  it('publishes only the proxy, on hostPort; the proxy runs the pinned Caddy, hardened', () => {
+    const words = proxyRunArgv(containerShape, setup);
+    expect(words.filter((w, i) => words[i - 1] === '--publish')).toEqual(['8080:80']);
+    expect(words).toContain(CADDY_IMAGE);
+    expect(words.slice(words.indexOf(CADDY_IMAGE))).toEqual([CADDY_IMAGE, 'caddy', 'run', '--config', '/etc/caddy/caddy.json']);
+    for (const flag of ['--read-only', '--security-opt', '--memory', '--restart']) expect(words).toContain(flag);
+    expect(words.join(' ')).toContain('--cap-drop ALL --cap-add NET_BIND_SERVICE');
+    expect(words).toContain(`type=bind,source=${HOST_LAYOUT.proxyDataDir},target=/data`);
   });
 
-  it('names secrets only by their SSM parameter and version, and quotes plain env for bash', () => {
-    const text = byType.get('text/x-shellscript')!;
-    expect(text).toContain('BERTH_TOKEN_PARAM=/berth/dev/registry-token:3\n');
-    expect(text).toContain('BERTH_SECRET_ENV=(\n  API_KEY=/berth/dev/secret-env/API_KEY:2\n)');
-    expect(text).toContain(`BERTH_ENV=(\n  'GREETING=it'\\''s $HOME \`here\`'\n  LOG_LEVEL=info\n)`);
-    expect(text).toContain('BERTH_REGION=eu-west-1\n');
-    expect(text).toContain('BERTH_VOLUME_ID=vol-0123456789abcdef0\n');
+  it('with a domain: publishes 80 and 443, installs the ACME root, and serves HTTPS for that name only', () => {
+    const text = renderSetupScript(containerShape, withDomain, script);
+    const words = proxyRunArgv(containerShape, withDomain);
+    expect(words.filter((w, i) => words[i - 1] === '--publish')).toEqual(['80:80', '443:443']);
+    expect(installedFiles(text).get(HOST_LAYOUT.acmeCaRootFile)).toBe(withDomain.https!.acmeCaRootPem!.trimEnd());
+    const caddy = JSON.parse(proxyConfig(containerShape, withDomain));
+    const server = caddy.apps.http.servers.berth;
+    expect(server.listen).toEqual([':443']);
+    expect(server.routes[0].match).toEqual([{ host: ['notes.example.com'] }]);
+    expect(server.automatic_https).toBeUndefined(); // Caddy's automatic HTTPS: certificate + HTTP→HTTPS redirect
+    expect(caddy.apps.tls.automation.policies[0].issuers[0]).toEqual({
+      module: 'acme', ca: 'https://acme.example.com/dir', email: 'ops@example.com', trusted_roots_pem_files: ['/etc/caddy/acme-ca-root.pem'],
+    });
   });
 
-  it('is a new release when anything that decides what runs changes, and the same one otherwise', () => {
-    const id = releaseId(containerShape, release);
-    expect(releaseId(containerShape, { ...release })).toBe(id);
-    const changes: Partial<HostRelease>[] = [
-      { imageRef: `docker.io/alice/notes@sha256:${'cd34'.repeat(16)}` },
-      { env: { ...release.env, GREETING: 'hi' } },
-      { secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 3 } } },
-      { hostPort: 8080 },
-    ];
-    for (const change of changes) expect(releaseId(containerShape, { ...release, ...change }), JSON.stringify(change)).not.toBe(id);
+  it('re-creates the proxy only when its settings change: its config label follows config and flags', () => {
+    const label = (s: HostSetup) => proxyRunArgv(containerShape, s).find((w) => w.startsWith('berth.proxy.config='));
+    expect(label(setup)).toBe(label({ ...setup }));
+    expect(label({ ...setup, hostPort: 8081 })).not.toBe(label(setup));
+    expect(label(withDomain)).not.toBe(label({ ...withDomain, https: { ...withDomain.https!, domain: 'other.example.com' } }));
+    expect(label({ ...setup, volumeId: 'vol-0fedcba9876543210' })).toBe(label(setup));
   });
 
-  it('refuses a tag, where only a digest can say exactly what runs', () => {
-    expect(() => renderUserData(containerShape, { ...release, imageRef: 'docker.io/alice/notes:latest' }, script)).toThrow(
-      'imageRef must be registry/path@sha256:<64 hex>, never a tag; got "docker.io/alice/notes:latest"',
-    );
+  it('is packed with gzip for EC2, well under its 16 KB, and unpacks to the same text', () => {
+    const packed = packUserData(userData);
+    const bytes = Buffer.from(packed, 'base64');
+    expect(bytes.length).toBeLessThan(USER_DATA_LIMIT_BYTES / 2);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(userData);
+    expect(packUserData(userData)).toBe(packed); // deterministic: no diff without a change
   });
 
-  it('stays under the EC2 limit, and says what to move when env makes it too big', () => {
-    expect(Buffer.byteLength(userData)).toBeLessThan(USER_DATA_LIMIT_BYTES);
-    const big = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`BIG_${i}`, 'x'.repeat(4000)]));
-    expect(() => renderUserData(containerShape, { ...release, env: big }, script)).toThrow(
-      /the user-data is \d+ bytes, over EC2's limit of 16384; berth:env is the part that grows: move large values to berth:secretEnv/,
-    );
-  });
-
-  it('refuses env values a 7-bit user-data part cannot carry', () => {
-    expect(() => renderUserData(containerShape, { ...release, env: { GREETING: 'héllo' } }, script)).toThrow(
-      'berth:env: GREETING has characters outside printable ASCII',
-    );
+  it('says what grows when the user-data is too big', () => {
+    const noise = Array.from({ length: 40_000 }, (_, i) => ((i * 7919) % 65_536).toString(36)).join('');
+    expect(() => packUserData(noise)).toThrow(/over EC2's limit of 16384; a long berth:acmeCaRoot is the part that grows/);
   });
 });

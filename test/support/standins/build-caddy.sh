@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds a stand-in for the Caddy image the host's proxy runs (the name infra/proxy/caddy.ts pins),
+# for machines that cannot reach Docker Hub. It is made from real parts and laid out like the
+# official image:
+#   - a Debian rootfs made by debootstrap (minbase), shared with build-node.sh,
+#   - Debian's `caddy` package, whose version must be the one the tag names (2.6.2 in bookworm),
+#     and ca-certificates (the official image carries both),
+#   - the official image's environment: XDG_CONFIG_HOME=/config, XDG_DATA_HOME=/data, WORKDIR
+#     /srv, ports 80, 443 and 2019, and its CMD (caddy run with /etc/caddy/Caddyfile).
+# It is tagged with exactly the name berth pins, so nothing in berth needs a test branch.
+# An image of that name that is already present is reused (stand-in or real), unless --force.
+#
+# Usage: test/support/standins/build-caddy.sh [--force]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+cache=${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}
+mirror=${BERTH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+suite=bookworm
+
+image=$(sed -n "s/^export const CADDY_IMAGE = '\\(.*\\)';$/\\1/p" "$repo/infra/proxy/caddy.ts")
+if [[ ! $image =~ ^caddy:([0-9]+\.[0-9]+\.[0-9]+)$ ]]; then
+  echo "build-caddy.sh: infra/proxy/caddy.ts's CADDY_IMAGE '$image' is not of the form caddy:X.Y.Z" >&2
+  exit 1
+fi
+version=${BASH_REMATCH[1]}
+
+if [[ ${BERTH_PULL_BASE:-} == 1 ]]; then
+  docker pull "$image"
+  exit 0
+fi
+if [[ ${1:-} != --force ]] && docker image inspect "$image" >/dev/null 2>&1; then
+  echo "stand-in: $image is present ($(docker image inspect -f '{{index .Config.Labels "berth.standin"}}' "$image" || true)); reusing it"
+  exit 0
+fi
+
+base_tar="$cache/$suite-minbase.tar"
+if [[ ! -s $base_tar ]]; then
+  bash "$here/build-node.sh" >/dev/null # makes and caches the minbase tarball
+fi
+
+work=$(mktemp -d)
+root="$work/rootfs"
+# shellcheck disable=SC2064
+trap "umount -l '$root/proc' 2>/dev/null || true; rm -rf '$work'" EXIT
+mkdir "$root"
+tar -C "$root" -xf "$base_tar"
+echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+mount -t proc proc "$root/proc"
+echo "stand-in: Debian's caddy and ca-certificates (in a chroot)"
+{
+  chroot "$root" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends caddy ca-certificates
+} >"$cache/caddy-apt.log" 2>&1 || { tail -n 30 "$cache/caddy-apt.log" >&2; exit 1; }
+umount "$root/proc"
+got=$(chroot "$root" caddy version | awk '{print $1}')
+got=${got#v}
+if [[ $got != "$version" ]]; then
+  echo "build-caddy.sh: Debian's caddy is $got, but berth pins $image; a stand-in must be the version it stands for" >&2
+  exit 1
+fi
+chroot "$root" apt-get clean
+rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root"/var/log/apt/*
+: >"$root/etc/resolv.conf"
+mkdir -p "$root/config" "$root/data" "$root/srv"
+
+tar -C "$root" -c . | docker import \
+  -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  -c 'ENV XDG_CONFIG_HOME=/config' -c 'ENV XDG_DATA_HOME=/data' \
+  -c 'WORKDIR /srv' -c 'EXPOSE 80 443 2019' \
+  -c "LABEL berth.standin=debootstrap-$suite+debian-caddy-$version" \
+  -c 'CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]' - "$image" >/dev/null
+echo "stand-in: built $image"
