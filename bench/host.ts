@@ -1,15 +1,23 @@
-// The host part of npm run bench: the rendered user-data on the simulated EC2 host
-// (test/support/sim/), timed. The baseline, measured in the same run, is the same host booting a
-// user-data whose script does nothing: the difference is what berth's deploy script costs. The
-// redeploy's unavailability is measured from outside, by polling the host port every 100 ms.
-import { deployScript } from '../infra/host/scripts.js';
-import { containerShape } from '../infra/shape.js';
-import { type HostRelease, multipart, renderCloudConfig, renderUserData } from '../infra/userdata.js';
-import { REGISTRY_ADDRESS, type World, createWorld } from '../test/support/sim/world.js';
+// The host part of npm run bench, on the simulated EC2 host (test/support/sim/), timed:
+//   - boot: the rendered user-data against a baseline boot whose script does nothing;
+//   - releases through berth's SSM document under steady wrk load on the host's published port
+//     (closed-loop connections, reads and every tenth request a write): a new digest, a release
+//     that never becomes healthy, a rollback to an image still on the host;
+//   - the baseline for the swap, in the same run on the same host: a naive stop-then-run of the
+//     same images published straight on a port, under the same load.
+import { spawnSync } from 'node:child_process';
+import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
+import { type AppRelease } from '../infra/release.js';
+import { multipart, renderCloudConfig } from '../infra/userdata.js';
+import { type LoadResult, startLoad } from '../test/support/load.js';
+import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../test/support/sim/baseline.js';
+import { deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../test/support/sim/berth.js';
+import { type SimHost, type World, createWorld } from '../test/support/sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
 
 const round = (x: number) => Math.round(x * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
@@ -17,35 +25,26 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function up(url: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}${containerShape.healthPath}`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
+/** Runs `action` 3 s into `seconds` of load on url; returns the load and how long action took. */
+async function underLoad(url: string, seconds: number, action: () => Promise<unknown>): Promise<{ load: LoadResult; actionS: number }> {
+  const load = await startLoad({ url, seconds });
+  await sleep(3000);
+  const actionS = await timed(action);
+  return { load: await load.done, actionS };
 }
 
 export async function benchHost(appImage: string, secondImage: string, record: Record): Promise<void> {
   let world: World | undefined;
+  const brokenTag = `berth-bench-broken:${process.pid}`;
   try {
     world = await createWorld();
     const w = world;
+    await w.pushHubImage(CADDY_IMAGE, CADDY_IMAGE);
     const first = await w.pushImage(appImage, 'berth/notes');
     const second = await w.pushImage(secondImage, 'berth/notes');
-    const release = (ref: string, volumeId: string): HostRelease => ({
-      region: w.region,
-      imageRef: ref,
-      registry: REGISTRY_ADDRESS,
-      registryUsername: w.registry.username,
-      registryToken: { name: '/berth/bench/registry-token', version: 1 },
-      secretEnv: {},
-      env: { LOG_LEVEL: 'info' },
-      volumeId,
-      deviceName: '/dev/sdf',
-      hostPort: 80,
-    });
-    const ssmParameters = { '/berth/bench/registry-token': w.registry.password };
-    const mustBoot = async (host: Awaited<ReturnType<World['launchHost']>>) => {
+    await buildNeverHealthy(appImage, brokenTag);
+    const broken = await w.pushImage(brokenTag, 'berth/notes');
+    const mustBoot = async (host: SimHost) => {
       const boot = await host.waitForBoot({ timeoutMs: 300_000 });
       if (!boot.ok) throw new Error(`bench: boot ${boot.boot} failed:\n${(await host.consoleLog()).slice(-3000)}`);
     };
@@ -59,47 +58,45 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     const baseline = await timed(async () => mustBoot(await w.launchHost({ userData: noop, volume: baselineVolume })));
 
     const volume = await w.createVolume('vol-0aaaaaaaaaaaaaaa0', 256);
-    const script = deployScript();
-    let host: Awaited<ReturnType<World['launchHost']>> | undefined;
+    let host!: SimHost;
     const firstBoot = await timed(async () => {
-      host = await w.launchHost({ userData: renderUserData(containerShape, release(first.reference, volume.volumeId), script), volume, ssmParameters });
+      host = await w.launchHost({ userData: simUserData(simSetup(w, volume.volumeId)), volume, ssmParameters: simParameters(w, 'bench-secret') });
       await mustBoot(host);
     });
+    const release = (ref: string, policy = {}): AppRelease => simRelease(w, ref, { policy });
+    const firstRelease = await timed(() => mustDeploy(host, release(first.reference)));
     const reboot = await timed(async () => {
-      await host!.reboot();
-      await mustBoot(host!);
+      await host.reboot();
+      await mustBoot(host);
     });
 
-    // Redeploy: poll the port from outside while the instance stops, starts and converges.
-    let polling = true;
-    let lastUp = performance.now();
-    let longestGap = 0;
-    const poller = (async () => {
-      while (polling) {
-        const now = performance.now();
-        if (await up(host!.url)) {
-          longestGap = Math.max(longestGap, now - lastUp);
-          lastUp = now;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    const redeploy = await timed(async () => {
-      await host!.stopStart({ userData: renderUserData(containerShape, release(second.reference, volume.volumeId), script) });
-      await mustBoot(host!);
+    const url = `http://${host.privateIp}:80`;
+    const swap = await underLoad(url, 25, () => mustDeploy(host, release(second.reference)));
+    const bad = await underLoad(url, 20, async () => {
+      const result = await deployRelease(host, release(broken.reference, { deployTimeoutS: 8 }));
+      if (result.status !== 'Failed') throw new Error('bench: the never-healthy release did not fail');
     });
-    // Until the poller itself has seen the new release answer, which closes the gap.
-    while (performance.now() - lastUp > 500) await new Promise((r) => setTimeout(r, 100));
-    polling = false;
-    await poller;
+    const rollback = await underLoad(url, 20, () => mustDeploy(host, release(first.reference)));
+    const naiveApp = await startNaive(host, first.reference);
+    const naive = await underLoad(naiveApp.url, 15, () => naiveStopThenRun(host, second.reference));
+    await naiveApp.remove();
 
+    const rate = (l: LoadResult) => `${Math.round(l.requestsPerSecond)} requests/s`;
     record('host_boot_baseline_s', round(baseline), 'simulated EC2 host: boot with a user-data that does nothing (cloud-init, dockerd)');
-    record('host_first_boot_s', round(firstBoot), 'boot → healthy: mkfs, SSM, login, pull ~250 MB from the local registry, run');
-    record('host_first_boot_berth_s', round(firstBoot - baseline), "what berth's deploy script adds to the first boot");
-    record('host_reboot_s', round(reboot), 'reboot → converged (release already running: nothing pulled or replaced)');
-    record('host_redeploy_s', round(redeploy), 'stop/start with a new digest → new release healthy');
-    record('host_redeploy_unavailable_s', round(longestGap / 1000), 'longest gap in 200s from /healthz on the host port during that redeploy');
+    record('host_first_boot_s', round(firstBoot), 'boot → host ready: mkfs, pull Caddy from the Docker Hub stand-in, start the proxy (no release yet)');
+    record('host_first_boot_berth_s', round(firstBoot - baseline), "what berth's setup adds to the first boot");
+    record('host_first_release_s', round(firstRelease), 'first release through the SSM document: SSM, login, pull ~250 MB from the local registry, health gate');
+    record('host_reboot_s', round(reboot), 'reboot → converged (release already serving: nothing pulled or replaced)');
+    record('redeploy_s', round(swap.actionS), 'release of a new digest through the SSM document, under load: pull, health gate, switch, drain');
+    record('redeploy_failed_requests', swap.load.failed, `failed requests during that release (target 0), at ${rate(swap.load)} (${swap.load.requests} requests, ${swap.load.created} writes)`);
+    record('redeploy_load_rps', Math.round(swap.load.requestsPerSecond), 'the steady load during the release: wrk, 8 connections, 1 in 10 a write (target ≥ 200)');
+    record('redeploy_failed_requests_naive', naive.load.failed, `baseline, same host and load: stop-then-run published on a port, at ${rate(naive.load)}`);
+    record('redeploy_naive_s', round(naive.actionS), 'baseline: the naive stop-then-run until the new container answers');
+    record('bad_release_failed_requests', bad.load.failed, `failed requests while a never-healthy release is refused (8 s gate), at ${rate(bad.load)} (target 0)`);
+    record('rollback_s', round(rollback.actionS), 'release of the previous digest, still on the host (no pull), under load');
+    record('rollback_failed_requests', rollback.load.failed, `failed requests during that rollback, at ${rate(rollback.load)} (target 0)`);
   } finally {
     await world?.close();
+    spawnSync('docker', ['image', 'rm', '--force', brokenTag]);
   }
 }

@@ -155,9 +155,11 @@ ensure_network() {
     fail "docker network create $BERTH_NETWORK failed"
 }
 
+# Any HTTP answer from the proxy will do: with no app behind it yet, Caddy retries the upstream for
+# 5 s and then answers 502; that is still the proxy up and listening.
 proxy_answers() {
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$BERTH_PROXY_PORT/" 2>/dev/null) || true
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$BERTH_PROXY_PORT/" 2>/dev/null) || true
   [[ $code != 000 && -n $code ]]
 }
 
@@ -183,14 +185,13 @@ ensure_proxy() {
     docker rm --force "$BERTH_PROXY" >/dev/null 2>&1 || true
     "${BERTH_PROXY_RUN[@]}" >/dev/null || fail "docker run of the proxy ($BERTH_PROXY_IMAGE) failed"
   fi
-  local ticks=0
+  local started=$SECONDS
   until proxy_answers; do
-    if ((ticks >= 120)); then
+    if ((SECONDS - started >= 60)); then
       docker logs --tail 20 "$BERTH_PROXY" >&2 || true
-      fail "the proxy did not answer on port $BERTH_PROXY_PORT within 30 s"
+      fail "the proxy did not answer on port $BERTH_PROXY_PORT within 60 s"
     fi
     sleep 0.25
-    ticks=$((ticks + 1))
   done
 }
 

@@ -1,5 +1,5 @@
-// Every shell script berth runs passes shellcheck. (The host's deploy script is checked as the
-// user-data renders it, in userdata.test.ts: on its own it is a fragment without its release.)
+// Every shell script berth runs passes shellcheck, the host's deploy script included (the files it
+// sources, the host settings and a release, are checked as rendered in userdata and release tests).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../support/exec.js';
@@ -7,6 +7,8 @@ import { repoRoot } from '../support/engine-setup.js';
 
 const scripts = [
   '.ci/run',
+  'infra/host/deploy.sh',
+  'test/support/standins/build-caddy.sh',
   'test/support/standins/build-node.sh',
   'test/support/standins/build-sim-host.sh',
   'test/support/sim/host/init.sh',

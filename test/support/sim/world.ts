@@ -2,8 +2,11 @@
 // something that behaves like a fresh EC2 instance: cloud-init (real, with the Ec2 datasource)
 // fetches the user-data from an IMDSv2-only metadata service and runs it on every boot; the real
 // AWS CLI gets instance-role credentials from that IMDS and calls a fake SSM endpoint that checks
-// its SigV4 signatures; Docker pulls by digest from a TLS registry with htpasswd auth; the data
-// volume is a loop device that appears as an EBS volume on a Nitro instance and outlives hosts.
+// its SigV4 signatures; Docker pulls by digest from a TLS registry with htpasswd auth, and
+// official images (caddy:2.6.2) from a Docker Hub stand-in under Docker Hub's real name; the data
+// volume is a loop device that appears as an EBS volume on a Nitro instance and outlives hosts;
+// the VPC's resolver answers the world's names; an ACME CA (pebble) validates against the hosts'
+// real ports 80 and 443; Run Command documents run as the SSM agent would run them.
 // Everything is simulated in the environment (images, init, services); nothing in the script under
 // test is changed or needs a test branch. Traffic stays on loopback and the world's containers.
 //
@@ -15,18 +18,21 @@
 //     ssmParameters: { '/berth/dev/registry-token': world.registry.password },
 //   });
 //   const boot = await host.waitForBoot();          // { ok, failedScripts, ... }
-//   await fetch(`${host.url}/healthz`);
+//   await fetch(`${host.url}/healthz`);             // or http://${host.privateIp}/, https on 443
+//   await world.pushHubImage('caddy:2.6.2', 'caddy:2.6.2');   // hosts: docker pull caddy:2.6.2
+//   const run = await host.runDocument(document, { release: 'aGk=' });   // { status, exitCode, ... }
+//   const acme = await world.startAcme({ names: { 'notes.berth.test': host.privateIp } });
 //   await host.reboot(); await host.waitForBoot();
 //   await host.stopStart({ userData: changed }); await host.waitForBoot();
 //   await host.terminate();                         // the volume stays for the next host
 //   await world.close();
 //
 // What a host is made of: test/support/standins/build-sim-host.sh (images) and
-// test/support/sim/host/ (init.sh: the boot sequence; imds.py; ssm.py; smbios.py). The user-data
-// contract the simulation honours is summed up on launchHost below.
-import { randomBytes } from 'node:crypto';
+// test/support/sim/host/ (init.sh: the boot sequence; imds.py; ssm.py; smbios.py; runcommand.py).
+// The user-data contract the simulation honours is summed up on launchHost below.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +50,18 @@ export const SIM_HOST_IMAGE = 'berth-sim-host:bookworm';
 export const SIM_REGISTRY_IMAGE = 'berth-sim-registry:bookworm';
 /** The registry's name and port as sim hosts reach it (a network alias on the world network). */
 export const REGISTRY_ADDRESS = 'registry.berth.test:5443';
+/** Docker Hub's registry as dockerd names it: `docker pull caddy:2.6.2` fetches
+ * https://registry-1.docker.io/v2/library/caddy/manifests/2.6.2. The world's Docker Hub stand-in
+ * answers under this name (World.pushHubImage). */
+export const HUB_REGISTRY_HOST = 'registry-1.docker.io';
+/** The ACME CA's name in the world (World.startAcme). */
+export const ACME_HOST = 'acme.berth.test';
+/** The world CA's PEM file as a sim host sees it (read only), e.g. to mount into a container as
+ * an ACME client's trusted root for the directory (Caddy's acme_ca_root). */
+export const HOST_CA_CERT_PATH = '/opt/berth-sim/world/ca.crt';
+/** Where the world's services sit on the world network (x.y.z.<n>). The resolver is at the
+ * subnet's base + 2, where a VPC has AmazonProvidedDNS; hosts take .128 and up. */
+const SERVICE_OCTETS = { resolver: 2, registry: 3, hub: 4, acme: 5 } as const;
 /** Where ssm.<region>.amazonaws.com resolves inside a sim host (/etc/hosts). Like 169.254.169.254
  * it is routed to a network namespace of its own inside the host (init.sh), off the host's ports. */
 const SSM_ADDRESS = '198.18.0.10';
@@ -83,8 +101,9 @@ export interface PushedImage {
 }
 
 export interface LaunchOptions {
-  /** The user-data, exactly as EC2 would receive it (e.g. the MIME multipart berth renders). */
-  readonly userData: string;
+  /** The user-data, exactly as EC2 would receive it (e.g. the MIME multipart berth renders, or
+   * gzip bytes, which cloud-init unzips). */
+  readonly userData: string | Uint8Array;
   /** Default a random i-<17 hex>. */
   readonly instanceId?: string;
   /** The data volume to attach (it must not be attached to a live host). */
@@ -142,6 +161,78 @@ export interface IssuedCredentials {
   readonly RoleName: string;
 }
 
+/** An image on the Docker Hub stand-in (World.pushHubImage). */
+export interface HubImage {
+  /** The name hosts pull, as it was given (e.g. caddy:2.6.2). */
+  readonly name: string;
+  /** sha256:..., the manifest digest the stand-in stored. */
+  readonly digest: string;
+}
+
+/** The world's ACME CA (World.startAcme): Debian's pebble, validating for real. */
+export interface Acme {
+  /** https://acme.berth.test:14000/dir: the directory as hosts and their containers reach it. */
+  readonly directoryUrl: string;
+  /** The world CA's PEM file on this machine: the root TLS to the directory chains to (on a host
+   * it is HOST_CA_CERT_PATH). Not the root of the certificates pebble issues: see rootsPem(). */
+  readonly caCertPath: string;
+  /** 127.0.0.1:<port> where the directory's port 14000 is published here; talk TLS to it with the
+   * server name acme.berth.test and caCertPath. */
+  readonly localAddress: string;
+  /** The PEM of the root pebble issues under (from its management interface, /roots/0). pebble
+   * makes a new one each time it starts: trust it, e.g. curl --cacert, to check a served chain. */
+  rootsPem(): Promise<string>;
+  /** Adds names (DNS name -> IPv4) to the world's DNS, as an operator adds A records, e.g. once
+   * a host's IP is known. A name keeps its first address: publishing it again with another one
+   * throws. */
+  publish(names: Readonly<Record<string, string>>): Promise<void>;
+  /** pebble's log (orders, validations, issuance). */
+  logs(): Promise<string>;
+}
+
+/** A command run on a host by SimHost.runDocument, as Run Command reports its invocation. */
+export interface CommandResult {
+  /** The command id (a UUID, as SendCommand returns). */
+  readonly commandId: string;
+  /** Success (every step exited 0), Failed, or TimedOut (a step ran out of its timeoutSeconds). */
+  readonly status: 'Success' | 'Failed' | 'TimedOut';
+  /** 0, or the exit code of the first step that did not succeed (137 for a timeout, as the agent
+   * reports a step it killed; -1 for a script killed by a signal). */
+  readonly exitCode: number;
+  /** The steps' output, in order; like GetCommandInvocation, the first 24,000 characters of each
+   * step's (the whole output is in the step's folder on the host: stdout, stderr). */
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly steps: readonly CommandStep[];
+}
+
+/** One step (plugin) of a command; Skipped when its precondition rules Linux out. */
+export interface CommandStep {
+  readonly name: string;
+  readonly status: 'Success' | 'Failed' | 'TimedOut' | 'Skipped';
+  readonly exitCode: number;
+  /** Epoch ms, measured on the host. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One command the host's SSM agent stand-in ran (SimHost.ssmCommands), in the order they ended. */
+export interface SsmCommand {
+  readonly commandId: string;
+  /** The name runDocument was given (opts.documentName), else null. */
+  readonly documentName: string | null;
+  /** sha256 (hex) of the document's content, as DescribeDocument's Hash. */
+  readonly documentHash: string;
+  /** The parameters as sent (SendCommand's form: every value a list). */
+  readonly parameters: Readonly<Record<string, readonly string[]>>;
+  readonly status: CommandResult['status'];
+  readonly exitCode: number;
+  /** Epoch ms, measured on the host: the first step's start, the last step's end. */
+  readonly start: number;
+  readonly end: number;
+  readonly steps: readonly CommandStep[];
+}
+
 /** Removes what worlds of test processes that are gone left behind (containers, networks,
  * volumes, loop devices, temp dirs). createWorld calls it. */
 export async function pruneStaleWorlds(): Promise<void> {
@@ -182,8 +273,9 @@ export async function pruneStaleWorlds(): Promise<void> {
 
 /**
  * Creates a world: a test CA, a user-defined Docker network with a "VPC" container (the subnet's
- * DHCP server) and a registry (TLS from the test CA, htpasswd/bcrypt auth with random
- * credentials) reachable as registry.berth.test:5443 from hosts and on a 127.0.0.1 port from here.
+ * DHCP server and resolver), a registry (TLS from the test CA, htpasswd/bcrypt auth with random
+ * credentials) reachable as registry.berth.test:5443 from hosts and on a 127.0.0.1 port from here,
+ * and a Docker Hub stand-in (registry-1.docker.io:443, no auth; World.pushHubImage).
  * Builds the sim images first if needed. Call close() when done (e.g. in afterAll).
  */
 export async function createWorld(options: WorldOptions = {}): Promise<World> {
@@ -206,7 +298,14 @@ export class World {
   /** The registry as hosts see it, and its credentials (random per world). `localAddress` is the
    * 127.0.0.1:<port> it is published on here (Docker treats it as an insecure-allowed registry). */
   readonly registry: { readonly address: string; readonly username: string; readonly password: string; localAddress: string };
+  /** The Docker Hub stand-in: registry-1.docker.io:443 for hosts (TLS from the test CA, which
+   * hosts trust; no auth, as Docker Hub lets anyone pull official images), and `localAddress`,
+   * the 127.0.0.1:<port> it is published on here, which pushHubImage pushes to. */
+  readonly hub = { address: `${HUB_REGISTRY_HOST}:443`, localAddress: '' };
   private worldDir = '';
+  private acmeStarted = false;
+  private dnsFiles = 0;
+  private readonly dnsNames = new Map<string, string>();
   /** The world's docker network. */
   readonly network: string;
   private subnet = { prefix: '', gateway: '' };
@@ -245,14 +344,27 @@ export class World {
   async start(): Promise<void> {
     this.worldDir = this.cleanup.dir(await mkdtemp(path.join(os.tmpdir(), `${this.name}-`)));
     await writeFile(path.join(this.dir, 'owner.pid'), String(process.pid));
-    for (const sub of ['world', 'ca', 'registry', 'dhcp-hosts', 'hosts', 'volumes', 'docker-config']) {
+    for (const sub of ['world', 'ca', 'registry', 'hub', 'acme', 'dhcp-hosts', 'dns-hosts', 'hosts', 'volumes', 'docker-config']) {
       await mkdir(path.join(this.dir, sub), { recursive: true });
     }
     await this.makeCa();
     await this.ensureRegion(this.region);
     await this.createNetwork();
+    // The services have fixed addresses, so their names are in the resolver before it starts.
+    await this.publishDns({ [REGISTRY_ADDRESS.split(':')[0]!]: this.serviceIp('registry'), [HUB_REGISTRY_HOST]: this.serviceIp('hub') });
     await this.startVpc();
     await this.startRegistry();
+    await this.startHub();
+  }
+
+  /** The world network's address of one of its services. */
+  private serviceIp(service: keyof typeof SERVICE_OCTETS): string {
+    return `${this.subnet.prefix}.${SERVICE_OCTETS[service]}`;
+  }
+
+  /** The DNS domain the VPC's DHCP hands out (EC2's: ec2.internal in us-east-1). */
+  private get dnsDomain(): string {
+    return this.region === 'us-east-1' ? 'ec2.internal' : `${this.region}.compute.internal`;
   }
 
   private openssl(args: string[]) {
@@ -314,18 +426,51 @@ export class World {
     throw new Error('found no free 10.x.y.0/24 subnet for the world network');
   }
 
-  /** The "VPC": dnsmasq as the subnet's DHCP server, with one fixed lease per host (MAC -> IP). */
+  /**
+   * The "VPC": dnsmasq as the subnet's DHCP server, with one fixed lease per host (MAC -> IP), and
+   * as its resolver at the subnet's base + 2 (AmazonProvidedDNS's place). Hosts use it (init.sh
+   * sets it in /etc/resolv.conf, as systemd-networkd does from the lease), so dockerd and the
+   * containers it runs resolve the world's names the same way: the hosts files in dns-hosts/
+   * (publishDns; re-read on change), the hosts' own ip-a-b-c-d.<domain> names, and NXDOMAIN for
+   * anything else, with no upstream: no query leaves the world.
+   */
   private async startVpc() {
     const name = this.container(`${this.name}-vpc`);
-    const domain = this.region === 'us-east-1' ? 'ec2.internal' : `${this.region}.compute.internal`;
     await check([
-      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--cap-add', 'NET_ADMIN',
-      '-v', `${path.join(this.dir, 'dhcp-hosts')}:/etc/berth-sim/dhcp-hosts:ro`, SIM_REGISTRY_IMAGE,
-      'dnsmasq', '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--port=0', '--bind-interfaces', '--interface=eth0',
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--ip', this.serviceIp('resolver'),
+      '--cap-add', 'NET_ADMIN', '-v', `${path.join(this.dir, 'dhcp-hosts')}:/etc/berth-sim/dhcp-hosts:ro`,
+      '-v', `${path.join(this.dir, 'dns-hosts')}:/etc/berth-sim/dns-hosts:ro`, SIM_REGISTRY_IMAGE,
+      'dnsmasq', '--keep-in-foreground', '--log-facility=-', '--log-dhcp', '--log-queries', '--bind-interfaces', '--interface=eth0',
+      '--no-resolv', '--no-hosts', '--hostsdir=/etc/berth-sim/dns-hosts', '--address=/#/',
       `--dhcp-range=${this.subnet.prefix}.0,static,255.255.255.0,1h`, '--dhcp-hostsdir=/etc/berth-sim/dhcp-hosts',
-      `--dhcp-option=option:router,${this.subnet.gateway}`, `--domain=${domain}`, '--dhcp-authoritative',
+      `--dhcp-option=option:router,${this.subnet.gateway}`, `--domain=${this.dnsDomain}`, '--dhcp-authoritative',
       '--dhcp-leasefile=/tmp/dnsmasq.leases',
     ]);
+  }
+
+  /** Adds names (name -> IPv4) to the world's DNS: a new hosts file in dns-hosts/, which the VPC's
+   * dnsmasq reads by itself (inotify); once it runs, this waits until it has. dnsmasq would
+   * answer both addresses of a name in two files, so a name cannot move. */
+  private async publishDns(names: Readonly<Record<string, string>>) {
+    for (const [dnsName, ip] of Object.entries(names)) {
+      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(dnsName)) throw new Error(`not a DNS name: ${dnsName}`);
+      if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(ip)) throw new Error(`not an IPv4 address: ${ip} (for ${dnsName})`);
+      const known = this.dnsNames.get(dnsName);
+      if (known !== undefined && known !== ip) throw new Error(`${dnsName} is ${known} in the world's DNS already; the sim cannot move it to ${ip}`);
+    }
+    const records = Object.entries(names).filter(([dnsName]) => !this.dnsNames.has(dnsName));
+    if (records.length === 0) return;
+    for (const [dnsName, ip] of records) this.dnsNames.set(dnsName, ip);
+    const file = `names-${++this.dnsFiles}`;
+    const dir = path.join(this.dir, 'dns-hosts');
+    // dnsmasq skips dot files, so it reads the file once, complete, when it is renamed.
+    await writeFile(path.join(dir, `.${file}`), records.map(([n, ip]) => `${ip} ${n}\n`).join(''));
+    await rename(path.join(dir, `.${file}`), path.join(dir, file));
+    const vpc = `${this.name}-vpc`;
+    if (!this.containers.includes(vpc)) return;
+    await waitFor(`the world's resolver to read ${file}`, async () =>
+      Object.values(await run(['docker', 'logs', vpc])).join('').includes(`read /etc/berth-sim/dns-hosts/${file}`) || undefined,
+    { timeoutMs: 10_000, intervalMs: 100 });
   }
 
   private async startRegistry() {
@@ -346,7 +491,7 @@ export class World {
     ].join('\n'));
     const name = this.container(`${this.name}-registry`);
     await check([
-      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network,
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--ip', this.serviceIp('registry'),
       '--network-alias', REGISTRY_ADDRESS.split(':')[0]!, '-p', '127.0.0.1::5443',
       '-v', `${dir}:/etc/berth-sim:ro`, SIM_REGISTRY_IMAGE, 'docker-registry', 'serve', '/etc/berth-sim/config.yml',
     ]);
@@ -365,6 +510,39 @@ export class World {
       return status === 401 ? true : undefined;
     }, { timeoutMs: 30_000, intervalMs: 100 });
     await this.dockerHere(['login', '--username', this.registry.username, '--password-stdin', this.registry.localAddress], this.registry.password);
+  }
+
+  /**
+   * The Docker Hub stand-in: a second registry under the name dockerd uses for Docker Hub,
+   * registry-1.docker.io (network alias and the world's DNS), on 443 with a certificate from the
+   * test CA, and without auth: Docker Hub hands anonymous pullers of public images a token
+   * (auth.docker.io) that dockerd fetches by itself, so a pull needs no login there either.
+   * Nothing on the host is configured for it (no mirror, no insecure-registries): its CA is the
+   * world's, which hosts trust system-wide, as for every name in the world.
+   */
+  private async startHub() {
+    const dir = path.join(this.dir, 'hub');
+    await this.issue(HUB_REGISTRY_HOST, dir, 'hub');
+    await writeFile(path.join(dir, 'config.yml'), [
+      'version: 0.1',
+      'log: { level: info }',
+      'storage: { filesystem: { rootdirectory: /var/lib/registry } }',
+      'http:',
+      '  addr: 0.0.0.0:443',
+      '  tls: { certificate: /etc/berth-sim/hub.crt, key: /etc/berth-sim/hub.key }',
+      '',
+    ].join('\n'));
+    const name = this.container(`${this.name}-hub`);
+    await check([
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--ip', this.serviceIp('hub'),
+      '--network-alias', HUB_REGISTRY_HOST, '-p', '127.0.0.1::443',
+      '-v', `${dir}:/etc/berth-sim:ro`, SIM_REGISTRY_IMAGE, 'docker-registry', 'serve', '/etc/berth-sim/config.yml',
+    ]);
+    this.hub.localAddress = await publishedAddress(name, 443);
+    const ca = await readFile(this.caCertPath);
+    await waitFor('the Docker Hub stand-in to answer /v2/', async () =>
+      (await httpsGet(this.hub.localAddress, '/v2/', { ca, servername: HUB_REGISTRY_HOST })).status === 200 || undefined,
+    { timeoutMs: 30_000, intervalMs: 100 });
   }
 
   /** docker on this machine, with a config dir of the world's own (its registry login). */
@@ -390,6 +568,78 @@ export class World {
     } finally {
       await run(['docker', 'image', 'rm', tag]);
     }
+  }
+
+  /**
+   * Pushes an image of this machine's engine to the Docker Hub stand-in, so that hosts pull it by
+   * `name` exactly as from Docker Hub: 'caddy:2.6.2' is docker.io/library/caddy:2.6.2 (an
+   * official image), 'someone/tool:1' is docker.io/someone/tool:1; no tag means latest. The
+   * temporary 127.0.0.1:<port>/... tag is removed again.
+   */
+  async pushHubImage(localRef: string, name: string): Promise<HubImage> {
+    const component = '[a-z0-9]+([._-][a-z0-9]+)*';
+    const m = new RegExp(`^(docker\\.io/)?(?<repo>${component}(/${component})?)(:(?<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$`).exec(name);
+    if (!m?.groups) throw new Error(`not a Docker Hub image name: ${name}`);
+    const { repo, tag: version = 'latest' } = m.groups as { repo: string; tag?: string };
+    const tag = `${this.hub.localAddress}/${repo.includes('/') ? repo : `library/${repo}`}:${version}`;
+    await this.dockerHere(['tag', localRef, tag]);
+    try {
+      const out = await this.dockerHere(['push', tag]);
+      const digest = /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+      if (!digest) throw new Error(`docker push printed no digest:\n${out}`);
+      return { name, digest };
+    } finally {
+      await run(['docker', 'image', 'rm', tag]);
+    }
+  }
+
+  /**
+   * Starts the world's ACME CA, Debian's pebble (Let's Encrypt's test server), and publishes
+   * `names` (DNS name -> IPv4, e.g. { 'notes.berth.test': host.privateIp }) in the world's DNS,
+   * which pebble resolves them with, as a public CA resolves public DNS. Validation is real:
+   * http-01 on the name's port 80 and tls-alpn-01 on its 443, the hosts' own ports (nothing like
+   * PEBBLE_VA_ALWAYS_VALID). The directory is https://acme.berth.test:14000/dir (network alias
+   * and DNS), with a certificate from the world CA (a client trusts it with acme_ca_root or the
+   * like; hosts trust it system-wide), so clients are configured as for any private ACME CA.
+   * PEBBLE_VA_NOSLEEP=1 and PEBBLE_WFE_NONCEREJECT=0: no random validation delays or bad-nonce
+   * rejections (pebble's defaults, there to exercise clients' retries), so issuance takes seconds.
+   * More names can follow with acme.publish(). One per world; close() removes it.
+   */
+  async startAcme({ names }: { names: Readonly<Record<string, string>> }): Promise<Acme> {
+    if (this.closed) throw new Error('the world is closed');
+    if (this.acmeStarted) throw new Error('the world has an ACME CA already');
+    this.acmeStarted = true;
+    const dir = path.join(this.dir, 'acme');
+    await this.issue(ACME_HOST, dir, 'acme');
+    await writeFile(path.join(dir, 'pebble.json'), JSON.stringify({
+      pebble: {
+        listenAddress: '0.0.0.0:14000',
+        managementListenAddress: '0.0.0.0:15000',
+        certificate: '/etc/berth-sim/acme.crt',
+        privateKey: '/etc/berth-sim/acme.key',
+        httpPort: 80,
+        tlsPort: 443,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+      },
+    }, null, 2));
+    await this.publishDns({ [ACME_HOST]: this.serviceIp('acme'), ...names });
+    const name = this.container(`${this.name}-acme`);
+    await check([
+      'docker', 'run', '-d', '--name', name, ...this.labels(), '--network', this.network, '--ip', this.serviceIp('acme'),
+      '--network-alias', ACME_HOST, '-p', '127.0.0.1::14000', '-p', '127.0.0.1::15000',
+      '--env', 'PEBBLE_VA_NOSLEEP=1', '--env', 'PEBBLE_WFE_NONCEREJECT=0',
+      '-v', `${dir}:/etc/berth-sim:ro`, SIM_REGISTRY_IMAGE,
+      'pebble', '-config', '/etc/berth-sim/pebble.json', '-dnsserver', `${this.serviceIp('resolver')}:53`,
+    ]);
+    const acme = new SimAcme(name, this.caCertPath, await publishedAddress(name, 14000), await publishedAddress(name, 15000), (more) => this.publishDns(more));
+    const ca = await readFile(this.caCertPath);
+    await waitFor('pebble to answer /dir', async () =>
+      (await httpsGet(acme.localAddress, '/dir', { ca, servername: ACME_HOST })).status === 200 || undefined,
+    { timeoutMs: 30_000, intervalMs: 100 }).catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n--- pebble ---\n${(await acme.logs()).slice(-3000)}`);
+    });
+    return acme;
   }
 
   /**
@@ -445,10 +695,18 @@ export class World {
    *    read placement/region from IMDS;
    *  - https://ssm.<region>.amazonaws.com answers GetParameter(s) from ssmParameters and checks
    *    SigV4 against the credentials IMDS issued; the system trust store trusts the world's CA,
-   *    so aws, curl and dockerd (registry.berth.test:5443) see plain valid TLS; nothing like
-   *    AWS_CA_BUNDLE is set;
+   *    so aws, curl and dockerd (registry.berth.test:5443, registry-1.docker.io) see plain valid
+   *    TLS; nothing like AWS_CA_BUNDLE is set;
+   *  - `docker pull caddy:2.6.2` (any docker.io name) pulls from the world's Docker Hub stand-in
+   *    what pushHubImage put there, with no login; other names of Docker Hub are not there;
+   *  - /etc/resolv.conf names the VPC's resolver (as DHCP sets it on EC2), which answers the
+   *    world's names (registry.berth.test, registry-1.docker.io, acme.berth.test, startAcme's
+   *    names) and nothing outside; containers the host runs use it too;
+   *  - no SSM agent runs: host.runDocument plays it, running a command document the way the
+   *    agent does (as root, with sh, in its orchestration folder);
    *  - the host's ports are all free (IMDS and SSM live in a network namespace of their own);
-   *    port 80 is published at host.url.
+   *    port 80 is published at host.url, 443 at 127.0.0.1:host.httpsPort, and every port is
+   *    reachable from this machine at host.privateIp (the world network is a local bridge).
    */
   async launchHost(options: LaunchOptions): Promise<SimHost> {
     if (this.closed) throw new Error('the world is closed');
@@ -479,6 +737,8 @@ export class World {
       instanceType: options.instanceType ?? 't3.small',
       amiId: 'ami-0b5e000000000a123',
       ssmAddress: SSM_ADDRESS,
+      dnsServer: this.serviceIp('resolver'),
+      dnsSearch: this.dnsDomain,
       volumes: volume ? [{ volumeId: volume.volumeId, device: VOLUME_DEVICE, deviceName: options.deviceName ?? '/dev/sdf' }] : [],
     };
     await writeFile(path.join(stateDir, 'config.json'), JSON.stringify(config, null, 2));
@@ -490,6 +750,8 @@ export class World {
     this.cleanup.later(() => run(['docker', 'volume', 'rm', '--force', dockerVolume]));
     await check(['docker', 'volume', 'create', ...this.labels(), dockerVolume]);
     const port = await freePort();
+    let httpsPort = await freePort();
+    while (httpsPort === port) httpsPort = await freePort();
     this.container(container);
     await check([
       'docker', 'run', '-d', '--name', container, ...this.labels(), '--hostname', hostname, '--init',
@@ -502,13 +764,13 @@ export class World {
       '-v', `${hostBinDir}:/opt/berth-sim/bin:ro`, '-v', `${path.join(this.dir, 'world')}:/opt/berth-sim/world:ro`,
       '-v', `${stateDir}:/opt/berth-sim/state`,
       ...(volume ? ['--device', `${volume.loopDevice}:${VOLUME_DEVICE}`] : []),
-      '-p', `127.0.0.1:${port}:80`, '--stop-timeout', '30',
+      '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${httpsPort}:443`, '--stop-timeout', '30',
       SIM_HOST_IMAGE, 'bash', '/opt/berth-sim/bin/init.sh',
     ]);
     const actualMac = (await check(['docker', 'inspect', '-f', `{{(index .NetworkSettings.Networks "${this.network}").MacAddress}}`, container])).trim();
     if (actualMac !== mac) throw new Error(`${container} got MAC ${actualMac}, not the ${mac} its DHCP lease is for`);
     const host = new SimHost(this, {
-      instanceId, container, region, stateDir, dockerVolume, url: `http://127.0.0.1:${port}`, privateIp: ip, volume,
+      instanceId, container, region, stateDir, dockerVolume, url: `http://127.0.0.1:${port}`, httpsPort, privateIp: ip, volume,
     });
     volume?.attach(instanceId);
     this.hosts.set(instanceId, host);
@@ -536,12 +798,168 @@ export class World {
   }
 }
 
+/** The 127.0.0.1:<port> a container's port is published on here. */
+async function publishedAddress(container: string, port: number): Promise<string> {
+  const out = (await check(['docker', 'port', container, String(port)])).split('\n')[0]!.trim();
+  return `127.0.0.1:${out.split(':').pop()}`;
+}
+
+/** A GET over TLS to 127.0.0.1:<port> that checks the certificate against `ca` for `servername`. */
+function httpsGet(address: string, urlPath: string, { ca, servername }: { ca: Buffer; servername: string }): Promise<{ status: number; body: string }> {
+  const [host, port] = address.split(':') as [string, string];
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host, port: Number(port), path: urlPath, ca, servername, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+/** pebble in its container (see World.startAcme). */
+class SimAcme implements Acme {
+  readonly directoryUrl = `https://${ACME_HOST}:14000/dir`;
+  constructor(
+    private readonly container: string,
+    readonly caCertPath: string,
+    readonly localAddress: string,
+    private readonly managementAddress: string,
+    readonly publish: (names: Readonly<Record<string, string>>) => Promise<void>,
+  ) {}
+
+  async rootsPem(): Promise<string> {
+    const res = await httpsGet(this.managementAddress, '/roots/0', { ca: await readFile(this.caCertPath), servername: ACME_HOST });
+    if (res.status !== 200 || !res.body.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new Error(`pebble's /roots/0 answered ${res.status}: ${res.body.slice(0, 500)}`);
+    }
+    return res.body;
+  }
+
+  async logs(): Promise<string> {
+    const r = await run(['docker', 'logs', this.container]);
+    return r.stdout + r.stderr;
+  }
+}
+
 function zoneIdPrefix(region: string): string {
   const [area, direction, n] = region.split('-') as [string, string, string];
   const short: Record<string, string> = {
     east: 'e', west: 'w', north: 'n', south: 's', central: 'c', southeast: 'se', northeast: 'ne', northwest: 'nw', southwest: 'sw',
   };
   return `${area}${short[direction] ?? direction[0]}${n}`;
+}
+
+interface PlannedStep {
+  readonly name: string;
+  readonly runCommand: readonly string[];
+  readonly timeoutSeconds: number;
+  readonly workingDirectory: string;
+  readonly onFailure: string | undefined;
+  readonly runsOnLinux: boolean;
+}
+
+/** Checks a command document and SendCommand's parameters, and substitutes them into the steps,
+ * as SSM and the agent do (SimHost.runDocument); throws what SSM would refuse. */
+function planCommand(content: string, given: Readonly<Record<string, string | readonly string[]>>): { steps: PlannedStep[] } {
+  const invalidDocument = (why: string) => new Error(`InvalidDocument: ${why}`);
+  const invalidParameters = (why: string) => new Error(`InvalidParameters: ${why}`);
+  let doc: any;
+  try {
+    doc = JSON.parse(content);
+  } catch (err) {
+    throw invalidDocument(`the document is not JSON (${(err as Error).message})`);
+  }
+  if (typeof doc !== 'object' || doc === null) throw invalidDocument('the document is not a JSON object');
+  if (!['2.0', '2.2'].includes(doc.schemaVersion)) {
+    throw invalidDocument(`schemaVersion ${JSON.stringify(doc.schemaVersion)}: the agent stand-in runs command documents of schema 2.0 and 2.2`);
+  }
+  const declared: Record<string, any> = doc.parameters ?? {};
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(declared, name)) throw invalidParameters(`the document has no parameter "${name}" (it has: ${Object.keys(declared).join(', ') || 'none'})`);
+  }
+  const values = new Map<string, string>();
+  for (const [name, p] of Object.entries(declared)) {
+    if (!/^[a-zA-Z0-9_]+$/.test(name)) throw invalidDocument(`parameter name "${name}" is not [a-zA-Z0-9_]+`);
+    if (p?.type !== 'String') {
+      throw invalidDocument(`parameter "${name}" is of type ${JSON.stringify(p?.type)}; the agent stand-in supports String parameters only`);
+    }
+    const raw = given[name];
+    let value: string;
+    if (raw === undefined) {
+      if (p.default === undefined) throw invalidParameters(`parameter "${name}" is required: the document gives it no default`);
+      value = String(p.default);
+    } else {
+      const list = typeof raw === 'string' ? [raw] : raw;
+      if (list.length !== 1) throw invalidParameters(`parameter "${name}" is a String and takes exactly one value, not ${list.length}`);
+      value = list[0]!;
+    }
+    if (Array.isArray(p.allowedValues) && !p.allowedValues.includes(value)) {
+      throw invalidParameters(`parameter "${name}" value ${JSON.stringify(value)} is not one of the allowedValues ${JSON.stringify(p.allowedValues)}`);
+    }
+    if (typeof p.minChars === 'number' && value.length < p.minChars) throw invalidParameters(`parameter "${name}" is shorter than minChars ${p.minChars}`);
+    if (typeof p.maxChars === 'number' && value.length > p.maxChars) throw invalidParameters(`parameter "${name}" is longer than maxChars ${p.maxChars}`);
+    if (p.allowedPattern !== undefined) {
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(p.allowedPattern);
+      } catch (err) {
+        throw invalidDocument(`parameter "${name}" allowedPattern ${JSON.stringify(p.allowedPattern)} does not compile: ${(err as Error).message}`);
+      }
+      if (!pattern.test(value)) {
+        throw invalidParameters(`parameter "${name}" value ${JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value)} does not match its allowedPattern ${p.allowedPattern}`);
+      }
+    }
+    values.set(name, value);
+  }
+  const substitute = (input: unknown): unknown => {
+    if (typeof input === 'string') {
+      return input.replace(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g, (ref, name: string) => {
+        const value = values.get(name);
+        if (value === undefined) throw invalidDocument(`${ref} names no parameter of the document`);
+        return value;
+      });
+    }
+    if (Array.isArray(input)) return input.map(substitute);
+    if (typeof input === 'object' && input !== null) return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, substitute(v)]));
+    return input;
+  };
+  if (!Array.isArray(doc.mainSteps) || doc.mainSteps.length === 0) throw invalidDocument('the document has no mainSteps');
+  const names = new Set<string>();
+  const steps = doc.mainSteps.map((step: any): PlannedStep => {
+    if (step?.action !== 'aws:runShellScript') throw invalidDocument(`step action ${JSON.stringify(step?.action)}: the agent stand-in runs aws:runShellScript only`);
+    if (typeof step.name !== 'string' || !/^[a-zA-Z0-9_.-]+$/.test(step.name) || step.name.startsWith('.') || names.has(step.name)) {
+      throw invalidDocument(`step name ${JSON.stringify(step.name)} is missing, not [a-zA-Z0-9_.-]+ or not unique`);
+    }
+    names.add(step.name);
+    let runsOnLinux = true;
+    if (step.precondition !== undefined) {
+      // As the agent's evaluatePreconditions: platformType on either side, the type in any case.
+      const eq = step.precondition?.StringEquals;
+      if (Object.keys(step.precondition).length !== 1 || !Array.isArray(eq) || eq.length !== 2 || eq.filter((o) => o === 'platformType').length !== 1) {
+        throw invalidDocument(`step ${step.name}: the agent stand-in understands only the precondition { StringEquals: [platformType, <type>] }`);
+      }
+      runsOnLinux = String(eq[0] === 'platformType' ? eq[1] : eq[0]).toLowerCase() === 'linux';
+    }
+    const inputs = substitute(step.inputs ?? {}) as Record<string, unknown>;
+    // The agent flattens runCommand (a string, or lists of strings) into the script's lines.
+    const flatten = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(flatten) : []);
+    if (inputs.runCommand === undefined) throw invalidDocument(`step ${step.name} has no inputs.runCommand`);
+    // pluginutil.ValidateExecutionTimeout: a number or numeric string; outside 5..28800 is 3600.
+    const t = Math.trunc(Number(inputs.timeoutSeconds ?? 3600));
+    return {
+      name: step.name,
+      runCommand: flatten(inputs.runCommand),
+      timeoutSeconds: Number.isFinite(t) && t >= 5 && t <= 28_800 ? t : 3600,
+      workingDirectory: typeof inputs.workingDirectory === 'string' ? inputs.workingDirectory : '',
+      onFailure: typeof step.onFailure === 'string' ? step.onFailure : undefined,
+      runsOnLinux,
+    };
+  });
+  return { steps };
 }
 
 async function writeSsmParameters(stateDir: string, params: Readonly<Record<string, SsmParameter>>) {
@@ -592,6 +1010,7 @@ interface HostInit {
   stateDir: string;
   dockerVolume: string;
   url: string;
+  httpsPort: number;
   privateIp: string;
   volume: SimVolume | undefined;
 }
@@ -605,6 +1024,13 @@ export class SimHost {
   /** http://127.0.0.1:<port>, where the host's port 80 is published (stable across reboots and
    * stop/start, unlike a real public IP). */
   readonly url: string;
+  /** The 127.0.0.1 port the host's port 443 is published on (stable like url). For TLS to a
+   * name, e.g. curl --connect-to notes.berth.test:443:127.0.0.1:<httpsPort>. */
+  readonly httpsPort: number;
+  /** The host's address on the world network (x.y.z.128 and up, leased by the VPC's DHCP). The
+   * network is a bridge on this machine, so it is reachable from here on every port, e.g.
+   * http://<privateIp>:80 and https://<privateIp>:443, as from a client in the VPC; it is also
+   * where pebble validates names that startAcme maps to it. */
   readonly privateIp: string;
   readonly volume: SimVolume | undefined;
   /** This machine's dir with the host's state (console.log, ssm-calls.jsonl, boots/, ...). */
@@ -618,6 +1044,7 @@ export class SimHost {
     this.container = init.container;
     this.region = init.region;
     this.url = init.url;
+    this.httpsPort = init.httpsPort;
     this.privateIp = init.privateIp;
     this.volume = init.volume;
     this.stateDir = init.stateDir;
@@ -683,6 +1110,24 @@ export class SimHost {
     this.bootsStarted++;
   }
 
+  /**
+   * Restarts the host's Docker engine, as `systemctl restart docker` does: dockerd stops its
+   * containers and exits, a new dockerd starts and brings back those with a restart policy.
+   * Returns once the new engine answers.
+   */
+  async restartDocker(): Promise<void> {
+    this.mustBe('running');
+    await this.check(['bash', '-c', [
+      'pid=$(cat /var/run/docker.pid)',
+      'kill -TERM "$pid"',
+      'for _ in $(seq 600); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done',
+      '! kill -0 "$pid" 2>/dev/null || { echo "dockerd $pid did not stop" >&2; exit 1; }',
+      'setsid dockerd >>/var/log/docker.log 2>&1 </dev/null &',
+      'for _ in $(seq 600); do docker info >/dev/null 2>&1 && exit 0; sleep 0.1; done',
+      'echo "dockerd did not answer after its restart" >&2; exit 1',
+    ].join('\n')], { timeoutMs: 180_000 });
+  }
+
   /** Stops the instance (graceful shutdown). */
   async stop(): Promise<void> {
     this.mustBe('running');
@@ -691,7 +1136,7 @@ export class SimHost {
   }
 
   /** Replaces the user-data IMDS serves, which EC2 allows only while stopped. */
-  async setUserData(userData: string): Promise<void> {
+  async setUserData(userData: string | Uint8Array): Promise<void> {
     this.mustBe('stopped');
     await writeFile(path.join(this.stateDir, 'user-data'), userData);
   }
@@ -705,7 +1150,7 @@ export class SimHost {
   }
 
   /** Stop, optionally replace the user-data, start: what AWS does to apply changed user-data. */
-  async stopStart({ userData }: { userData?: string } = {}): Promise<void> {
+  async stopStart({ userData }: { userData?: string | Uint8Array } = {}): Promise<void> {
     await this.stop();
     if (userData !== undefined) await this.setUserData(userData);
     await this.start();
@@ -731,6 +1176,89 @@ export class SimHost {
   async ssmCalls(): Promise<SsmCall[]> {
     const text = await readFile(path.join(this.stateDir, 'ssm-calls.jsonl'), 'utf8').catch(() => '');
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsmCall);
+  }
+
+  /**
+   * Runs a command document on the host as the SSM agent runs what Run Command or a State Manager
+   * association sends it, and returns the invocation's result. The sim has no agent: this is it.
+   * As SendCommand does, it first checks the document (schemaVersion 2.x, aws:runShellScript
+   * steps) and the parameters against it, and throws (InvalidDocument, InvalidParameters) on an
+   * unknown parameter, a missing one without a default, a String given more than one value, a
+   * value outside allowedValues, minChars/maxChars or allowedPattern (a JavaScript RegExp stands
+   * in for SSM's Java one; it matches anywhere in the value unless the pattern anchors itself
+   * with ^...$, as berth's does), or a parameter type other than String, which the stand-in does
+   * not support. Then, like the agent
+   * (agent/plugins/runscript, agent/executers): it substitutes {{ name }} / {{name}} in every
+   * string of each step's inputs; writes the step's runCommand lines to _script.sh (0700) in
+   * /var/lib/amazon/ssm/<instance id>/document/orchestration/<command id>/<step name>/; runs
+   * `sh -c <that file>` as root (so a #! line picks the interpreter; without one, dash runs it)
+   * in its own process group, with that folder (or inputs.workingDirectory) as working directory
+   * and the agent's environment (PATH, LANG; AWS_SSM_INSTANCE_ID, AWS_SSM_REGION_NAME), stdout and
+   * stderr to files there; waits for the script and its output to end, up to inputs.timeoutSeconds
+   * (default 3600; values under 5 or over 28800 mean the default, as in the agent), then kills the
+   * whole process group (exit code 137, TimedOut). Exit code 0 is Success, 137 TimedOut (whoever
+   * exited 137: the agent maps the code, not the cause), anything else Failed. Steps run in order, all of them unless one that fails says onFailure: exit (a
+   * precondition { StringEquals: [platformType, X] } skips a step unless X is Linux); the command
+   * fails if a step fails. Calls run concurrently, like commands from several associations:
+   * nothing here serializes them. Each command is recorded (ssmCommands()).
+   * `opts.timeoutMs` bounds the whole call here (default: the steps' timeouts plus a minute).
+   */
+  async runDocument(
+    document: string | object,
+    parameters: Readonly<Record<string, string | readonly string[]>>,
+    opts: { timeoutMs?: number; documentName?: string } = {},
+  ): Promise<CommandResult> {
+    this.mustBe('running');
+    const content = typeof document === 'string' ? document : JSON.stringify(document);
+    const plan = planCommand(content, parameters);
+    const commandId = randomUUID();
+    const orchestration = `/var/lib/amazon/ssm/${this.instanceId}/document/orchestration/${commandId}`;
+    const deadline = Date.now() + (opts.timeoutMs ?? plan.steps.reduce((ms, step) => ms + step.timeoutSeconds * 1000, 60_000));
+    const steps: CommandStep[] = [];
+    let stdout = '';
+    let stderr = '';
+    let exited = false;
+    for (const step of plan.steps) {
+      if (exited || !step.runsOnLinux) {
+        const now = Date.now();
+        steps.push({ name: step.name, status: 'Skipped', exitCode: 0, start: now, end: now });
+        continue;
+      }
+      const stepDir = `${orchestration}/${step.name}`;
+      const r = await this.exec([
+        'python3', '/opt/berth-sim/bin/runcommand.py', stepDir, step.workingDirectory || stepDir, String(step.timeoutSeconds), this.instanceId, this.region,
+      ], { input: step.runCommand.map((line) => `${line}\n`).join(''), timeoutMs: Math.max(1000, deadline - Date.now()) });
+      if (r.code !== 0) throw new Error(`the agent stand-in failed on ${this.instanceId} (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+      const out = JSON.parse(r.stdout) as { exitCode: number; start: number; end: number; stdout: string; stderr: string };
+      const status = out.exitCode === 0 ? 'Success' : out.exitCode === 137 ? 'TimedOut' : 'Failed';
+      steps.push({ name: step.name, status, exitCode: out.exitCode, start: out.start, end: out.end });
+      // GetCommandInvocation's StandardOutputContent / StandardErrorContent: the first 24,000 characters.
+      stdout += out.stdout.slice(0, 24_000);
+      stderr += out.stderr.slice(0, 24_000);
+      if (status !== 'Success' && step.onFailure === 'exit') exited = true;
+    }
+    const ran = steps.filter((step) => step.status !== 'Skipped');
+    const failed = ran.find((step) => step.status === 'TimedOut') ?? ran.find((step) => step.status === 'Failed');
+    const result: CommandResult = { commandId, status: failed?.status === 'TimedOut' ? 'TimedOut' : failed ? 'Failed' : 'Success', exitCode: failed?.exitCode ?? 0, stdout, stderr, steps };
+    const record: SsmCommand = {
+      commandId,
+      documentName: opts.documentName ?? null,
+      documentHash: createHash('sha256').update(content).digest('hex'),
+      parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, typeof v === 'string' ? [v] : [...v]])),
+      status: result.status,
+      exitCode: result.exitCode,
+      start: ran[0]?.start ?? steps[0]?.start ?? Date.now(),
+      end: ran.at(-1)?.end ?? steps.at(-1)?.end ?? Date.now(),
+      steps,
+    };
+    await appendFile(path.join(this.stateDir, 'ssm-commands.jsonl'), `${JSON.stringify(record)}\n`);
+    return result;
+  }
+
+  /** Every command runDocument ran on this host, in the order they ended. */
+  async ssmCommands(): Promise<SsmCommand[]> {
+    const text = await readFile(path.join(this.stateDir, 'ssm-commands.jsonl'), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as SsmCommand);
   }
 
   /** The instance-role credentials IMDS has issued (one set per boot), oldest first. */

@@ -7,8 +7,10 @@
 #                                usual base tools. It has no systemd: the world's init script
 #                                (test/support/sim/host/init.sh, bind-mounted at run time) plays
 #                                the hardware, udev, systemd, the metadata service and AWS.
-#   berth-sim-registry:bookworm  Debian's docker-registry (distribution v2) + apache2-utils, and
-#                                dnsmasq-base for the world's DHCP server.
+#   berth-sim-registry:bookworm  the world's services: Debian's docker-registry (distribution v2)
+#                                + apache2-utils (the registry and the Docker Hub stand-in),
+#                                dnsmasq-base (the VPC's DHCP server and resolver) and pebble (the
+#                                ACME CA, World.startAcme).
 #
 # The image holds only packages and static configuration; everything that simulates the world
 # lives in test/support/sim/ and is mounted when a host starts, so editing it needs no rebuild.
@@ -35,8 +37,9 @@ host_packages=(
   dmidecode # reads the SMBIOS tables the sim's "firmware" writes (cloud-init identifies AWS by them)
 )
 # The registry image also carries dnsmasq-base: the world's "VPC" container runs it as the
-# subnet's DHCP server, which cloud-init's Ec2Local datasource asks for a lease on every boot.
-registry_packages=(docker-registry apache2-utils ca-certificates dnsmasq-base)
+# subnet's DHCP server, which cloud-init's Ec2Local datasource asks for a lease on every boot, and
+# as its resolver; and pebble, Let's Encrypt's test ACME server (2.4 in bookworm).
+registry_packages=(docker-registry apache2-utils ca-certificates dnsmasq-base pebble)
 
 log() { echo "sim-standin: $*" >&2; }
 
@@ -175,7 +178,7 @@ if is_current "$registry_image"; then
 else
   tar=$(rootfs_with registry configure_registry "${registry_packages[@]}")
   import_image "$tar" "$registry_image" \
-    -c "LABEL berth.standin=debootstrap-$suite+docker-registry" \
+    -c "LABEL berth.standin=debootstrap-$suite+docker-registry+dnsmasq+pebble" \
     -c 'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]'
   log "built $registry_image"
 fi

@@ -20,7 +20,9 @@
 #   AWS        the metadata service (imds.py, IMDSv2 only) and SSM (ssm.py)
 #   cloud-init-local.service  cloud-init init --local: Ec2Local takes an ephemeral DHCP lease and
 #              crawls IMDS, every boot, so the user-data it runs is the instance's current one
-#   systemd-networkd          eth0 gets its (leased) address and default route
+#   systemd-networkd          eth0 gets its (leased) address and default route, and
+#              /etc/resolv.conf the VPC's resolver (the world's dnsmasq at the subnet's base + 2, as
+#              AmazonProvidedDNS): dockerd and the containers it runs resolve the world's names
 #   cloud-init.service, cloud-config.service  cloud-init init; cloud-init modules --mode config
 #   docker.service            dockerd (overlay2 on /var/lib/docker), waited for
 #   cloud-final.service       cloud-init modules --mode final: scripts-user runs the user-data
@@ -30,11 +32,13 @@
 # dockerd stops its containers (restart policies bring them back next boot) and exits.
 #
 # Files (all under /opt/berth-sim, bind-mounted by test/support/sim/world.ts):
-#   bin/     this script, smbios.py, imds.py, ssm.py, simhttp.py (read only)
+#   bin/     this script, smbios.py, imds.py, ssm.py, simhttp.py, runcommand.py (read only; the
+#            last is the SSM agent's shell-script runner, which SimHost.runDocument calls)
 #   world/   ca.crt, ssm.<region>.crt/.key (read only)
 #   state/   config.json, user-data, ssm-parameters.json (written by the harness);
 #            console.log (this script's output, every boot), credentials.json, ssm-calls.jsonl,
-#            imds.log, ssm.log, boots/<n>.json (one per boot: what ran and how it ended)
+#            imds.log, ssm.log, boots/<n>.json (one per boot: what ran and how it ended);
+#            ssm-commands.jsonl (written by the harness: the commands runDocument ran)
 set -uo pipefail
 
 sim=/opt/berth-sim
@@ -54,6 +58,8 @@ say() { echo "[berth-sim $(date -u +%H:%M:%S.%3N)] $*"; }
 dockerd_pid=
 shutdown() {
   say "shutting down"
+  # The engine may have been restarted since boot (SimHost.restartDocker): its pid file knows.
+  if [[ -s /var/run/docker.pid ]]; then dockerd_pid=$(cat /var/run/docker.pid); fi
   if [[ -n $dockerd_pid ]]; then
     docker ps -q 2>/dev/null | grep -q . && say "docker.service: stopping containers"
     kill -TERM "$dockerd_pid" 2>/dev/null
@@ -66,7 +72,7 @@ shutdown() {
 trap shutdown TERM INT
 
 # The instance's description, from the harness (set by the eval below).
-instance_id='' instance_type='' region='' ssm_address=''
+instance_id='' instance_type='' region='' ssm_address='' dns_server='' dns_search=''
 volumes=()
 eval "$(python3 - "$state/config.json" <<'EOF'
 import json, shlex, sys
@@ -75,6 +81,8 @@ print("instance_id=" + shlex.quote(c["instanceId"]))
 print("instance_type=" + shlex.quote(c["instanceType"]))
 print("region=" + shlex.quote(c["region"]))
 print("ssm_address=" + shlex.quote(c["ssmAddress"]))
+print("dns_server=" + shlex.quote(c.get("dnsServer") or ""))
+print("dns_search=" + shlex.quote(c.get("dnsSearch") or ""))
 print("volumes=(" + " ".join(shlex.quote(f"{v['volumeId']} {v['device']} {v.get('deviceName') or ''}") for v in c["volumes"]) + ")")
 EOF
 )"
@@ -178,6 +186,14 @@ stage init-local init --local
 ip link set dev eth0 up
 ip addr replace "$eth0_ip/$eth0_prefix" brd + dev eth0
 [[ $eth0_gw != None ]] && ip route replace default via "$eth0_gw" dev eth0
+# The lease's DNS server, as networkd applies it. Docker's resolv.conf (its embedded 127.0.0.11)
+# would serve the host but not the containers its dockerd runs (dockerd drops a loopback
+# nameserver); the VPC's resolver serves both, as on EC2. The file is Docker's bind mount:
+# rewritten in place.
+if [[ -n $dns_server ]]; then
+  printf 'nameserver %s\nsearch %s\n' "$dns_server" "$dns_search" >/etc/resolv.conf
+  say "network: resolver $dns_server (search $dns_search)"
+fi
 
 stage init init
 stage config modules --mode config

@@ -1,0 +1,148 @@
+// Zero-downtime releases, proven under load on the simulated host (test/support/sim/): wrk keeps
+// closed-loop connections on the host's published port (reads, and every tenth request a write)
+// while berth's SSM document swaps the app behind Caddy. The same load against the same host during
+// a naive stop-then-run (what berth did before, and what most scripts do) shows what that drops.
+// Then: a release that never becomes healthy, two releases at once, a kill -9, a restart of the
+// host's Docker engine and a re-run of the boot; each ends with the right version serving and no
+// note lost. bench/swap.ts measures the same things for bench/results.json.
+import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
+import { HOST_LAYOUT, releaseId } from '../../infra/release.js';
+import { containerShape } from '../../infra/shape.js';
+import { repoRoot } from '../support/engine-setup.js';
+import { check, waitFor } from '../support/exec.js';
+import { api } from '../support/http.js';
+import { pollRevisions, revisionRuns, startLoad } from '../support/load.js';
+import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '../support/sim/baseline.js';
+import { deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
+import { type PushedImage, type SimHost, type World, createWorld } from '../support/sim/world.js';
+
+const VOLUME_ID = 'vol-0c0c0c0c0c0c0c0c1';
+let world: World;
+let host: SimHost;
+let first: PushedImage;
+let second: PushedImage;
+let broken: PushedImage;
+const tags = [`berth-notes:swap-second-${process.pid}`, `berth-notes:swap-broken-${process.pid}`];
+const release = (image: PushedImage, policy = {}) => simRelease(world, image, { policy });
+const appUrl = () => `http://${host.privateIp}:80`;
+
+beforeAll(async () => {
+  world = await createWorld();
+  await world.pushHubImage(CADDY_IMAGE, CADDY_IMAGE);
+  first = await world.pushImage(inject('appImage'), 'berth/notes');
+  await check(['docker', 'build', '--quiet', '--tag', tags[0]!, '--build-arg', 'REVISION=swap-second', `${repoRoot}/app`], { timeoutMs: 600_000 });
+  second = await world.pushImage(tags[0]!, 'berth/notes');
+  await buildNeverHealthy(inject('appImage'), tags[1]!);
+  broken = await world.pushImage(tags[1]!, 'berth/notes');
+  const volume = await world.createVolume(VOLUME_ID, 256);
+  host = await world.launchHost({ userData: simUserData(simSetup(world, VOLUME_ID)), volume, ssmParameters: simParameters(world, 'swap-secret') });
+  const boot = await host.waitForBoot({ timeoutMs: 240_000 });
+  if (!boot.ok) throw new Error(`boot failed:\n${(await host.consoleLog()).slice(-4000)}`);
+  await mustDeploy(host, release(first));
+}, 1_200_000);
+
+afterAll(async () => {
+  await world?.close();
+  await check(['docker', 'image', 'rm', '--force', ...tags]).catch(() => undefined);
+});
+
+describe('a release under steady load', () => {
+  it('drops no request, loses no write, and the answers switch from the old version to the new one', async () => {
+    const notesBefore = await notesOnDisk(host);
+    const poller = pollRevisions(appUrl());
+    const load = await startLoad({ url: appUrl(), seconds: 25 });
+    await new Promise((r) => setTimeout(r, 3000));
+    const started = Date.now();
+    const result = await mustDeploy(host, release(second));
+    const releaseS = (Date.now() - started) / 1000;
+    const stats = await load.done;
+    const samples = await poller.stop();
+    expect(releaseS, 'the release must finish inside the load window').toBeLessThan(20);
+    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second))} is serving`);
+    expect(stats.failed, stats.raw).toBe(0);
+    expect(stats.requestsPerSecond).toBeGreaterThanOrEqual(200);
+    expect(revisionRuns(samples)).toEqual(['e2e-test', 'swap-second']);
+    // Every acknowledged write is on disk; a few more may be, answered after wrk stopped counting
+    // (at most one in flight per connection).
+    expect(stats.created).toBeGreaterThan(0);
+    const written = (await notesOnDisk(host)) - notesBefore;
+    expect(written).toBeGreaterThanOrEqual(stats.created);
+    expect(written).toBeLessThanOrEqual(stats.created + 8);
+  });
+
+  it('a naive stop-then-run of the same images, under the same load on the same host, drops requests', async () => {
+    const naive = await startNaive(host, first.reference);
+    const load = await startLoad({ url: naive.url, seconds: 12 });
+    await new Promise((r) => setTimeout(r, 3000));
+    await naiveStopThenRun(host, second.reference);
+    const stats = await load.done;
+    await naive.remove();
+    expect(stats.failed, stats.raw).toBeGreaterThan(0);
+  });
+
+  it('a release that never becomes healthy drops nothing, fails with the reason and its logs, and the old version keeps serving', async () => {
+    const poller = pollRevisions(appUrl());
+    const load = await startLoad({ url: appUrl(), seconds: 20 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const result = await deployRelease(host, release(broken, { deployTimeoutS: 8 }));
+    const stats = await load.done;
+    const samples = await poller.stop();
+    expect(result.status).toBe('Failed');
+    expect(result.stderr).toContain(`berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 8 s; release ${releaseId(containerShape, release(second))} keeps serving`);
+    expect(result.stderr).toMatch(/its last log lines:\n {2}\| never listening/);
+    expect(stats.failed, stats.raw).toBe(0);
+    expect(revisionRuns(samples)).toEqual(['swap-second']);
+    expect((await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${HOST_LAYOUT.container}`, '--format', '{{.Names}}'])).trim()).toBe(HOST_LAYOUT.container);
+  });
+
+  it('two releases started at once run one after the other; the later one ends up serving', async () => {
+    const [a, b] = await Promise.all([deployRelease(host, release(first)), deployRelease(host, release(second))]);
+    expect([a.status, b.status]).toEqual(['Success', 'Success']);
+    const waited = [a, b].filter((r) => r.stdout.includes('berth: another deploy is running; waiting for it to finish'));
+    expect(waited).toHaveLength(1);
+    const last = waited[0] === a ? first : second;
+    expect((await api(appUrl(), 'GET', '/api/info')).body.revision).toBe(last === first ? 'e2e-test' : 'swap-second');
+    // The one that waited finished after the other: the lock kept their swaps apart.
+    const ran = waited[0] === a ? b : a;
+    expect(waited[0]!.steps[0]!.end).toBeGreaterThanOrEqual(ran.steps[0]!.end);
+    expect(await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${HOST_LAYOUT.container}`, '--format', '{{.Names}}'])).toBe(`${HOST_LAYOUT.container}\n`);
+  });
+});
+
+describe('the host recovers by itself', () => {
+  const servingId = async () => (await host.check(['docker', 'inspect', '--format', '{{index .Config.Labels "berth.release"}}', HOST_LAYOUT.container])).trim();
+  const healthy = () => waitFor('the app through the proxy', async () => ((await api(appUrl(), 'GET', '/healthz')).status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+
+  it('from a kill -9 of the app process: Docker restarts it, the same release serves, no note lost', async () => {
+    const before = { id: await servingId(), notes: await notesOnDisk(host) };
+    // A crash, not an operator: `docker kill` would count as a manual stop, which restart policies
+    // respect. This is the kernel's SIGKILL to the container's main process, as the OOM killer sends.
+    const pid = (await host.check(['docker', 'inspect', '--format', '{{.State.Pid}}', HOST_LAYOUT.container])).trim();
+    await host.check(['kill', '-KILL', pid]);
+    await waitFor('Docker to restart the app', async () =>
+      Number((await host.check(['docker', 'inspect', '--format', '{{.RestartCount}}', HOST_LAYOUT.container])).trim()) > 0 || undefined,
+      { timeoutMs: 30_000, intervalMs: 200 });
+    await healthy();
+    expect(await servingId()).toBe(before.id);
+    expect(await notesOnDisk(host)).toBe(before.notes);
+  });
+
+  it("from a restart of the host's Docker engine: proxy and app come back, the same release serves", async () => {
+    const before = { id: await servingId(), notes: await notesOnDisk(host) };
+    await host.restartDocker();
+    await healthy();
+    expect(await servingId()).toBe(before.id);
+    expect(await notesOnDisk(host)).toBe(before.notes);
+  });
+
+  it('from a re-run of the boot: it converges and replaces nothing', async () => {
+    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const proxy = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim();
+    const rerun = await host.check([HOST_LAYOUT.deployScript, 'boot']);
+    expect(rerun).toContain('is already serving');
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(container);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim()).toBe(proxy);
+  });
+});
