@@ -90,7 +90,7 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     record('redeploy_s', round(swap.actionS), 'release of a new digest through the SSM document, under load: pull, health gate, switch, drain');
     record('redeploy_failed_requests', swap.load.failed, `failed requests during that release (target 0), at ${rate(swap.load)} (${swap.load.requests} requests, ${swap.load.created} writes)`);
     record('redeploy_load_rps', Math.round(swap.load.requestsPerSecond), 'the steady load during the release: wrk, 8 connections, 1 in 10 a write (target ≥ 200)');
-    record('redeploy_failed_requests_naive', naive.load.failed, `baseline, same host and load: stop-then-run published on a port, at ${rate(naive.load)}`);
+    record('redeploy_failed_requests_naive', naive.load.failed, `baseline, same host and load: stop-then-run published on a port, at ${rate(naive.load)} (wrk retries a refused connection at once, so this counts attempts during the gap)`);
     record('redeploy_naive_s', round(naive.actionS), 'baseline: the naive stop-then-run until the new container answers');
     record('bad_release_failed_requests', bad.load.failed, `failed requests while a never-healthy release is refused (8 s gate), at ${rate(bad.load)} (target 0)`);
     record('rollback_s', round(rollback.actionS), 'release of the previous digest, still on the host (no pull), under load');

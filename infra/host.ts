@@ -265,6 +265,9 @@ export class Host extends pulumi.ComponentResource {
         parameters: { release: release.apply((r) => encodeRelease(renderRelease(args.shape, r))) },
         // Longer than the document may run: the first release also waits for the host's setup.
         waitForSuccessTimeoutSeconds: DOCUMENT_TIMEOUT_S + 300,
+        // No schedule: it runs when created and whenever its parameter changes (AWS runs an
+        // association immediately after it is created or updated unless this is true).
+        applyOnlyAtCronInterval: false,
         complianceSeverity: 'HIGH',
         tags: tags('release'),
       },

@@ -170,7 +170,9 @@ describe('with the example stack', () => {
     expect(assoc.targets).toEqual([{ key: 'InstanceIds', values: [one('aws:ec2/instance:Instance').id] }]);
     expect(Object.keys(assoc.parameters)).toEqual(['release']);
     expect(assoc.waitForSuccessTimeoutSeconds).toBeGreaterThanOrEqual(600);
-    expect(assoc.scheduleExpression).toBeUndefined(); // runs on create and on change, not on a timer
+    // Runs on create and on every change of the release, not on a timer.
+    expect(assoc.scheduleExpression).toBeUndefined();
+    expect(assoc.applyOnlyAtCronInterval).toBe(false);
     // The instance is not replaced or stopped for a release: user-data changes only with host settings.
     expect(inputs(one('aws:ec2/instance:Instance')).userDataReplaceOnChange).toBe(false);
     expect(run.outputs.releaseId!.value).toMatch(/^[a-f0-9]{12}$/);
