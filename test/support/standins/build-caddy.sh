@@ -26,19 +26,11 @@ if [[ ! $image =~ ^caddy:([0-9]+\.[0-9]+\.[0-9]+)$ ]]; then
 fi
 version=${BASH_REMATCH[1]}
 
-if [[ ${BERTH_PULL_BASE:-} == 1 ]]; then
-  docker pull "$image"
-  exit 0
-fi
-if [[ ${1:-} != --force ]] && docker image inspect "$image" >/dev/null 2>&1; then
-  echo "stand-in: $image is present ($(docker image inspect -f '{{index .Config.Labels "berth.standin"}}' "$image" || true)); reusing it"
-  exit 0
-fi
+# shellcheck source=test/support/standins/lib.sh
+. "$here/lib.sh"
+reuse_or_pull "$image" "${1:-}"
 
-base_tar="$cache/$suite-minbase.tar"
-if [[ ! -s $base_tar ]]; then
-  bash "$here/build-node.sh" >/dev/null # makes and caches the minbase tarball
-fi
+base_tar=$(minbase_tar "$cache" "$suite" "$mirror")
 
 work=$(mktemp -d)
 root="$work/rootfs"
@@ -46,17 +38,8 @@ root="$work/rootfs"
 trap "umount -l '$root/proc' 2>/dev/null || true; rm -rf '$work'" EXIT
 mkdir "$root"
 tar -C "$root" -xf "$base_tar"
-echo "deb $mirror $suite main" >"$root/etc/apt/sources.list"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-mount -t proc proc "$root/proc"
 echo "stand-in: Debian's caddy and ca-certificates (in a chroot)"
-{
-  chroot "$root" apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends caddy ca-certificates
-} >"$cache/caddy-apt.log" 2>&1 || { tail -n 30 "$cache/caddy-apt.log" >&2; exit 1; }
-umount "$root/proc"
+chroot_apt_install "$root" "$cache/caddy-apt.log" "deb $mirror $suite main" caddy ca-certificates || exit 1
 got=$(chroot "$root" caddy version | awk '{print $1}')
 got=${got#v}
 if [[ $got != "$version" ]]; then

@@ -27,28 +27,11 @@ fi
 node_version=${BASH_REMATCH[1]}
 suite=${BASH_REMATCH[2]}
 
-# On a machine that reaches Docker Hub, BERTH_PULL_BASE=1 takes the real image instead.
-if [[ ${BERTH_PULL_BASE:-} == 1 ]]; then
-  docker pull "$image"
-  exit 0
-fi
+# shellcheck source=test/support/standins/lib.sh
+. "$here/lib.sh"
+reuse_or_pull "$image" "${1:-}"
 
-if [[ ${1:-} != --force ]] && docker image inspect "$image" >/dev/null 2>&1; then
-  echo "stand-in: $image is present ($(docker image inspect -f '{{index .Config.Labels "berth.standin"}}' "$image" || true)); reusing it"
-  exit 0
-fi
-
-mkdir -p "$cache"
-base_tar="$cache/$suite-minbase.tar"
-if [[ ! -s $base_tar ]]; then
-  echo "stand-in: debootstrap $suite (minbase) from $mirror"
-  tmp_root=$(mktemp -d "$cache/rootfs.XXXXXX")
-  debootstrap --variant=minbase "$suite" "$tmp_root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
-    { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
-  rm -rf "$tmp_root"/var/cache/apt/archives/*.deb "$tmp_root"/var/lib/apt/lists/*
-  tar -C "$tmp_root" -cf "$base_tar.part" . && mv "$base_tar.part" "$base_tar"
-  rm -rf "$tmp_root"
-fi
+base_tar=$(minbase_tar "$cache" "$suite" "$mirror")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -29,7 +29,9 @@ security_mirror=${BERTH_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-sec
 suite=bookworm
 host_image=berth-sim-host:$suite
 registry_image=berth-sim-registry:$suite
-recipe=$(sha256sum "$here/build-sim-host.sh" | cut -c1-16)
+# shellcheck source=test/support/standins/lib.sh
+. "$here/lib.sh"
+recipe=$(cat "$here/build-sim-host.sh" "$here/lib.sh" | sha256sum | cut -c1-16)
 force=${1:-}
 
 host_packages=(
@@ -59,20 +61,6 @@ is_current() { # image -> 0 when present and built from this recipe
     [[ $(docker image inspect -f '{{index .Config.Labels "berth.sim.recipe"}}' "$1" 2>/dev/null || true) == "$recipe" ]]
 }
 
-base_tar() { # the debootstrap minbase tarball, shared with build-node.sh
-  local tar="$cache/$suite-minbase.tar"
-  if [[ ! -s $tar ]]; then
-    log "debootstrap $suite (minbase) from $mirror"
-    local tmp_root
-    tmp_root=$(mktemp -d "$cache/rootfs.XXXXXX")
-    debootstrap --variant=minbase "$suite" "$tmp_root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
-      { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp_root"; exit 1; }
-    rm -rf "$tmp_root"/var/cache/apt/archives/*.deb "$tmp_root"/var/lib/apt/lists/*
-    tar -C "$tmp_root" -cf "$tar.part" . && mv "$tar.part" "$tar"
-    rm -rf "$tmp_root"
-  fi
-  echo "$tar"
-}
 
 # rootfs_with NAME CONFIGURE_FN PACKAGE... -> prints the path of a cached tarball of the minbase
 # rootfs with the packages installed (apt over http: no proxy CA needed) and CONFIGURE_FN applied.
@@ -82,27 +70,14 @@ rootfs_with() {
   local tar="$cache/sim-$name-$suite-$recipe.tar"
   if [[ -s $tar && $force != --force ]]; then echo "$tar"; return; fi
   local base root
-  base=$(base_tar)
+  base=$(minbase_tar "$cache" "$suite" "$mirror")
   root=$(mktemp -d "$cache/sim-$name.XXXXXX")
   # shellcheck disable=SC2064
   trap "umount -l '$root/proc' 2>/dev/null || true; rm -rf '$root'" EXIT
   tar -C "$root" -xf "$base"
-  cat >"$root/etc/apt/sources.list" <<EOF
-deb $mirror $suite main
-deb $mirror $suite-updates main
-deb $security_mirror $suite-security main
-EOF
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  # No service may start inside the chroot.
-  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-  chmod 0755 "$root/usr/sbin/policy-rc.d"
-  mount -t proc proc "$root/proc"
   log "apt-get install (in a chroot) for $name: $*"
-  {
-    chroot "$root" apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends "$@"
-  } >"$cache/sim-$name-apt.log" 2>&1 || { tail -n 30 "$cache/sim-$name-apt.log" >&2; exit 1; }
-  umount "$root/proc"
+  chroot_apt_install "$root" "$cache/sim-$name-apt.log" \
+    "deb $mirror $suite main"$'\n'"deb $mirror $suite-updates main"$'\n'"deb $security_mirror $suite-security main" "$@" || exit 1
   "$configure" "$root"
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root"/var/log/apt/* "$root"/tmp/*
