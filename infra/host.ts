@@ -89,7 +89,7 @@ export class Host extends pulumi.ComponentResource {
 
     // --- who may reach it: the proxy's ports from the allowed networks; nothing else, no SSH.
     const cidrs = pulumi.output(args.allowedCidrs);
-    const ports = proxyPorts({ hostPort: args.hostPort, ...(args.https ? { https: args.https } : {}) } as HostSetup);
+    const ports = proxyPorts({ hostPort: args.hostPort, ...(args.https ? { https: args.https } : {}) });
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {

@@ -54,7 +54,7 @@ export class UserDataError extends Error {
 }
 
 /** The ports the proxy publishes on the host: hostPort, or 80 and 443 with a domain. */
-export function proxyPorts(setup: HostSetup): readonly number[] {
+export function proxyPorts(setup: Pick<HostSetup, 'hostPort' | 'https'>): readonly number[] {
   return setup.https ? [80, 443] : [setup.hostPort];
 }
 
