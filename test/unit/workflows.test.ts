@@ -224,7 +224,7 @@ describe('ci.yml: the jobs', () => {
     expect(step.run!.trim()).toBe('sudo --preserve-env=BERTH_PULL_BASE,BERTH_STANDIN_CACHE env "PATH=$PATH" bash .ci/run');
     expect(step.env).toEqual({ BERTH_PULL_BASE: '1', BERTH_STANDIN_CACHE: '${{ runner.temp }}/berth-standins' });
     // The variables it sets are the ones the stand-in scripts read.
-    const standins = read('test/support/standins/build-node.sh') + read('test/support/standins/build-sim-host.sh');
+    const standins = ['build-node.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`test/support/standins/${f}`)).join('\n');
     expect(standins).toContain('${BERTH_PULL_BASE:-}');
     expect(standins).toContain('${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}');
     // The runner gives up Docker's docker-ce for the distribution's docker.io and docker-compose
