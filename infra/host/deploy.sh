@@ -245,7 +245,12 @@ pull_image() {
 }
 
 release_of() { docker inspect --format '{{index .Config.Labels "berth.release"}}' "$1" 2>/dev/null || true; }
-state_of() { docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null || echo missing; }
+# (docker inspect of a missing container still prints an empty line, so its output is not used then.)
+state_of() {
+  local state
+  state=$(docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null) || state=''
+  printf '%s\n' "${state:-missing}"
+}
 
 # Answers the health path on its address on the private network (the host reaches that bridge).
 answers_health() {

@@ -137,6 +137,21 @@ describe('the host recovers by itself', () => {
     expect(await notesOnDisk(host)).toBe(before.notes);
   });
 
+  it('from a run killed between its two renames: the next run puts the serving container back under its name', async () => {
+    const id = await servingId();
+    // What a release killed right after renaming the old container away leaves: nothing is named
+    // berth-notes, so once its 1 s lookup has expired the proxy finds no app (and answers 502 after
+    // retrying for 5 s).
+    await host.check(['docker', 'rename', HOST_LAYOUT.container, `${HOST_LAYOUT.container}-retiring-${id}`]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await api(appUrl(), 'GET', '/healthz')).status).toBe(502);
+    const rerun = await host.check([HOST_LAYOUT.deployScript, 'boot']);
+    expect(rerun).toContain(`berth: no container is named ${HOST_LAYOUT.container}; putting ${HOST_LAYOUT.container}-retiring-${id} back under that name`);
+    expect(rerun).toContain(`berth: release ${id} is already serving`);
+    await healthy();
+    expect(await servingId()).toBe(id);
+  });
+
   it('from a re-run of the boot: it converges and replaces nothing', async () => {
     const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
     const proxy = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim();
