@@ -1,5 +1,5 @@
 // berth:host:Host is the EC2 machine that runs the app: an Amazon Linux 2023 instance in the
-// default VPC, a security group that opens only the app's port, an instance role that can read
+// default VPC, a security group that opens only the proxy's ports, an instance role that can read
 // exactly this stack's SSM parameters (and be reached through Session Manager), the secrets as
 // SecureString parameters, an encrypted gp3 data volume that outlives the instance, and an
 // Elastic IP. The user-data (host setup, userdata.ts) and the release (release.ts, delivered in
@@ -8,7 +8,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { deployScript } from './host/scripts.js';
 import type { ContainerShape } from './shape.js';
-import { type AppRelease, HOST_LAYOUT, type ReleasePolicy, releaseId, renderRelease } from './release.js';
+import { type AppRelease, type ReleasePolicy, releaseId, renderRelease } from './release.js';
 import { DOCUMENT_TIMEOUT_S, encodeRelease, renderDeployDocument } from './ssm-document.js';
 import { type HostSetup, packUserData, proxyPorts, renderUserData } from './userdata.js';
 
@@ -299,5 +299,3 @@ export class Host extends pulumi.ComponentResource {
     });
   }
 }
-
-export { HOST_LAYOUT };
