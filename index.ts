@@ -1,6 +1,5 @@
 // berth's Pulumi program: wiring only. Read and validate the config once, build and push the image,
 // make the host that runs it, and export what an operator needs.
-import { fileURLToPath } from 'node:url';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
 import { Host } from './infra/host.js';
@@ -18,7 +17,11 @@ const tags = { project, stack, 'managed-by': 'pulumi' };
 const image = config.pinDigest
   ? { digest: pulumi.output(config.pinDigest), imageRef: pulumi.output(`${config.image.name}@${config.pinDigest}`) }
   : new Image('berth', {
-      context: fileURLToPath(new URL('./app', import.meta.url)),
+      // Relative to the project directory, where Pulumi runs the program: the provider stores the
+      // context as given, so an absolute path (a laptop's, a CI runner's) would differ from one
+      // machine to the next and show as a change that rebuilds. Pulumi's docker.Image example
+      // gives `context: "app/"` and `dockerfile: "app/Dockerfile"` the same way.
+      context: 'app',
       repository: config.image.name,
       tag: stack,
       platform: config.platform,

@@ -40,8 +40,6 @@ export interface HostSetup {
 
 /** EC2 refuses user-data over 16 KB (before base64; gzip counts as sent). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
-/** Largest request body the proxy buffers for a retry: the app's own limit (Fastify's 1 MiB). */
-export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 const MIME_BOUNDARY = '==BERTH-USER-DATA==';
 const HEREDOC_END = 'BERTH_FILE_END';
@@ -67,7 +65,7 @@ export function proxyConfig(shape: ContainerShape, setup: HostSetup): string {
     ...(setup.https.acmeCaRootPem ? { acmeCaRootFile: ACME_ROOT_IN } : {}),
   };
   return `${JSON.stringify(
-    renderCaddyConfig({ upstream: { name: HOST_LAYOUT.container, port: shape.containerPort }, maxRequestBytes: MAX_REQUEST_BYTES, ...(https ? { https } : {}) }),
+    renderCaddyConfig({ upstream: { name: HOST_LAYOUT.container, port: shape.containerPort }, ...(https ? { https } : {}) }),
     null,
     2,
   )}\n`;
@@ -142,6 +140,7 @@ export function renderSetupScript(shape: ContainerShape, setup: HostSetup, deplo
     // The port deploy.sh checks the proxy on: plain HTTP, or 80 (the redirect) with a domain.
     scalar('BERTH_PROXY_PORT', setup.https ? 80 : setup.hostPort),
     scalar('BERTH_KEEP_IMAGES', HOST_LAYOUT.keepImages),
+    scalar('BERTH_IMAGES_FILE', HOST_LAYOUT.imagesFile),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
     array('BERTH_PROXY_RUN', proxyRunArgv(shape, setup)),
     '',

@@ -29,7 +29,7 @@ function main(): number {
     const id = spawnSync(program!, args, { cwd: root, encoding: 'utf8' });
     const container = id.stdout?.trim();
     if (id.error || id.status !== 0 || !container) {
-      process.stderr.write(`local: no running compose service ${COMPOSE_SERVICE}; start it with docker-compose up --build --detach\n`);
+      process.stderr.write(`local: no running compose service ${COMPOSE_SERVICE}; start it with docker compose up --build --detach\n`);
       return 1;
     }
     return status(['docker', 'inspect', container], container);

@@ -1,5 +1,7 @@
 // The host's reverse proxy: Caddy, from the official image pinned by version. This file is pure: it
 // renders Caddy's JSON config from the host's settings; infra/host/deploy.sh runs the container.
+// Every key below is one Caddy 2.11.4 knows (its JSON decoding is strict: an unknown key fails
+// `caddy run`), and test/e2e/proxy-config.test.ts has the pinned image `caddy validate` each variant.
 //
 // How a release switches traffic without dropping a request (measured in test/e2e/swap.test.ts):
 // Caddy's config never changes during a release. Caddy finds the app by DNS, the container NAME
@@ -8,16 +10,17 @@
 // then renames the old one away and the new one to `berth-notes`; Docker's DNS follows a rename at
 // once. Within a second Caddy sends new requests to the new container, while requests already at
 // the old one finish; only then does the old one get SIGTERM (and the drain time to exit).
-// Why not reload Caddy with a new upstream: a reload closes idle keep-alive client connections, and
-// a client that sends its next request at that moment gets a reset (measured here: 35 failed
-// requests in 12 reloads at 2,500 requests/s).
+// Why not reload Caddy with a new upstream: a reload shuts the old server down, closing idle
+// keep-alive client connections, and a client that sends its next request at that moment gets a
+// reset (measured: bench key proxy_reload_failed_requests).
 // For the few milliseconds between the two renames the name resolves to nothing. Caddy then falls
 // back to the static upstream, the same name, whose dial fails; a failed dial is retried (for any
-// method, since nothing was sent) until the name answers again. Request bodies are buffered so a
-// retried POST still has its body.
-
+// method, since nothing was sent: reverseproxy.go, LoadBalancing.tryAgain) until the name answers
+// again. Since 2.11 a request body survives a dial error unread (caddyserver/caddy#7547, #7715,
+// TestDialErrorBodyRetry), so a retried POST keeps its body without buffering it: 2.6.2 needed
+// `buffer_requests` for that, which held every body in memory.
 /** The official image Caddy runs from; pinned so every host runs the proxy berth was tested with. */
-export const CADDY_IMAGE = 'caddy:2.6.2';
+export const CADDY_IMAGE = 'caddy:2.11.4';
 
 /** Let's Encrypt's production directory: the ACME CA unless berth:acmeCa names another. */
 export const LETS_ENCRYPT = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -34,8 +37,6 @@ export interface ProxySettings {
      * private CA); omitted for public CAs such as Let's Encrypt. */
     readonly acmeCaRootFile?: string;
   };
-  /** Largest request body the proxy buffers (and so can retry), in bytes. */
-  readonly maxRequestBytes: number;
 }
 
 /** How often Caddy looks the app's name up again: how soon a promoted container gets traffic. */
@@ -46,16 +47,18 @@ export function renderCaddyConfig(settings: ProxySettings): Record<string, unkno
   const proxy = {
     handler: 'reverse_proxy',
     upstreams: [{ dial: `${name}:${port}` }],
-    dynamic_upstreams: { source: 'a', name, port: String(port), refresh: `${UPSTREAM_REFRESH_S}s` },
+    // IPv4 only: the private network has no IPv6, so an AAAA query would only add a round trip.
+    dynamic_upstreams: { source: 'a', name, port: String(port), refresh: `${UPSTREAM_REFRESH_S}s`, versions: { ipv4: true } },
     // Retries cover the renames and a restarting container; 5 s is longer than either takes.
     load_balancing: { try_duration: '5s', try_interval: '100ms' },
-    buffer_requests: true,
-    max_buffer_size: settings.maxRequestBytes,
   };
   const https = settings.https;
   const server = https
     ? {
         listen: [':443'],
+        // No HTTP/3 (Caddy's default is h1 h2 h3): it needs UDP 443, which the host neither
+        // publishes nor opens, and an advertised h3 that never answers only costs clients a try.
+        protocols: ['h1', 'h2'],
         routes: [{ match: [{ host: [https.domain] }], handle: [proxy], terminal: true }],
       }
     : {

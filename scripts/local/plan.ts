@@ -36,7 +36,7 @@ export const LOCAL_DEFAULTS: LocalOptions = {
 /** Non-secret settings for the local container; real secrets never go in a committed file. */
 export const LOCAL_ENV_FILE = 'local.env';
 
-/** compose.yaml's service; docker-compose finds the project from the directory or COMPOSE_PROJECT_NAME. */
+/** compose.yaml's service; docker compose finds the project from the directory or COMPOSE_PROJECT_NAME. */
 export const COMPOSE_SERVICE = 'notes';
 export const COMPOSE_COMMANDS = ['logs', 'exec', 'status'] as const;
 
@@ -76,7 +76,7 @@ export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<str
       }
       case '--compose':
         if (!(COMPOSE_COMMANDS as readonly string[]).includes(command)) {
-          throw new UsageError(`local: --compose works with ${COMPOSE_COMMANDS.join(', ')}; for the rest use docker-compose itself (up --build, down)`);
+          throw new UsageError(`local: --compose works with ${COMPOSE_COMMANDS.join(', ')}; for the rest use docker compose itself (up --build, down)`);
         }
         options = { ...options, compose: true };
         break;
@@ -119,9 +119,9 @@ export function localPlan(command: LocalCommand, o: LocalOptions): Argv[] {
   if (o.compose) {
     // The twins of logs, exec and status for the compose deployment (status resolves the
     // service's container, then inspects it like the plain one).
-    if (command === 'logs') return [['docker-compose', 'logs', '--follow', COMPOSE_SERVICE]];
-    if (command === 'exec') return [['docker-compose', 'exec', COMPOSE_SERVICE, 'sh']];
-    if (command === 'status') return [['docker-compose', 'ps', '--quiet', COMPOSE_SERVICE]];
+    if (command === 'logs') return [['docker', 'compose', 'logs', '--follow', COMPOSE_SERVICE]];
+    if (command === 'exec') return [['docker', 'compose', 'exec', COMPOSE_SERVICE, 'sh']];
+    if (command === 'status') return [['docker', 'compose', 'ps', '--quiet', COMPOSE_SERVICE]];
   }
   switch (command) {
     case 'build':

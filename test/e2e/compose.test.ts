@@ -1,4 +1,4 @@
-// compose.yaml with the real engine and Debian's docker-compose 1.29 (what CI has):
+// compose.yaml with the real engine and Compose v2 (`docker compose`, the CLI plugin users have):
 // up --build → healthy → down keeps the volume → up again finds the note → down -v removes it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,11 @@ const project = `berthtest${randomBytes(4).toString('hex')}`;
 const image = `berth-notes:${project}`;
 const env = { ...process.env, BERTH_HOST_PORT: '0', BERTH_IMAGE: image, BERTH_REVISION: 'compose-test' };
 const compose = (...args: string[]) =>
-  check(['docker-compose', '--project-name', project, ...args], { cwd: repoRoot, env, timeoutMs: 600_000 });
+  check(['docker', 'compose', '--project-name', project, ...args], { cwd: repoRoot, env, timeoutMs: 600_000 });
 
 const cleanup = new Cleanup();
 cleanup.image(image);
-cleanup.later(() => run(['docker-compose', '--project-name', project, 'down', '--volumes'], { cwd: repoRoot, env }));
+cleanup.later(() => run(['docker', 'compose', '--project-name', project, 'down', '--volumes'], { cwd: repoRoot, env }));
 afterAll(() => cleanup.run());
 
 const volume = `${project}_notes-data`;
@@ -27,7 +27,7 @@ async function serviceUrl(): Promise<{ container: string; url: string }> {
   return { container, url: await publishedUrl(container, shape.containerPort) };
 }
 
-describe('docker-compose with compose.yaml', () => {
+describe('docker compose (v2) with compose.yaml', () => {
   let noteId: string;
 
   it('builds and brings the server up healthy', async () => {

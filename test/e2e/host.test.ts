@@ -204,21 +204,33 @@ describe('a fresh host running the rendered user-data', () => {
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
 
-  it('keeps three images of the repository (the running one and the newest others) and removes older ones', async () => {
-    // Two more releases after the rollback: the host then holds four images of the repository.
+  it('keeps three images of the repository (the running one and the two released last before it) and removes older ones, whatever their Created times', async () => {
+    // Released so far: first, second, first again (the rollback). Two more: the host then holds
+    // four images of the repository. These two are built as a reproducible CI build would
+    // (SOURCE_DATE_EPOCH), so their Created times are in 1970, older than first and second, and
+    // fourth's older than third's: an order by Created would keep the wrong ones. (BuildKit also
+    // gives builds that differ only in a label or env one Created time: that of their last layer.)
     let said = '';
-    for (const revision of ['sim-third', 'sim-fourth']) {
+    const built: PushedImage[] = [];
+    for (const [revision, epoch] of [['sim-third', 2 * 86400], ['sim-fourth', 86400]] as const) {
       const tag = `berth-notes:${revision}-${process.pid}`;
       extraTags.push(tag);
-      await check(['docker', 'build', '--quiet', '--tag', tag, '--build-arg', `REVISION=${revision}`, `${repoRoot}/app`], { timeoutMs: 600_000 });
+      await check(['docker', 'build', '--quiet', '--tag', tag, '--build-arg', `REVISION=${revision}`, '--build-arg', `SOURCE_DATE_EPOCH=${epoch}`, `${repoRoot}/app`], { timeoutMs: 600_000 });
       const pushed = await world.pushImage(tag, 'berth/notes');
+      built.push(pushed);
       said += (await mustDeploy(host, release(pushed, 2))).stdout;
       expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe(revision);
     }
+    const created = async (image: PushedImage) => Date.parse((await host.check(['docker', 'image', 'inspect', '-f', '{{.Created}}', image.reference])).trim());
+    const [third, fourth] = built as [PushedImage, PushedImage];
+    expect(await created(fourth)).toBeLessThan(await created(third));
+    expect(await created(third)).toBeLessThan(await created(first));
     const present = async (image: PushedImage) => (await host.exec(['docker', 'image', 'inspect', image.reference])).code === 0;
-    // Built in this order: first, second, third, fourth. Running fourth, it keeps third and second.
-    expect(await present(second)).toBe(true);
-    expect(await present(first)).toBe(false);
+    // Running fourth, it keeps third and first (live before third), and removes second.
+    expect(await present(fourth)).toBe(true);
+    expect(await present(third)).toBe(true);
+    expect(await present(first)).toBe(true);
+    expect(await present(second)).toBe(false);
     expect(said).toContain('berth: removed an older image of registry.berth.test:5443/berth/notes');
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
@@ -227,8 +239,8 @@ describe('a fresh host running the rendered user-data', () => {
     const wrongToken = `wrong-${Math.random().toString(36).slice(2)}`;
     await host.setSsmParameters({ ...simParameters(world, API_KEY, 2), [TOKEN_PARAM]: { type: 'SecureString', value: wrongToken } });
     const before = await serving(host);
-    // first was pruned above, so this release must pull, and the login fails.
-    const failed = await deployRelease(host, release(first, 2));
+    // second was pruned above, so this release must pull, and the login fails.
+    const failed = await deployRelease(host, release(second, 2));
     expect(failed.status).toBe('Failed');
     expect(failed.stderr).toContain(
       `berth: FAILED: docker login to ${REGISTRY_ADDRESS} as ${world.registry.username} failed; check berth:registryUsername and berth:registryToken`,

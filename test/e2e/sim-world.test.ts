@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/engine-setup.js';
 import { check, run, waitFor } from '../support/exec.js';
+import { CADDY_IMAGE as CADDY } from '../../infra/proxy/caddy.js';
 import { ACME_HOST, type Acme, HOST_CA_CERT_PATH, type SimHost, type World, createWorld } from '../support/sim/world.js';
 
-const CADDY = 'caddy:2.6.2';
 const SITE = 'notes.berth.test';
 const BODY = 'notes, over a certificate from the world ACME CA';
 
@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 describe('the Docker Hub stand-in', () => {
-  it('serves an official image to `docker pull caddy:2.6.2` on a host: the very image pushed', async () => {
+  it('serves an official image to `docker pull` of the pinned Caddy on a host: the very image pushed', async () => {
     const pushed = await world.pushHubImage(CADDY, CADDY);
     expect(pushed).toEqual({ name: CADDY, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     await host.check(['docker', 'pull', CADDY], { timeoutMs: 180_000 });

@@ -102,7 +102,7 @@ describe('npm run local:* (plain docker, no compose)', () => {
     [['run', '--bind', 'data'], "local: --bind needs an absolute host path; got 'data'"],
     [['run', '--name', 'a b'], "local: --name must be letters, digits, '_', '.' or '-' (a container name); got 'a b'"],
     [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
-    [['up', '--compose'], 'local: --compose works with logs, exec, status; for the rest use docker-compose itself (up --build, down)'],
+    [['up', '--compose'], 'local: --compose works with logs, exec, status; for the rest use docker compose itself (up --build, down)'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseLocalArgs(argv, {})).toThrow(message);
   });
@@ -112,9 +112,9 @@ describe('npm run local:* (plain docker, no compose)', () => {
       const { command: c, options } = parseLocalArgs([command, '--compose'], {});
       return localPlan(c, options);
     };
-    expect(plan('logs')).toEqual([['docker-compose', 'logs', '--follow', 'notes']]);
-    expect(plan('exec')).toEqual([['docker-compose', 'exec', 'notes', 'sh']]);
-    expect(plan('status')).toEqual([['docker-compose', 'ps', '--quiet', 'notes']]);
+    expect(plan('logs')).toEqual([['docker', 'compose', 'logs', '--follow', 'notes']]);
+    expect(plan('exec')).toEqual([['docker', 'compose', 'exec', 'notes', 'sh']]);
+    expect(plan('status')).toEqual([['docker', 'compose', 'ps', '--quiet', 'notes']]);
     expect(localPlan('status', LOCAL_DEFAULTS)).toEqual([['docker', 'inspect', 'berth-notes']]);
   });
 

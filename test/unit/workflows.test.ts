@@ -227,10 +227,16 @@ describe('ci.yml: the jobs', () => {
     const standins = ['build-node.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`test/support/standins/${f}`)).join('\n');
     expect(standins).toContain('${BERTH_PULL_BASE:-}');
     expect(standins).toContain('${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}');
-    // The runner gives up Docker's docker-ce for the distribution's docker.io and docker-compose
-    // that .ci/run installs, and gets the key debootstrap checks Debian's packages with; nothing else.
+    // The runner gives up Docker's docker-ce for the distribution's own engine, buildx and Compose v2
+    // that .ci/run installs (Ubuntu's packages: a Debian suite is added only on Debian), and gets the
+    // key debootstrap checks Debian's packages with; nothing else.
     const prepare = runSteps[0]!.run!;
-    expect(ciRun).toMatch(/apt-get install[^\n]*\\\n[^\n]*docker\.io docker-compose /);
+    const [debianBranch, ubuntuBranch] = ciRun.slice(ciRun.indexOf('if [[ $ID == debian ]]'), ciRun.indexOf('\nfi\n')).split('\nelse\n');
+    expect(debianBranch).toContain('engine_packages=(docker.io docker-cli docker-buildx docker-compose)');
+    expect(debianBranch).toContain('Suites: trixie');
+    expect(ubuntuBranch).toMatch(/^\s*engine_packages=\(docker\.io docker-buildx docker-compose-v2\)$/m);
+    expect(ubuntuBranch).not.toMatch(/debian|trixie/);
+    expect(ciRun).toMatch(/apt-get install[^\n]*\\\n[^\n]*"\$\{engine_packages\[@\]\}"/);
     expect(prepare).toContain('for package in docker-ce docker-ce-cli docker-ce-rootless-extras containerd.io docker-buildx-plugin docker-compose-plugin; do');
     expect(prepare).toContain('apt-get purge -y -qq "${installed[@]}"');
     expect(prepare.match(/apt-get install .*$/gm)).toEqual(['apt-get install -y -qq --no-install-recommends debian-archive-keyring']);
@@ -315,16 +321,17 @@ describe('no drift between the workflows, package.json, .ci/run and README.md', 
   const npmCommands = (text: string) =>
     text
       .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
       .flatMap((line) => [...line.matchAll(/(?:^|[;&|(]\s*|\s)npm\s+([a-z-]+)(?:\s+([a-z:-]+))?/g)])
       .map((m) => (m[1] === 'run' ? ['run', m[2]!] : [m[1]!]));
 
-  it('every npm command a workflow or .ci/run runs is ci, test, or a script package.json defines', () => {
+  it('every npm command a workflow or .ci/run runs is ci, test, pack (a package from the registry), or a script package.json defines', () => {
     const texts = [...runScripts.map(({ step }) => step.run!), ciRun];
     const commands = texts.flatMap(npmCommands);
     expect(commands.length).toBeGreaterThan(0);
     for (const command of commands) {
       if (command[0] === 'run') expect(Object.keys(pkg.scripts), command.join(' ')).toContain(command[1]);
-      else expect(['ci', 'test'], command.join(' ')).toContain(command[0]);
+      else expect(['ci', 'test', 'pack'], command.join(' ')).toContain(command[0]);
     }
     expect(Object.keys(pkg.scripts)).toContain('test');
   });

@@ -3,7 +3,7 @@
 // fetches the user-data from an IMDSv2-only metadata service and runs it on every boot; the real
 // AWS CLI gets instance-role credentials from that IMDS and calls a fake SSM endpoint that checks
 // its SigV4 signatures; Docker pulls by digest from a TLS registry with htpasswd auth, and
-// official images (caddy:2.6.2) from a Docker Hub stand-in under Docker Hub's real name; the data
+// official images (caddy:2.11.4) from a Docker Hub stand-in under Docker Hub's real name; the data
 // volume is a loop device that appears as an EBS volume on a Nitro instance and outlives hosts;
 // the VPC's resolver answers the world's names; an ACME CA (pebble) validates against the hosts'
 // real ports 80 and 443; Run Command documents run as the SSM agent would run them.
@@ -19,7 +19,7 @@
 //   });
 //   const boot = await host.waitForBoot();          // { ok, failedScripts, ... }
 //   await fetch(`${host.url}/healthz`);             // or http://${host.privateIp}/, https on 443
-//   await world.pushHubImage('caddy:2.6.2', 'caddy:2.6.2');   // hosts: docker pull caddy:2.6.2
+//   await world.pushHubImage('caddy:2.11.4', 'caddy:2.11.4');   // hosts: docker pull caddy:2.11.4
 //   const run = await host.runDocument(document, { release: 'aGk=' });   // { status, exitCode, ... }
 //   const acme = await world.startAcme({ names: { 'notes.berth.test': host.privateIp } });
 //   await host.reboot(); await host.waitForBoot();
@@ -50,8 +50,8 @@ export const SIM_HOST_IMAGE = 'berth-sim-host:bookworm';
 export const SIM_REGISTRY_IMAGE = 'berth-sim-registry:bookworm';
 /** The registry's name and port as sim hosts reach it (a network alias on the world network). */
 export const REGISTRY_ADDRESS = 'registry.berth.test:5443';
-/** Docker Hub's registry as dockerd names it: `docker pull caddy:2.6.2` fetches
- * https://registry-1.docker.io/v2/library/caddy/manifests/2.6.2. The world's Docker Hub stand-in
+/** Docker Hub's registry as dockerd names it: `docker pull caddy:2.11.4` fetches
+ * https://registry-1.docker.io/v2/library/caddy/manifests/2.11.4. The world's Docker Hub stand-in
  * answers under this name (World.pushHubImage). */
 export const HUB_REGISTRY_HOST = 'registry-1.docker.io';
 /** The ACME CA's name in the world (World.startAcme). */
@@ -163,7 +163,7 @@ export interface IssuedCredentials {
 
 /** An image on the Docker Hub stand-in (World.pushHubImage). */
 export interface HubImage {
-  /** The name hosts pull, as it was given (e.g. caddy:2.6.2). */
+  /** The name hosts pull, as it was given (e.g. caddy:2.11.4). */
   readonly name: string;
   /** sha256:..., the manifest digest the stand-in stored. */
   readonly digest: string;
@@ -572,7 +572,7 @@ export class World {
 
   /**
    * Pushes an image of this machine's engine to the Docker Hub stand-in, so that hosts pull it by
-   * `name` exactly as from Docker Hub: 'caddy:2.6.2' is docker.io/library/caddy:2.6.2 (an
+   * `name` exactly as from Docker Hub: 'caddy:2.11.4' is docker.io/library/caddy:2.11.4 (an
    * official image), 'someone/tool:1' is docker.io/someone/tool:1; no tag means latest. The
    * temporary 127.0.0.1:<port>/... tag is removed again.
    */
@@ -697,7 +697,7 @@ export class World {
    *    SigV4 against the credentials IMDS issued; the system trust store trusts the world's CA,
    *    so aws, curl and dockerd (registry.berth.test:5443, registry-1.docker.io) see plain valid
    *    TLS; nothing like AWS_CA_BUNDLE is set;
-   *  - `docker pull caddy:2.6.2` (any docker.io name) pulls from the world's Docker Hub stand-in
+   *  - `docker pull caddy:2.11.4` (any docker.io name) pulls from the world's Docker Hub stand-in
    *    what pushHubImage put there, with no login; other names of Docker Hub are not there;
    *  - /etc/resolv.conf names the VPC's resolver (as DHCP sets it on EC2), which answers the
    *    world's names (registry.berth.test, registry-1.docker.io, acme.berth.test, startAcme's
@@ -755,8 +755,13 @@ export class World {
     this.container(container);
     await check([
       'docker', 'run', '-d', '--name', container, ...this.labels(), '--hostname', hostname, '--init',
-      '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
+      // Every capability the kernel offers (its own engine needs them), but not --privileged: that
+      // would show the host all of this machine's devices, where an EC2 host sees only its own.
+      '--cap-add', 'ALL',
       '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+      // /proc/sys writable, as on a VM: Engine 26 turns IPv6 off on each container's interface in
+      // an IPv4-only network through sysctl, and refuses to start the container if it cannot.
+      '--security-opt', 'systempaths=unconfined',
       '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup',
       '-v', `${dockerVolume}:/var/lib/docker`, '--tmpfs', '/run:rw,exec,mode=755',
       '--network', this.network, '--ip', ip,

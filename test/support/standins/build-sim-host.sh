@@ -3,8 +3,9 @@
 # Debian parts, for machines that cannot reach an AMI or Docker Hub:
 #
 #   berth-sim-host:bookworm      a stand-in for a fresh EC2 host: Debian bookworm (minbase) with
-#                                docker.io, awscli (Debian's, 2.9), cloud-init, python3 and the
-#                                usual base tools. It has no systemd: the world's init script
+#                                Docker Engine 26.1 (trixie's docker.io: Amazon Linux 2023 ships
+#                                25.x, and bookworm's 20.10 is years behind), awscli (Debian's,
+#                                2.9), cloud-init, python3 and the usual base tools. It has no systemd: the world's init script
 #                                (test/support/sim/host/init.sh, bind-mounted at run time) plays
 #                                the hardware, udev, systemd, the metadata service and AWS.
 #   berth-sim-registry:bookworm  the world's services: Debian's docker-registry (distribution v2)
@@ -34,8 +35,11 @@ registry_image=berth-sim-registry:$suite
 recipe=$(cat "$here/build-sim-host.sh" "$here/lib.sh" | sha256sum | cut -c1-16)
 force=${1:-}
 
+# Taken from trixie, pinned (the rest of the host stays bookworm): the engine a current host runs
+# (docker.io only recommends its CLI, docker-cli, so both are named).
+host_from_trixie=(docker.io docker-cli)
 host_packages=(
-  docker.io awscli cloud-init python3 e2fsprogs util-linux iproute2 ca-certificates curl procps
+  docker.io docker-cli awscli cloud-init python3 e2fsprogs util-linux iproute2 ca-certificates curl procps
   dmidecode # reads the SMBIOS tables the sim's "firmware" writes (cloud-init identifies AWS by them)
 )
 # The registry image also carries dnsmasq-base: the world's "VPC" container runs it as the
@@ -62,11 +66,12 @@ is_current() { # image -> 0 when present and built from this recipe
 }
 
 
-# rootfs_with NAME CONFIGURE_FN PACKAGE... -> prints the path of a cached tarball of the minbase
-# rootfs with the packages installed (apt over http: no proxy CA needed) and CONFIGURE_FN applied.
+# rootfs_with NAME CONFIGURE_FN "TRIXIE_PACKAGE..." PACKAGE... -> prints the path of a cached
+# tarball of the minbase rootfs with the packages installed (apt over http: no proxy CA needed),
+# those named in the third argument from trixie, and CONFIGURE_FN applied.
 rootfs_with() {
-  local name=$1 configure=$2
-  shift 2
+  local name=$1 configure=$2 from_trixie=$3
+  shift 3
   local tar="$cache/sim-$name-$suite-$recipe.tar"
   if [[ -s $tar && $force != --force ]]; then echo "$tar"; return; fi
   local base root
@@ -75,12 +80,20 @@ rootfs_with() {
   # shellcheck disable=SC2064
   trap "umount -l '$root/proc' 2>/dev/null || true; rm -rf '$root'" EXIT
   tar -C "$root" -xf "$base"
-  log "apt-get install (in a chroot) for $name: $*"
-  chroot_apt_install "$root" "$cache/sim-$name-apt.log" \
-    "deb $mirror $suite main"$'\n'"deb $mirror $suite-updates main"$'\n'"deb $security_mirror $suite-security main" "$@" || exit 1
+  log "apt-get install (in a chroot) for $name: $* (from trixie: ${from_trixie:-none})"
+  local sources="deb $mirror $suite main"$'\n'"deb $mirror $suite-updates main"$'\n'"deb $security_mirror $suite-security main"
+  if [[ -n $from_trixie ]]; then
+    # shellcheck disable=SC2086 # a list of package names
+    chroot_apt_pin "$root" trixie $from_trixie
+    sources+=$'\n'"deb $mirror trixie main"
+  fi
+  chroot_apt_install "$root" "$cache/sim-$name-apt.log" "$sources" "$@" || exit 1
   "$configure" "$root"
   chroot "$root" apt-get clean
   rm -rf "$root"/var/lib/apt/lists/* "$root/usr/sbin/policy-rc.d" "$root"/var/log/apt/* "$root"/tmp/*
+  # The host's apt is bookworm's again, as on a machine whose engine was installed and left alone.
+  sed -i '/ trixie /d' "$root/etc/apt/sources.list"
+  rm -f "$root/etc/apt/preferences.d/berth-trixie"
   : >"$root/etc/resolv.conf"
   rm -f "$cache"/sim-"$name"-"$suite"-*.tar # older recipes
   tar -C "$root" -cf "$tar.part" . && mv "$tar.part" "$tar"
@@ -142,16 +155,16 @@ mkdir -p "$cache"
 if is_current "$host_image"; then
   log "$host_image is present (recipe $recipe); reusing it"
 else
-  tar=$(rootfs_with host configure_host "${host_packages[@]}")
+  tar=$(rootfs_with host configure_host "${host_from_trixie[*]}" "${host_packages[@]}")
   import_image "$tar" "$host_image" \
-    -c "LABEL berth.standin=debootstrap-$suite+docker.io+awscli+cloud-init" -c 'CMD ["/bin/bash"]'
+    -c "LABEL berth.standin=debootstrap-$suite+trixie-docker.io+awscli+cloud-init" -c 'CMD ["/bin/bash"]'
   log "built $host_image"
 fi
 
 if is_current "$registry_image"; then
   log "$registry_image is present (recipe $recipe); reusing it"
 else
-  tar=$(rootfs_with registry configure_registry "${registry_packages[@]}")
+  tar=$(rootfs_with registry configure_registry "" "${registry_packages[@]}")
   import_image "$tar" "$registry_image" \
     -c "LABEL berth.standin=debootstrap-$suite+docker-registry+dnsmasq+pebble" \
     -c 'CMD ["/usr/bin/docker-registry", "serve", "/etc/docker/registry/config.yml"]'

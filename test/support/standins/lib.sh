@@ -39,7 +39,8 @@ minbase_tar() {
 # chroot_apt_install ROOT LOG SOURCES PACKAGE...: apt-get install in a chroot of ROOT, with the
 # given sources.list lines, no service started and no recommends; the apt output goes to LOG (its
 # tail to stderr on failure). The caller removes ROOT/usr/sbin/policy-rc.d and empties
-# ROOT/etc/resolv.conf when done with apt.
+# ROOT/etc/resolv.conf when done with apt. A chroot_apt_pin before it takes named packages from
+# another suite.
 chroot_apt_install() {
   local root=$1 log=$2 sources=$3
   shift 3
@@ -58,4 +59,21 @@ chroot_apt_install() {
     return 1
   fi
   umount "$root/proc"
+}
+
+# chroot_apt_pin ROOT SUITE PACKAGE...: in ROOT, apt takes PACKAGE... from SUITE (which the caller
+# lists in chroot_apt_install's SOURCES) and nothing else of it, unless a dependency needs a version
+# only SUITE has: apt preferences, as on a machine that pins single packages to a newer release.
+chroot_apt_pin() {
+  local root=$1 suite=$2
+  shift 2
+  install -D -m 0644 /dev/stdin "$root/etc/apt/preferences.d/berth-$suite" <<PIN
+Package: *
+Pin: release n=$suite
+Pin-Priority: 100
+
+Package: $*
+Pin: release n=$suite
+Pin-Priority: 990
+PIN
 }
