@@ -4,11 +4,12 @@
 //     (closed-loop connections, reads and every tenth request a write): a new digest, a release
 //     that never becomes healthy, a rollback to an image still on the host;
 //   - the baseline for the swap, in the same run on the same host: a naive stop-then-run of the
-//     same images published straight on a port, under the same load.
+//     same images published straight on a port, under the same load;
+//   - forced reloads of the proxy's config under the same load, against a steady baseline.
 import { spawnSync } from 'node:child_process';
 import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
-import { type AppRelease } from '../infra/release.js';
-import { multipart, renderCloudConfig } from '../infra/userdata.js';
+import { type AppRelease, HOST_LAYOUT } from '../infra/release.js';
+import { PROXY_CONFIG_IN, multipart, renderCloudConfig } from '../infra/userdata.js';
 import { type LoadResult, startLoad } from '../test/support/load.js';
 import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../test/support/sim/baseline.js';
 import { deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../test/support/sim/berth.js';
@@ -17,6 +18,7 @@ import { type SimHost, type World, createWorld } from '../test/support/sim/world
 type Record = (key: string, value: number, note: string) => void;
 
 const round = (x: number) => Math.round(x * 10) / 10;
+const RELOADS = 12;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -77,6 +79,16 @@ export async function benchHost(appImage: string, secondImage: string, record: R
       if (result.status !== 'Failed') throw new Error('bench: the never-healthy release did not fail');
     });
     const rollback = await underLoad(url, 20, () => mustDeploy(host, release(first.reference)));
+    // Why a release renames containers rather than reloading the proxy: the same load, first with
+    // nothing happening (the baseline), then with RELOADS forced reloads of the very config the
+    // proxy runs (a reload replaces the server; Caddy shuts the old one down).
+    const steady = await underLoad(url, 12, () => sleep(6000));
+    const reloads = await underLoad(url, 15, async () => {
+      for (let i = 0; i < RELOADS; i++) {
+        await host.check(['docker', 'exec', HOST_LAYOUT.proxy, 'caddy', 'reload', '--config', PROXY_CONFIG_IN, '--force']);
+        await sleep(500);
+      }
+    });
     const naiveApp = await startNaive(host, first.reference);
     const naive = await underLoad(naiveApp.url, 15, () => naiveStopThenRun(host, second.reference));
     await naiveApp.remove();
@@ -95,6 +107,8 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     record('bad_release_failed_requests', bad.load.failed, `failed requests while a never-healthy release is refused (8 s gate), at ${rate(bad.load)} (target 0)`);
     record('rollback_s', round(rollback.actionS), 'release of the previous digest, still on the host (no pull), under load');
     record('rollback_failed_requests', rollback.load.failed, `failed requests during that rollback, at ${rate(rollback.load)} (target 0)`);
+    record('steady_failed_requests', steady.load.failed, `baseline for the next: the same load through the proxy with nothing happening, at ${rate(steady.load)}`);
+    record('proxy_reload_failed_requests', reloads.load.failed, `${RELOADS} forced reloads of ${CADDY_IMAGE}'s config under the same load, at ${rate(reloads.load)}: why a release never reloads the proxy`);
   } finally {
     await world?.close();
     spawnSync('docker', ['image', 'rm', '--force', brokenTag]);

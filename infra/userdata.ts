@@ -44,7 +44,7 @@ export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 const MIME_BOUNDARY = '==BERTH-USER-DATA==';
 const HEREDOC_END = 'BERTH_FILE_END';
 /** Inside the proxy container. */
-const PROXY_CONFIG_IN = '/etc/caddy/caddy.json';
+export const PROXY_CONFIG_IN = '/etc/caddy/caddy.json';
 const ACME_ROOT_IN = '/etc/caddy/acme-ca-root.pem';
 
 export class UserDataError extends Error {

@@ -17,18 +17,25 @@ reuse_or_pull() {
   fi
 }
 
-# minbase_tar CACHE SUITE MIRROR: prints the path of a tarball of a Debian SUITE minbase rootfs made
-# by debootstrap (~30 s), cached in CACHE and shared by every stand-in.
+# minbase_tar CACHE SUITE MIRROR [ARCH]: prints the path of a tarball of a Debian SUITE minbase
+# rootfs made by debootstrap (~30 s natively), cached in CACHE and shared by every stand-in. ARCH
+# (default: this machine's) may be a foreign one, such as arm64: debootstrap then runs the
+# packages' scripts under QEMU's user-mode emulation, which needs qemu-user-static registered with
+# binfmt_misc (a few minutes).
 minbase_tar() {
-  local cache=$1 suite=$2 mirror=$3
+  local cache=$1 suite=$2 mirror=$3 arch=${4:-}
+  local native
+  native=$(dpkg --print-architecture)
+  arch=${arch:-$native}
   local tar="$cache/$suite-minbase.tar"
+  [[ $arch == "$native" ]] || tar="$cache/$suite-$arch-minbase.tar"
   mkdir -p "$cache"
   if [[ ! -s $tar ]]; then
-    echo "stand-in: debootstrap $suite (minbase) from $mirror" >&2
+    echo "stand-in: debootstrap $suite (minbase, $arch) from $mirror" >&2
     local tmp_root
     tmp_root=$(mktemp -d "$cache/rootfs.XXXXXX")
-    debootstrap --variant=minbase "$suite" "$tmp_root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
-      { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp_root"; return 1; }
+    debootstrap --variant=minbase --arch="$arch" "$suite" "$tmp_root" "$mirror" >"$cache/debootstrap-$arch.log" 2>&1 ||
+      { tail -n 20 "$cache/debootstrap-$arch.log" >&2; rm -rf "$tmp_root"; return 1; }
     rm -rf "$tmp_root"/var/cache/apt/archives/*.deb "$tmp_root"/var/lib/apt/lists/*
     tar -C "$tmp_root" -cf "$tar.part" . && mv "$tar.part" "$tar"
     rm -rf "$tmp_root"
