@@ -90,7 +90,7 @@ const notes: Record<string, string> = {};
 function record(key: string, value: number, note: string) {
   results[key] = value;
   notes[key] = note;
-  process.stdout.write(`  ${key.padEnd(28)} ${String(value).padStart(10)}   ${note}\n`);
+  process.stdout.write(`  ${key.padEnd(34)} ${String(value).padStart(10)}   ${note}\n`);
 }
 
 try {

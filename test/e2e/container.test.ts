@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dockerRun } from '../../infra/docker-commands.js';
 import { containerShape as shape } from '../../infra/shape.js';
 import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } from '../support/docker.js';
-import { check, run } from '../support/exec.js';
+import { check, run, waitFor } from '../support/exec.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
 
@@ -118,13 +118,13 @@ describe('plain docker run, through npm run local:run', () => {
     expect(cmdline?.trim()).toBe('node dist/main.js');
   });
 
-  it('docker logs shows one JSON line per request', async () => {
-    await api(url, 'GET', '/api/notes?probe=logs');
-    const logs = await docker('logs', name);
-    const lines = logs.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.url === '/api/notes?probe=logs')).toEqual([
-      expect.objectContaining({ msg: 'request', method: 'GET', status: 200 }),
-    ]);
+  it('docker logs shows one JSON line per write, within a second', async () => {
+    expect((await api(url, 'POST', '/api/notes?probe=logs', { title: 'logged' })).status).toBe(201);
+    await waitFor('the request line in docker logs', async () => {
+      const lines = (await docker('logs', name)).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const mine = lines.filter((l) => l.url === '/api/notes?probe=logs');
+      return mine.length > 0 ? mine : undefined;
+    }, { timeoutMs: 3000, intervalMs: 100 }).then((mine) => expect(mine).toEqual([expect.objectContaining({ msg: 'request', method: 'POST', status: 201 })]));
   });
 
   it('keeps notes through docker restart and through recreating the container on the volume', async () => {

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../support/http.js';
+import { LOG_FLUSH_MS } from '../../app/src/server.js';
+import { waitFor } from '../support/exec.js';
 import { type ServerProcess, spawnServer, startServer } from '../support/server-process.js';
 
 let dataDir: string;
@@ -34,6 +36,21 @@ describe('start-up', () => {
     const lines = proc.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^berth-notes: invalid configuration: ${variable}: `));
+  });
+});
+
+describe('logs', () => {
+  it('are written in chunks, yet an idle server shows a request\'s line within a second', async () => {
+    const server = await start();
+    const before = server.output().length;
+    const note = await api(server.url, 'POST', '/api/notes', { title: 'logged', body: '' });
+    expect(note.status).toBe(201);
+    const sent = Date.now();
+    await waitFor('the request line on stdout', async () => (server.output().slice(before).includes('"url":"/api/notes"') ? true : undefined), { timeoutMs: 3000, intervalMs: 20 });
+    // LOG_FLUSH_MS, plus a scheduling margin on a busy machine.
+    expect(Date.now() - sent).toBeLessThan(LOG_FLUSH_MS + 700);
+    const line = JSON.parse(server.output().slice(before).split('\n').find((l) => l.includes('"url":"/api/notes"'))!);
+    expect(line).toMatchObject({ method: 'POST', status: 201, msg: 'request' });
   });
 });
 

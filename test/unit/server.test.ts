@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../app/src/config.js';
-import { buildServer, MAX_BODY_BYTES, MAX_REQUEST_BYTES } from '../../app/src/server.js';
+import { buildServer, MAX_BODY_BYTES, MAX_REQUEST_BYTES, READ_SUMMARY_MS } from '../../app/src/server.js';
 
 let dataDir: string;
 let logLines: string[];
@@ -183,9 +183,10 @@ describe('health, info and logs', () => {
     }
   });
 
-  it('writes one JSON log line per request, without the request body', async () => {
+  it('writes one JSON log line per write and per failure, without the request body', async () => {
     await post({ title: 'secret-title-7d2e', body: 'secret-body-7d2e' });
     await app.inject({ url: '/nope' });
+    await app.inject({ url: '/api/notes' });
     const requests = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     expect(requests.map((r) => [r.method, r.url, r.status])).toEqual([
       ['POST', '/api/notes', 201],
@@ -193,5 +194,18 @@ describe('health, info and logs', () => {
     ]);
     expect(typeof requests[0].ms).toBe('number');
     expect(logLines.join('\n')).not.toContain('7d2e');
+  });
+
+  it('sums successful reads up in one line (each has its own line at debug), so none goes unseen', async () => {
+    for (let i = 0; i < 3; i++) expect((await app.inject({ url: '/api/notes' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect(logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request')).toEqual([]);
+    await app.close(); // the summary is due every READ_SUMMARY_MS, and on close
+    const summary = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'reads served');
+    expect(summary).toEqual([expect.objectContaining({ level: 30, reads: 3, overMs: READ_SUMMARY_MS, meanMs: expect.any(Number), maxMs: expect.any(Number) })]);
+
+    app = makeApp({ LOG_LEVEL: 'debug' });
+    await app.inject({ url: '/api/notes' });
+    expect(logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request').map((r) => [r.method, r.url, r.status, r.level])).toEqual([['GET', '/api/notes', 200, 20]]);
   });
 });
