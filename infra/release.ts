@@ -65,7 +65,7 @@ export const HOST_LAYOUT = {
   /** Images of the repository kept on the host, the running one included: rollbacks need no pull. */
   keepImages: 3,
   /** The image ids this host released, the latest last: which images to keep. */
-  imagesFile: '/var/lib/berth/images',
+  releasedImagesFile: '/var/lib/berth/images',
 } as const;
 
 const DIGEST_REF = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;

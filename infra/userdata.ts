@@ -140,7 +140,7 @@ export function renderSetupScript(shape: ContainerShape, setup: HostSetup, deplo
     // The port deploy.sh checks the proxy on: plain HTTP, or 80 (the redirect) with a domain.
     scalar('BERTH_PROXY_PORT', setup.https ? 80 : setup.hostPort),
     scalar('BERTH_KEEP_IMAGES', HOST_LAYOUT.keepImages),
-    scalar('BERTH_IMAGES_FILE', HOST_LAYOUT.imagesFile),
+    scalar('BERTH_RELEASED_IMAGES_FILE', HOST_LAYOUT.releasedImagesFile),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
     array('BERTH_PROXY_RUN', proxyRunArgv(shape, setup)),
     '',

@@ -297,30 +297,30 @@ tidy_app_containers() {
 
 # Keeps the images of this repository that a rollback is likely to want (the running one and the
 # ones released most recently before it, BERTH_KEEP_IMAGES in all), so that it needs no pull;
-# removes the rest. "Recently" is the order this host released them in (BERTH_IMAGES_FILE, one
+# removes the rest. "Recently" is the order this host released them in (BERTH_RELEASED_IMAGES_FILE, one
 # image id a line, the latest last), never an image's Created time: BuildKit stamps an image with
 # the time its last layer was built, so builds that differ only in labels or env (a new revision)
 # share one Created time, and a reproducible build (SOURCE_DATE_EPOCH) carries its commit's time.
 prune_images() {
   local current id kept=1 keep=()
   current=$(docker image inspect --format '{{.Id}}' "$BERTH_IMAGE")
-  mkdir -p "$(dirname "$BERTH_IMAGES_FILE")"
+  mkdir -p "$(dirname "$BERTH_RELEASED_IMAGES_FILE")"
   # A host without the history yet (set up by an older berth) starts it from what it has, oldest
   # first by Created: the best guess there is, once.
-  [[ -f $BERTH_IMAGES_FILE ]] ||
-    docker image ls --no-trunc --format '{{.ID}}' "${BERTH_IMAGE%@*}" | awk '!seen[$0]++' | tac >"$BERTH_IMAGES_FILE"
+  [[ -f $BERTH_RELEASED_IMAGES_FILE ]] ||
+    docker image ls --no-trunc --format '{{.ID}}' "${BERTH_IMAGE%@*}" | awk '!seen[$0]++' | tac >"$BERTH_RELEASED_IMAGES_FILE"
   # Latest first, the current image aside: keep the first ones still on this host.
   while read -r id; do
     if ((kept < BERTH_KEEP_IMAGES)) && [[ $id != "$current" ]] && docker image inspect "$id" >/dev/null 2>&1; then
       keep=("$id" "${keep[@]}")
       kept=$((kept + 1))
     fi
-  done < <(tac "$BERTH_IMAGES_FILE" | awk '!seen[$0]++')
-  printf '%s\n' "${keep[@]}" "$current" | sed '/^$/d' >"$BERTH_IMAGES_FILE.new"
-  mv "$BERTH_IMAGES_FILE.new" "$BERTH_IMAGES_FILE"
+  done < <(tac "$BERTH_RELEASED_IMAGES_FILE" | awk '!seen[$0]++')
+  printf '%s\n' "${keep[@]}" "$current" | sed '/^$/d' >"$BERTH_RELEASED_IMAGES_FILE.new"
+  mv "$BERTH_RELEASED_IMAGES_FILE.new" "$BERTH_RELEASED_IMAGES_FILE"
   # The rest of the repository's images (one line per digest, so each id once).
   while read -r id; do
-    grep -qxF "$id" "$BERTH_IMAGES_FILE" && continue
+    grep -qxF "$id" "$BERTH_RELEASED_IMAGES_FILE" && continue
     if docker image rm "$id" >/dev/null 2>&1; then
       say "removed an older image of ${BERTH_IMAGE%@*} ($id)"
     fi
