@@ -57,6 +57,8 @@ export const imageDigest = image.digest;
 export const imageRef = image.imageRef;
 export const dataVolumeId = host.dataVolumeId;
 export const releaseId = host.releaseId;
+// What `npm run release:wait` waits on when given no flags (the current release's association).
+export const associationId = host.associationId;
 const commands = host.instanceId.apply((id) => ssmCommands({ instanceId: id, region: config.region, container: HOST_LAYOUT.container }));
 export const shellCommand = commands.shell;
 export const logsCommand = commands.logs;

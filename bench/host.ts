@@ -8,11 +8,12 @@
 //   - forced reloads of the proxy's config under the same load, against a steady baseline.
 import { spawnSync } from 'node:child_process';
 import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
-import { type AppRelease, HOST_LAYOUT } from '../infra/release.js';
+import { HOST_LAYOUT } from '../infra/release.js';
 import { PROXY_CONFIG_IN, multipart, renderCloudConfig } from '../infra/userdata.js';
 import { type LoadResult, startLoad } from '../test/support/load.js';
 import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../test/support/sim/baseline.js';
-import { deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../test/support/sim/berth.js';
+import { type SimRelease, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../test/support/sim/berth.js';
+import { deployScript } from '../infra/host/scripts.js';
 import { type SimHost, type World, createWorld } from '../test/support/sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
@@ -61,11 +62,12 @@ export async function benchHost(appImage: string, secondImage: string, record: R
 
     const volume = await w.createVolume('vol-0aaaaaaaaaaaaaaa0', 256);
     let host!: SimHost;
+    const release = (ref: string, policy = {}): SimRelease => ({ setup: simSetup(w, volume.volumeId), release: simRelease(w, ref, { policy }) });
+    // A brand-new stack's host: its first boot fetches the current release and serves it.
     const firstBoot = await timed(async () => {
-      host = await w.launchHost({ userData: simUserData(simSetup(w, volume.volumeId)), volume, ssmParameters: simParameters(w, 'bench-secret') });
+      host = await w.launchHost({ userData: simUserData(w), volume, ssmParameters: { ...simParameters(w, 'bench-secret'), ...releaseParameters(release(first.reference)) } });
       await mustBoot(host);
     });
-    const release = (ref: string, policy = {}): AppRelease => simRelease(w, ref, { policy });
     const firstRelease = await timed(() => mustDeploy(host, release(first.reference)));
     const reboot = await timed(async () => {
       await host.reboot();
@@ -79,6 +81,8 @@ export async function benchHost(appImage: string, secondImage: string, record: R
       if (result.status !== 'Failed') throw new Error('bench: the never-healthy release did not fail');
     });
     const rollback = await underLoad(url, 20, () => mustDeploy(host, release(first.reference)));
+    // Upgrading berth: a release whose deploy script changed and nothing else.
+    const upgrade = await underLoad(url, 15, () => mustDeploy(host, { ...release(first.reference), script: `${deployScript()}\n# bench upgrade ${process.pid}\n` }));
     // Why a release renames containers rather than reloading the proxy: the same load, first with
     // nothing happening (the baseline), then with RELOADS forced reloads of the very config the
     // proxy runs (a reload replaces the server; Caddy shuts the old one down).
@@ -95,9 +99,9 @@ export async function benchHost(appImage: string, secondImage: string, record: R
 
     const rate = (l: LoadResult) => `${Math.round(l.requestsPerSecond)} requests/s`;
     record('host_boot_baseline_s', round(baseline), 'simulated EC2 host: boot with a user-data that does nothing (cloud-init, dockerd)');
-    record('host_first_boot_s', round(firstBoot), 'boot → host ready: mkfs, pull Caddy from the Docker Hub stand-in, start the proxy (no release yet)');
-    record('host_first_boot_berth_s', round(firstBoot - baseline), "what berth's setup adds to the first boot");
-    record('host_first_release_s', round(firstRelease), 'first release through the SSM document: SSM, login, pull ~250 MB from the local registry, health gate');
+    record('host_first_boot_s', round(firstBoot), "boot → serving the stack's current release: fetch it from Parameter Store, mkfs, pull Caddy and the app (~250 MB, local registry), health gate");
+    record('host_first_boot_berth_s', round(firstBoot - baseline), "what berth's bootstrap and first release add to the first boot");
+    record('host_first_release_s', round(firstRelease), "State Manager's first run on that host: fetch the bundle, find the release already serving");
     record('host_reboot_s', round(reboot), 'reboot → converged (release already serving: nothing pulled or replaced)');
     record('redeploy_s', round(swap.actionS), 'release of a new digest through the SSM document, under load: pull, health gate, switch, drain');
     record('redeploy_failed_requests', swap.load.failed, `failed requests during that release (target 0), at ${rate(swap.load)} (${swap.load.requests} requests, ${swap.load.created} writes)`);
@@ -107,6 +111,7 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     record('bad_release_failed_requests', bad.load.failed, `failed requests while a never-healthy release is refused (8 s gate), at ${rate(bad.load)} (target 0)`);
     record('rollback_s', round(rollback.actionS), 'release of the previous digest, still on the host (no pull), under load');
     record('rollback_failed_requests', rollback.load.failed, `failed requests during that rollback, at ${rate(rollback.load)} (target 0)`);
+    record('upgrade_failed_requests', upgrade.load.failed, `failed requests during a release that changes only deploy.sh (a berth upgrade: nothing swapped), at ${rate(upgrade.load)} (target 0)`);
     record('steady_failed_requests', steady.load.failed, `baseline for the next: the same load through the proxy with nothing happening, at ${rate(steady.load)}`);
     record('proxy_reload_failed_requests', reloads.load.failed, `${RELOADS} forced reloads of ${CADDY_IMAGE}'s config under the same load, at ${rate(reloads.load)}: why a release never reloads the proxy`);
   } finally {

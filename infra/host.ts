@@ -2,14 +2,19 @@
 // default VPC, a security group that opens only the proxy's ports, an instance role that can read
 // exactly this stack's SSM parameters (and be reached through Session Manager), the secrets as
 // SecureString parameters, an encrypted gp3 data volume that outlives the instance, and an
-// Elastic IP. The user-data (host setup, userdata.ts) and the release (release.ts, delivered in
-// place through an SSM document and association, ssm-document.ts) come from pure renderers.
+// Elastic IP. The user-data is a bootstrap only (userdata.ts); every release (release.ts) travels
+// as a bundle with the deploy script, the host settings and the proxy config (release-bundle.ts),
+// published in Parameter Store and run in place through an SSM document and a State Manager
+// association (ssm-document.ts); `pulumi up` waits for each one (release-gate.ts).
 import * as aws from '@pulumi/aws';
+import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import { deployScript } from './host/scripts.js';
+import { deployScript, fetchScript } from './host/scripts.js';
 import type { ContainerShape } from './shape.js';
-import { type AppRelease, type ReleasePolicy, releaseId, renderRelease } from './release.js';
-import { DOCUMENT_TIMEOUT_S, encodeRelease, renderDeployDocument } from './ssm-document.js';
+import { type AppRelease, type ReleasePolicy, releaseId } from './release.js';
+import { BUNDLE_PARTS, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from './release-bundle.js';
+import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } from './release-gate.js';
+import { renderDeployDocument } from './ssm-document.js';
 import { type HostSetup, packUserData, proxyPorts, renderUserData } from './userdata.js';
 
 export interface HostArgs {
@@ -140,9 +145,69 @@ export class Host extends pulumi.ComponentResource {
           ),
         ] as const,
     );
-    const allParams = [registryToken, ...secretParams.map(([, p]) => p)];
 
-    // --- identity: Session Manager, and read access to exactly these parameters.
+    // --- data: its own encrypted volume, in the instance's zone, kept when the instance is replaced.
+    const dataVolume = new aws.ebs.Volume(
+      `${name}-data`,
+      { availabilityZone, size: args.dataVolumeGiB, type: 'gp3', encrypted: true, tags: tags('data') },
+      parent,
+    );
+
+    // --- the release: what runs (release.ts), with the deploy script, the host settings and the
+    // proxy's config, as one bundle in Parameter Store (release-bundle.ts). Changing any of them
+    // is a release: in place, health-gated; the instance is not touched.
+    const secretRefs = secretParams.map(([envName, p]) => pulumi.all([p.name, p.version]).apply(([paramName, version]) => [envName, { name: paramName, version }] as const));
+    const release: pulumi.Output<AppRelease> = pulumi
+      .output({
+        imageRef: args.imageRef,
+        registry: args.registry,
+        registryUsername: args.registryUsername,
+        registryToken: { name: registryToken.name, version: registryToken.version },
+        secretRefs: pulumi.all(secretRefs),
+        env: args.env,
+      })
+      .apply(({ secretRefs: refs, ...rest }) => ({ ...rest, secretEnv: Object.fromEntries(refs), policy: args.releasePolicy }));
+    const setup: pulumi.Output<HostSetup> = pulumi.output({ region: args.region, volumeId: dataVolume.id }).apply((s) => ({
+      ...s,
+      deviceName: DATA_DEVICE,
+      hostPort: args.hostPort,
+      ...(args.https ? { https: args.https } : {}),
+    }));
+    const script = deployScript();
+    const bundle = pulumi.all([setup, release]).apply(([s, r]) => packBundle(bundleFiles(args.shape, s, r, script)));
+    const names = releaseParameterNames(args.parameterPath);
+    const parts = names.parts.map(
+      (partName, i) =>
+        new aws.ssm.Parameter(
+          `${name}-release-part-${i + 1}`,
+          {
+            name: partName,
+            type: aws.ssm.ParameterType.String,
+            tier: 'Standard',
+            value: bundle.apply((b) => splitBundle(b.base64)[i]!),
+            description: `berth: release bundle, part ${i + 1} of ${BUNDLE_PARTS} (base64 of a gzipped tar; no secrets)`,
+            tags: tags(`release-part-${i + 1}`),
+          },
+          parent,
+        ),
+    );
+    const manifest = pulumi
+      .all([args.region, bundle, pulumi.all(parts.map((p) => pulumi.all([p.name, p.version])))])
+      .apply(([region, b, refs]) => renderManifest(region, b, refs.map(([n, version]) => ({ name: n, version }))));
+    const manifestParam = new aws.ssm.Parameter(
+      `${name}-release-manifest`,
+      {
+        name: names.manifest,
+        type: aws.ssm.ParameterType.String,
+        tier: 'Standard',
+        value: manifest,
+        description: "berth: the current release's manifest: region, sha256, parts as name:version",
+        tags: tags('release-manifest'),
+      },
+      { parent: this, dependsOn: parts },
+    );
+
+    // --- identity: Session Manager, and read access to exactly these parameters (secrets and release).
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -161,7 +226,8 @@ export class Host extends pulumi.ComponentResource {
       { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
       parent,
     );
-    new aws.iam.RolePolicy(
+    const allParams = [registryToken, ...secretParams.map(([, p]) => p), ...parts, manifestParam];
+    const readParams = new aws.iam.RolePolicy(
       `${name}-read-params`,
       {
         role: role.id,
@@ -178,22 +244,9 @@ export class Host extends pulumi.ComponentResource {
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: tags('profile') }, parent);
 
-    // --- data: its own encrypted volume, in the instance's zone, kept when the instance is replaced.
-    const dataVolume = new aws.ebs.Volume(
-      `${name}-data`,
-      { availabilityZone, size: args.dataVolumeGiB, type: 'gp3', encrypted: true, tags: tags('data') },
-      parent,
-    );
-
-    // --- the host's setup: user-data, changed only by host settings (a stop/start applies it).
-    const setup: pulumi.Output<HostSetup> = pulumi.output({ region: args.region, volumeId: dataVolume.id }).apply((s) => ({
-      ...s,
-      deviceName: DATA_DEVICE,
-      hostPort: args.hostPort,
-      ...(args.https ? { https: args.https } : {}),
-    }));
-    const script = deployScript();
-    const userDataBase64 = setup.apply((s) => packUserData(renderUserData(args.shape, s, script)));
+    // --- the host: a bootstrap-only user-data (region and the manifest's name): berth upgrades and
+    // host settings never change it, so the provider never stops the instance for them.
+    const userDataBase64 = pulumi.output(args.region).apply((region) => packUserData(renderUserData({ region, manifestParameter: names.manifest }, fetchScript())));
 
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
@@ -209,12 +262,11 @@ export class Host extends pulumi.ComponentResource {
         metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
         rootBlockDevice: { encrypted: true, volumeType: 'gp3', deleteOnTermination: true, tags: tags('root') },
         userDataBase64,
-        // New host settings change the user-data: stop, update, start (the data volume stays
-        // attached). Releases never do: they arrive through SSM, below.
         userDataReplaceOnChange: false,
         tags: tags('instance'),
       },
-      { parent: this, ignoreChanges: ['ami'] },
+      // The manifest exists before the instance boots: its first boot serves the current release.
+      { parent: this, ignoreChanges: ['ami'], dependsOn: [manifestParam, readParams] },
     );
 
     const attachment = new aws.ec2.VolumeAttachment(
@@ -226,53 +278,58 @@ export class Host extends pulumi.ComponentResource {
         // Detach only from a stopped instance, so the filesystem is cleanly unmounted first.
         stopInstanceBeforeDetaching: true,
       },
-      parent,
+      // A replaced instance (pulumi up --replace, a new AMI) gets a new attachment (instanceId
+      // forces one). Pulumi creates a replacement before it deletes the old one by default, and a
+      // volume attached to the old instance refuses the new attachment (VolumeInUse;
+      // pulumi/pulumi-aws#2769): the old attachment goes first.
+      { parent: this, deleteBeforeReplace: true },
     );
 
-    const eip = new aws.ec2.Eip(`${name}-ip`, { domain: 'vpc', instance: instance.id, tags: tags('ip') }, parent);
-
-    // --- releases, in place: the association runs berth's document on the instance with the
-    // release as its parameter when created and whenever the release changes, and the provider
-    // waits for the host's answer, so `pulumi up` fails when the health gate does.
-    const secretRefs = secretParams.map(([envName, p]) => pulumi.all([p.name, p.version]).apply(([paramName, version]) => [envName, { name: paramName, version }] as const));
-    const release: pulumi.Output<AppRelease> = pulumi
-      .output({
-        imageRef: args.imageRef,
-        registry: args.registry,
-        registryUsername: args.registryUsername,
-        registryToken: { name: registryToken.name, version: registryToken.version },
-        secretRefs: pulumi.all(secretRefs),
-        env: args.env,
-      })
-      .apply(({ secretRefs: refs, ...rest }) => ({ ...rest, secretEnv: Object.fromEntries(refs), policy: args.releasePolicy }));
+    // --- releases, in place: berth's document on the instance with the manifest as its parameter.
     const document = new aws.ssm.Document(
       `${name}-deploy`,
       {
         documentType: 'Command',
         documentFormat: 'JSON',
-        content: JSON.stringify(renderDeployDocument(), null, 2),
+        content: JSON.stringify(renderDeployDocument(fetchScript()), null, 2),
         tags: tags('deploy'),
       },
       parent,
     );
+    // One association per release: a new manifest (or target, or document version) replaces it,
+    // the new one created (and run: AWS runs an association when it is created) before the old
+    // is deleted. An association that was updated instead would stop at 1,000 versions
+    // (AssociationVersionLimitExceeded).
     const association = new aws.ssm.Association(
       `${name}-release`,
       {
-        associationName: `${name}-release`,
+        associationName: pulumi.interpolate`${name}-release-${bundle.apply((b) => b.sha256.slice(0, 12))}`,
         name: document.name,
         documentVersion: document.latestVersion,
         targets: [{ key: 'InstanceIds', values: [instance.id] }],
-        parameters: { release: release.apply((r) => encodeRelease(renderRelease(args.shape, r))) },
-        // Longer than the document may run: the first release also waits for the host's setup.
-        waitForSuccessTimeoutSeconds: DOCUMENT_TIMEOUT_S + 300,
-        // No schedule: it runs when created and whenever its parameter changes (AWS runs an
-        // association immediately after it is created or updated unless this is true).
+        parameters: { manifest },
+        // No schedule: it runs once, when created.
         applyOnlyAtCronInterval: false,
         complianceSeverity: 'HIGH',
         tags: tags('release'),
       },
-      { parent: this, dependsOn: [attachment] },
+      { parent: this, dependsOn: [attachment], replaceOnChanges: ['parameters', 'targets', 'documentVersion', 'name'] },
     );
+    // `pulumi up` waits here for the release on every host, and fails with their reasons.
+    const gate = new command.local.Command(
+      `${name}-release-gate`,
+      {
+        create: RELEASE_WAIT_COMMAND,
+        environment: pulumi.all([association.associationId, args.region]).apply(([associationId, region]) =>
+          releaseWaitEnvironment({ associationId, region, timeoutS: RELEASE_GATE_TIMEOUT_S }),
+        ),
+        triggers: [association.associationId],
+      },
+      { parent: this, dependsOn: [association] },
+    );
+
+    // The address moves to a (replacement) host only once the release serves there.
+    const eip = new aws.ec2.Eip(`${name}-ip`, { domain: 'vpc', instance: instance.id, tags: tags('ip') }, { parent: this, dependsOn: [gate] });
 
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;

@@ -55,10 +55,9 @@ export const HOST_LAYOUT = {
   proxyDataDir: '/var/lib/berth/data/caddy',
   envFile: '/etc/berth/app.env',
   statusFile: '/var/lib/berth/status',
-  /** The last release that went live: what a boot converges to. */
-  releaseFile: '/var/lib/berth/release.env',
-  deployScript: '/usr/local/lib/berth/deploy.sh',
-  hostEnvFile: '/etc/berth/host.env',
+  /** The bundle (infra/release-bundle.ts) of the release that last went live: what a boot
+   * converges to, with the deploy script that came with it. */
+  liveDir: '/var/lib/berth/live',
   proxyConfigFile: '/etc/berth/caddy.json',
   acmeCaRootFile: '/etc/berth/acme-ca-root.pem',
   volumeWaitS: 300,

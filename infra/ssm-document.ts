@@ -1,32 +1,26 @@
 // berth's SSM command document: how a release reaches a running host in place. Pure data.
 // A State Manager association (infra/host.ts) targets the instance with this document and the
-// release as its parameter; AWS runs it when the association is created or its parameters change,
-// and the AWS provider waits for it to succeed, so `pulumi up` fails when the release does.
-// The document writes the release file and runs the deploy script the user-data installed, which
-// swaps containers behind the proxy. It runs under the SSM agent's `sh` (dash on Debian), so it is
-// POSIX sh.
-import { HOST_LAYOUT } from './release.js';
+// release's manifest as its one parameter; AWS runs it when the association is created (berth
+// makes a new association per release), and `pulumi up` waits for that run with the release
+// waiter (infra/release-gate.ts). The document fetches the release bundle the manifest names from
+// Parameter Store (infra/host/fetch-release.sh, the same fetcher the user-data embeds) and runs
+// the deploy script that came in it, which swaps containers behind the proxy. It runs under the
+// SSM agent's `sh` (dash on Debian), so it is POSIX sh.
+import { MANIFEST_PATTERN } from './release-bundle.js';
 
-/** The release file, base64: the only characters the parameter's allowedPattern lets through, so
- * nothing in it can break out of the command line SSM substitutes it into. */
-export const RELEASE_PARAMETER_PATTERN = '^[A-Za-z0-9+/]+={0,2}$';
-/** Seconds the document may run: the boot's installs, a pull, the health gate and the drain. */
+/** Seconds the document may run: a first boot's installs, a pull, the health gate and the drain. */
 export const DOCUMENT_TIMEOUT_S = 1200;
-/** Seconds the document waits for the user-data to have installed deploy.sh on a new host. */
-export const SCRIPT_WAIT_S = 600;
 
-export const encodeRelease = (releaseFile: string): string => Buffer.from(releaseFile, 'utf8').toString('base64');
-
-export function renderDeployDocument(): Record<string, unknown> {
-  const script = HOST_LAYOUT.deployScript;
+export function renderDeployDocument(fetchScript: string): Record<string, unknown> {
   return {
     schemaVersion: '2.2',
     description: 'berth: deploy one release of the app on this host, health-gated, with no dropped request (infra/host/deploy.sh)',
     parameters: {
-      release: {
+      manifest: {
         type: 'String',
-        description: 'The release file (infra/release.ts), base64.',
-        allowedPattern: RELEASE_PARAMETER_PATTERN,
+        description: 'The release manifest (infra/release-bundle.ts): region, sha256, and the parts as parameter:version.',
+        // Nothing outside this pattern can reach the command line SSM substitutes it into.
+        allowedPattern: MANIFEST_PATTERN,
       },
     },
     mainSteps: [
@@ -37,11 +31,14 @@ export function renderDeployDocument(): Record<string, unknown> {
           timeoutSeconds: String(DOCUMENT_TIMEOUT_S),
           runCommand: [
             'set -eu',
-            // On a new host the agent can start before cloud-init has run the user-data.
-            `waited=0; while [ ! -x ${script} ]; do if [ "$waited" -ge ${SCRIPT_WAIT_S} ]; then echo "berth: FAILED: ${script} is missing after ${SCRIPT_WAIT_S} s; did the user-data run? (see the console output)" >&2; exit 1; fi; sleep 2; waited=$((waited + 2)); done`,
-            'release=$(mktemp /run/berth-release.XXXXXX)',
-            `printf '%s' '{{ release }}' | base64 -d >"$release"`,
-            `exec ${script} release "$release"`,
+            'umask 077',
+            ...fetchScript.trimEnd().split('\n'),
+            'dir=$(mktemp -d /run/berth-release.XXXXXX)',
+            "fetch_release '{{ manifest }}' \"$dir\"",
+            'rc=0',
+            '"$dir/files/deploy.sh" release "$dir/files" || rc=$?',
+            'rm -rf "$dir"',
+            'exit "$rc"',
           ],
         },
       },

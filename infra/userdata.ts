@@ -1,17 +1,16 @@
-// The EC2 host's user-data, rendered by pure functions: the host's settings go in, text comes out.
-// No Pulumi types, no I/O; the deploy script (infra/host/deploy.sh) is passed in as text. What the
-// host runs is therefore exact data a test can read, shellcheck, and run unmodified on a simulated
-// host.
+// The EC2 host's user-data, rendered by pure functions: a bootstrap only. It holds nothing that
+// changes when berth's code or the host's settings change: the region, the name of this stack's
+// release manifest parameter, and the small fetcher (infra/host/fetch-release.sh). So upgrading
+// berth or changing a setting never changes it, and the AWS provider never stops the instance to
+// apply it. Everything else arrives with each release (infra/release-bundle.ts): the deploy
+// script, the host settings (host.env, rendered here), and the proxy's config.
 //
-// The user-data sets the host up; it holds no release. Releases arrive through SSM
-// (infra/ssm-document.ts), so a new image digest never changes the user-data and never stops the
-// instance. The user-data is MIME multipart, the form AWS documents for "run on every boot":
+// The user-data is MIME multipart, the form AWS documents for "run on every boot":
 //   1. cloud-config that sets cloud-init's scripts-user module to run "always", and
-//   2. a script that installs the host's files (settings, Caddy's config, deploy.sh) and runs
-//      `deploy.sh boot`: tools, data volume, private network, proxy, then the last release that
-//      went live (none on a new host: the first one comes from SSM moments later).
-// Changing these settings (domain, port, volume) changes the user-data; the AWS provider applies
-// that as a stop/start, and on that boot cloud-init re-reads the user-data and runs it again.
+//   2. a script that, on every boot, hands over to the deploy script of the release that last
+//      went live (`<liveDir>/deploy.sh boot`, which converges to that release), and on a new
+//      host's first boot fetches the stack's current release from Parameter Store and runs it:
+//      the host serves without waiting for State Manager, which then finds it already serving.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { type Argv, shellQuote } from './docker-commands.js';
@@ -19,7 +18,7 @@ import { CADDY_IMAGE, renderCaddyConfig } from './proxy/caddy.js';
 import { HOST_LAYOUT } from './release.js';
 import type { ContainerShape } from './shape.js';
 
-/** Everything the host itself needs; none of it is secret, none of it changes per release. */
+/** The host's settings; none of it is secret. They travel with every release, in host.env. */
 export interface HostSetup {
   readonly region: string;
   /** EBS volume id of the data volume (vol-…), how the host finds its device. */
@@ -42,10 +41,9 @@ export interface HostSetup {
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 const MIME_BOUNDARY = '==BERTH-USER-DATA==';
-const HEREDOC_END = 'BERTH_FILE_END';
 /** Inside the proxy container. */
 export const PROXY_CONFIG_IN = '/etc/caddy/caddy.json';
-const ACME_ROOT_IN = '/etc/caddy/acme-ca-root.pem';
+export const ACME_ROOT_IN = '/etc/caddy/acme-ca-root.pem';
 
 export class UserDataError extends Error {
   override name = 'UserDataError';
@@ -115,11 +113,11 @@ export function renderCloudConfig(): string {
   ].join('\n');
 }
 
-/** The user-data's shell part: install the host's files, then converge with `deploy.sh boot`. */
-export function renderSetupScript(shape: ContainerShape, setup: HostSetup, deployScript: string): string {
+/** The host's settings as deploy.sh sources them (host.env, carried by every release). */
+export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
   const scalar = (name: string, value: string | number) => `${name}=${shellQuote(String(value))}`;
   const array = (name: string, words: readonly string[]) => `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
-  const hostEnv = [
+  return [
     '# berth host settings, rendered by infra/userdata.ts; deploy.sh sources this file.',
     '# shellcheck disable=SC2034 # the variables are used by deploy.sh',
     scalar('BERTH_REGION', setup.region),
@@ -132,7 +130,9 @@ export function renderSetupScript(shape: ContainerShape, setup: HostSetup, deplo
     scalar('BERTH_PROXY_DATA_DIR', HOST_LAYOUT.proxyDataDir),
     scalar('BERTH_ENV_FILE', HOST_LAYOUT.envFile),
     scalar('BERTH_STATUS_FILE', HOST_LAYOUT.statusFile),
-    scalar('BERTH_RELEASE_FILE', HOST_LAYOUT.releaseFile),
+    scalar('BERTH_LIVE_DIR', HOST_LAYOUT.liveDir),
+    scalar('BERTH_PROXY_CONFIG_FILE', HOST_LAYOUT.proxyConfigFile),
+    scalar('BERTH_ACME_CA_ROOT_FILE', HOST_LAYOUT.acmeCaRootFile),
     scalar('BERTH_CONTAINER', HOST_LAYOUT.container),
     scalar('BERTH_NETWORK', HOST_LAYOUT.network),
     scalar('BERTH_PROXY', HOST_LAYOUT.proxy),
@@ -145,30 +145,34 @@ export function renderSetupScript(shape: ContainerShape, setup: HostSetup, deplo
     array('BERTH_PROXY_RUN', proxyRunArgv(shape, setup)),
     '',
   ].join('\n');
-  const files: { path: string; mode: string; text: string }[] = [
-    { path: HOST_LAYOUT.hostEnvFile, mode: '0644', text: hostEnv },
-    { path: HOST_LAYOUT.proxyConfigFile, mode: '0644', text: proxyConfig(shape, setup) },
-    ...(setup.https?.acmeCaRootPem ? [{ path: HOST_LAYOUT.acmeCaRootFile, mode: '0644', text: setup.https.acmeCaRootPem.trimEnd() + '\n' }] : []),
-    { path: HOST_LAYOUT.deployScript, mode: '0755', text: deployScript },
-  ];
-  for (const file of files) {
-    if (file.text.split('\n').includes(HEREDOC_END)) throw new UserDataError(`${file.path} contains the line ${HEREDOC_END}, which ends the heredoc it travels in`);
-  }
+}
+
+/** What the bootstrap needs to find the stack's release; fixed for the life of a stack. */
+export interface Bootstrap {
+  readonly region: string;
+  /** The SSM parameter holding the current release's manifest (infra/release-bundle.ts). */
+  readonly manifestParameter: string;
+}
+
+/** The user-data's shell part: hand over to the live release's deploy script, or fetch the first. */
+export function renderBootstrap(bootstrap: Bootstrap, fetchScript: string): string {
+  const live = HOST_LAYOUT.liveDir;
   return [
     '#!/bin/bash',
-    '# berth host setup, rendered by infra/userdata.ts: install the host files, then converge.',
+    '# berth bootstrap, rendered by infra/userdata.ts. Every boot: converge to the release that last',
+    '# went live, with the deploy script that came with it. First boot: fetch the current release.',
     'set -euo pipefail',
-    'umask 022',
-    'install_file() { # path mode < text: written whole, then moved into place',
-    '  mkdir -p "$(dirname "$1")"',
-    '  local tmp',
-    '  tmp=$(mktemp "$1.XXXXXX")',
-    '  cat >"$tmp"',
-    '  chmod "$2" "$tmp"',
-    '  mv -f "$tmp" "$1"',
-    '}',
-    ...files.flatMap((f) => [`install_file ${f.path} ${f.mode} <<'${HEREDOC_END}'`, f.text.trimEnd(), HEREDOC_END]),
-    `exec ${HOST_LAYOUT.deployScript} boot`,
+    'umask 077',
+    `if [ -x ${live}/deploy.sh ]; then exec ${live}/deploy.sh boot; fi`,
+    fetchScript.trimEnd(),
+    `manifest=$(berth_parameter ${shellQuote(bootstrap.region)} ${shellQuote(bootstrap.manifestParameter)}) ||`,
+    `  berth_fetch_fail "could not read the release manifest ${bootstrap.manifestParameter}; State Manager will deliver the release"`,
+    'dir=$(mktemp -d /run/berth-release.XXXXXX)',
+    'fetch_release "$manifest" "$dir"',
+    'rc=0',
+    '"$dir/files/deploy.sh" release "$dir/files" || rc=$?',
+    'rm -rf "$dir"',
+    'exit "$rc"',
     '',
   ].join('\n');
 }
@@ -180,26 +184,23 @@ export function multipart(parts: readonly { readonly type: string; readonly body
   return [`Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`, 'MIME-Version: 1.0', '', ...parts.map(part), `--${MIME_BOUNDARY}--`, ''].join('\n');
 }
 
-/** The whole user-data as text: MIME multipart with the cloud-config part and the setup script. */
-export function renderUserData(shape: ContainerShape, setup: HostSetup, deployScript: string): string {
+/** The whole user-data as text: MIME multipart with the cloud-config part and the bootstrap. */
+export function renderUserData(bootstrap: Bootstrap, fetchScript: string): string {
   const text = multipart([
     { type: 'text/cloud-config', body: renderCloudConfig() },
-    { type: 'text/x-shellscript', body: renderSetupScript(shape, setup, deployScript) },
+    { type: 'text/x-shellscript', body: renderBootstrap(bootstrap, fetchScript) },
   ]);
-  if (/[^\x09\x0a\x20-\x7e]/.test(text)) throw new UserDataError('the user-data must be printable ASCII (its parts are 7bit); check berth:domain and berth:acmeCaRoot');
+  if (/[^\x09\x0a\x20-\x7e]/.test(text)) throw new UserDataError('the user-data must be printable ASCII (its parts are 7bit)');
   return text;
 }
 
-/**
- * The user-data as EC2 takes it: gzip, then base64 (the instance's userDataBase64). cloud-init
- * unpacks gzip user-data itself; compressed, deploy.sh can travel with its comments and still fit
- * EC2's 16 KB, which counts the bytes before base64.
- */
+/** The user-data as EC2 takes it: gzip, then base64 (the instance's userDataBase64); cloud-init
+ * unpacks gzip user-data itself. EC2's 16 KB counts the bytes before base64. */
 export function packUserData(text: string): string {
   const packed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
   if (packed.length > USER_DATA_LIMIT_BYTES) {
     throw new UserDataError(
-      `the user-data is ${packed.length} bytes gzipped, over EC2's limit of ${USER_DATA_LIMIT_BYTES}; a long berth:acmeCaRoot is the part that grows: give only the root certificate`,
+      `the user-data is ${packed.length} bytes gzipped, over EC2's limit of ${USER_DATA_LIMIT_BYTES}; the bootstrap should be far smaller; was infra/host/fetch-release.sh made larger?`,
     );
   }
   return packed.toString('base64');

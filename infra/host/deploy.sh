@@ -1,10 +1,12 @@
 #!/bin/bash
-# berth's host deploy script, installed by the user-data at /usr/local/lib/berth/deploy.sh.
+# berth's host deploy script. Every release carries it (infra/release-bundle.ts), beside the host's
+# settings (host.env), the proxy's config (caddy.json) and the app release (release.env):
 #
-#   deploy.sh boot            cloud-init runs this on every boot: tools, data volume, private
-#                             network, proxy, then the last release that went live (if any).
-#   deploy.sh release FILE    berth's SSM document runs this for each release (infra/release.ts
-#                             renders FILE): the same host checks, then the swap below.
+#   deploy.sh release DIR     berth's SSM document (and a new host's first boot) runs this with
+#                             the unpacked bundle DIR: host checks, proxy, then the swap below;
+#                             on success DIR becomes the live bundle (BERTH_LIVE_DIR).
+#   deploy.sh boot            the user-data runs the live bundle's copy on every boot: the same
+#                             checks, then the release that last went live, with its settings.
 #
 # A release never stops what serves before something better serves:
 #   1. pull the image by digest (a throwaway login; the token comes from SSM, never a file);
@@ -16,14 +18,17 @@
 #      every second (infra/proxy/caddy.ts explains why a rename and not a proxy reload);
 #   5. after the proxy has looked again, SIGTERM the old one, which finishes its requests within
 #      BERTH_DRAIN_TIMEOUT_S, and remove it.
-# Every run holds one lock, so two releases (or a boot and a release) never overlap: the second
-# waits for the first. A run converges: with the release already serving it changes nothing.
-# Output goes to the console / cloud-init log at boot, and to the SSM command's output for a release.
-# Secrets are never printed.
+# A release that changes only this script or host settings the proxy does not use swaps nothing:
+# the app release is already serving. Every run holds one lock, so two releases (or a boot and a
+# release) never overlap: the second waits for the first. A run converges: with the release
+# already serving it changes nothing.
+# Output goes to the console / cloud-init log at boot, and to the SSM command's output for a
+# release, where GetCommandInvocation keeps the first 24,000 characters of stdout and 8,000 of
+# stderr: stderr gets only short lines, and a failure's last line is "berth: FAILED: <reason>"
+# (infra/host/status-lines.ts). Secrets are never printed.
 set -euo pipefail
 umask 077
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-HOST_ENV=/etc/berth/host.env
 LOCK=/run/berth-deploy.lock
 # The proxy refreshes its lookup of the app's name every second; twice that is when no new request
 # can still be on its way to the old container.
@@ -269,7 +274,8 @@ wait_healthy() {
     if [[ $state != running && $state != created && $state != restarting ]] || [[ $health == unhealthy ]] ||
       ((SECONDS - started >= BERTH_DEPLOY_TIMEOUT_S)); then
       say "container $name is $state${health:+, $health}; its last log lines:" >&2
-      docker logs --tail 20 "$name" 2>&1 | sed 's/^/  | /' >&2 || true
+      # Short lines only: stderr beyond 8,000 characters is cut off where SSM returns it.
+      docker logs --tail 20 "$name" 2>&1 | cut -c 1-240 | sed 's/^/  | /' >&2 || true
       return 1
     fi
     sleep "$BERTH_HEALTH_INTERVAL_S"
@@ -377,15 +383,46 @@ load_release() {
   done
 }
 
+# install_changed SRC DST: DST gets SRC's content (mode 0644) if it differs; the proxy bind-mounts
+# these files, and is recreated whenever they change (its berth.proxy.config label).
+install_changed() {
+  if [[ -f $2 && $(<"$1") == "$(<"$2")" ]]; then return 0; fi
+  mkdir -p "$(dirname "$2")" && chmod 0755 "$(dirname "$2")"
+  install -m 0644 "$1" "$2.new" && mv -f "$2.new" "$2"
+}
+
+install_proxy_files() {
+  install_changed "$1/caddy.json" "$BERTH_PROXY_CONFIG_FILE"
+  if [[ -f $1/acme-ca-root.pem ]]; then install_changed "$1/acme-ca-root.pem" "$BERTH_ACME_CA_ROOT_FILE"; fi
+}
+
+# The bundle that went live becomes what the next boot converges to, whole (its deploy script
+# included). A run killed between the two moves leaves no live bundle: the next boot then fetches
+# the stack's current release, as a new host does.
+install_live() {
+  local new=$BERTH_LIVE_DIR.new old=$BERTH_LIVE_DIR.old
+  rm -rf "$new" "$old"
+  mkdir -p "$(dirname "$new")"
+  mkdir -m 0700 "$new"
+  cp -p "$1"/* "$new"/
+  if [[ -d $BERTH_LIVE_DIR ]]; then mv "$BERTH_LIVE_DIR" "$old"; fi
+  mv "$new" "$BERTH_LIVE_DIR"
+  rm -rf "$old"
+}
+
 main() {
-  local mode=${1:-} file=${2:-}
+  local mode=${1:-} bundle=${2:-}
   case $mode in
-    boot) ;;
-    release) [[ -n $file ]] || { echo "usage: deploy.sh release FILE" >&2; exit 2; } ;;
-    *) echo "usage: deploy.sh boot | deploy.sh release FILE" >&2; exit 2 ;;
+    boot) bundle=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) ;;
+    release) [[ -n $bundle && -d $bundle ]] || { echo "usage: deploy.sh release DIR (an unpacked release bundle)" >&2; exit 2; } ;;
+    *) echo "usage: deploy.sh boot | deploy.sh release DIR" >&2; exit 2 ;;
   esac
+  if [[ ! -r $bundle/host.env || ! -r $bundle/release.env ]]; then
+    echo "berth: FAILED: $bundle is not a release bundle (no host.env or release.env)" >&2
+    exit 1
+  fi
   # shellcheck source=/dev/null
-  . "$HOST_ENV"
+  . "$bundle/host.env"
   exec 9>"$LOCK"
   if ! flock --nonblock 9; then
     say "another deploy is running; waiting for it to finish"
@@ -394,21 +431,11 @@ main() {
   ensure_tools
   mount_data_volume
   ensure_network
+  install_proxy_files "$bundle"
   ensure_proxy
-  if [[ $mode == release ]]; then
-    load_release "$file"
-    deploy_release
-    # What the next boot converges to: the last release that went live.
-    install -m 0600 "$file" "$BERTH_RELEASE_FILE"
-    rm -f "$file"
-  elif [[ -f $BERTH_RELEASE_FILE ]]; then
-    load_release "$BERTH_RELEASE_FILE"
-    deploy_release
-  else
-    mkdir -p "$(dirname "$BERTH_STATUS_FILE")"
-    printf 'waiting %s: no release yet; the first one comes from SSM\n' "$(date -u +%FT%TZ)" >"$BERTH_STATUS_FILE"
-    say "OK: host ready; no release yet (the first one comes from SSM)"
-  fi
+  load_release "$bundle/release.env"
+  deploy_release
+  if [[ $mode == release ]]; then install_live "$bundle"; fi
 }
 
 main "$@"

@@ -3,10 +3,11 @@
 // reading SecureStrings from an SSM endpoint under its real name, a TLS registry with a login, a
 // Docker Hub stand-in serving the pinned Caddy, a block device under the by-id name Nitro gives an
 // EBS volume, and an SSM agent stand-in that runs berth's document as State Manager would
-// (test/support/sim/). The user-data sets the host up; every release then arrives through the
-// document, in place: a second digest, a new secret version, a rollback, a bad release. The host
-// is rebooted and finally replaced while its data volume is kept: the note written by the first
-// release is there each time.
+// (test/support/sim/). The user-data is a bootstrap: at first boot it fetches the stack's current
+// release from Parameter Store and serves it; every later release arrives through the document, in
+// place: a second digest, a new secret version, a rollback, a bad release. The host is rebooted and
+// finally replaced while its data volume is kept: the note written by the first release is there
+// each time.
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
@@ -18,7 +19,7 @@ import { describeContainer, describeDeploy, parseInspect } from '../../scripts/s
 import { repoRoot } from '../support/engine-setup.js';
 import { check, waitFor } from '../support/exec.js';
 import { api } from '../support/http.js';
-import { API_KEY_PARAM, TOKEN_PARAM, deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
+import { API_KEY_PARAM, PARAMETER_PATH, type SimRelease, TOKEN_PARAM, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
 import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../support/sim/world.js';
 
 const VOLUME_ID = 'vol-0a1b2c3d4e5f60789';
@@ -30,11 +31,13 @@ let first: PushedImage;
 let second: PushedImage;
 let host: SimHost;
 let noteId: string;
+let fourthImage: PushedImage | undefined;
 const secondTag = `berth-notes:sim-second-${process.pid}`;
 const extraTags: string[] = [];
 
-const userData = () => simUserData(simSetup(world, VOLUME_ID));
-const release = (image: PushedImage, apiKeyVersion = 1) => simRelease(world, image, { apiKeyVersion });
+const userData = () => simUserData(world);
+const release = (image: PushedImage, apiKeyVersion = 1): SimRelease => ({ setup: simSetup(world, VOLUME_ID), release: simRelease(world, image, { apiKeyVersion }) });
+const idOf = (r: SimRelease) => releaseId(containerShape, r.release);
 
 async function expectBootOk(h: SimHost) {
   const boot = await h.waitForBoot({ timeoutMs: 240_000 });
@@ -66,32 +69,35 @@ afterAll(async () => {
 });
 
 describe('a fresh host running the rendered user-data', () => {
-  it('sets itself up: formats the blank volume, starts the proxy from Docker Hub, and waits for a release', async () => {
+  it("serves the stack's current release at its first boot, by itself: blank volume formatted, proxy from Docker Hub, no State Manager run", async () => {
     expect(second.digest).not.toBe(first.digest);
-    host = await world.launchHost({ userData: userData(), instanceId: 'i-0aaa1111bbbb22223', volume, ssmParameters: simParameters(world, API_KEY) });
+    // What `pulumi up` publishes before it creates the instance: the release bundle and its manifest.
+    host = await world.launchHost({
+      userData: userData(), instanceId: 'i-0aaa1111bbbb22223', volume,
+      ssmParameters: { ...simParameters(world, API_KEY), ...releaseParameters(release(first)) },
+    });
     await expectBootOk(host);
     const log = await host.consoleLog();
     expect(log).toContain(`data volume ${VOLUME_ID} (/dev/nvme1n1) is blank; formatting it ext4`);
     expect(log).toContain(`berth: pulling ${CADDY_IMAGE}`);
-    expect(log).toContain('berth: OK: host ready; no release yet (the first one comes from SSM)');
-    expect((await host.check(['cat', HOST_LAYOUT.statusFile])).trim()).toMatch(/^waiting \S+: no release yet/);
-    // Only the proxy publishes a port; with no app behind it, it answers 502.
-    expect((await host.check(['docker', 'ps', '--format', '{{.Names}}'])).trim()).toBe(HOST_LAYOUT.proxy);
-    const published = (await host.check(['docker', 'port', HOST_LAYOUT.proxy])).trim().split('\n');
-    expect(published.length).toBeGreaterThan(0);
-    for (const line of published) expect(line).toMatch(/^80\/tcp -> (0\.0\.0\.0|\[?::\]?):80$/);
-    expect((await api(host.url, 'GET', '/healthz')).status).toBe(502);
-  });
-
-  it('takes its first release through berth\'s SSM document, and serves it through the proxy', async () => {
-    const result = await mustDeploy(host, release(first));
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(first))}: ${first.reference}`);
-    expect(result.stdout).toContain(`berth: OK: ${first.reference} is healthy and serving`);
+    expect(log).toContain(`berth: OK: ${first.reference} is healthy and serving`);
+    expect(await host.ssmCommands()).toEqual([]);
     expect((await api(host.url, 'GET', '/healthz')).status).toBe(200);
-    expect(await serving(host)).toBe(`${first.reference} ${releaseId(containerShape, release(first))}`);
-    // The app publishes nothing: the proxy reaches it on the private network.
+    expect(await serving(host)).toBe(`${first.reference} ${idOf(release(first))}`);
+    // Only the proxy publishes a port; the app reaches it on the private network.
+    const published = (await host.check(['docker', 'port', HOST_LAYOUT.proxy])).trim().split('\n');
+    for (const line of published) expect(line).toMatch(/^80\/tcp -> (0\.0\.0\.0|\[?::\]?):80$/);
     expect((await host.check(['docker', 'port', HOST_LAYOUT.container])).trim()).toBe('');
     expect((await host.check(['docker', 'inspect', '--format', '{{range $n, $_ := .NetworkSettings.Networks}}{{$n}} {{end}}', HOST_LAYOUT.container])).trim()).toBe(HOST_LAYOUT.network);
+    // The bundle that went live is what the next boot converges to.
+    expect((await host.check(['ls', HOST_LAYOUT.liveDir])).trim().split('\n')).toEqual(['caddy.json', 'deploy.sh', 'host.env', 'release.env']);
+  });
+
+  it("then State Manager's first run of berth's document finds the release already serving", async () => {
+    const result = await mustDeploy(host, release(first));
+    expect(result.stdout).toContain(`berth: release ${idOf(release(first))}: ${first.reference}`);
+    expect(result.stdout).toContain(`berth: release ${idOf(release(first))} is already serving`);
+    expect((await api(host.url, 'GET', '/healthz')).status).toBe(200);
   });
 
   it('runs exactly the pushed digest, with the env and the secret env from SSM inside', async () => {
@@ -100,13 +106,16 @@ describe('a fresh host running the rendered user-data', () => {
     expect((await api(host.url, 'GET', '/api/info')).body.greeting).toBe('hello from the sim host');
   });
 
-  it('read its secrets from SSM with the role credentials IMDS issued, decrypted, pinned by version', async () => {
+  it('read its secrets from SSM decrypted and pinned by version, and its release in plain parts, with the role credentials IMDS issued', async () => {
     const calls = (await host.ssmCalls()).filter((c) => c.status === 200);
     const issued = new Set((await host.imdsCredentials()).map((c) => c.AccessKeyId));
-    expect(calls.map((c) => c.names).flat().sort()).toEqual([`${TOKEN_PARAM}:1`, `${API_KEY_PARAM}:1`].sort());
+    const secrets = calls.filter((c) => c.withDecryption);
+    expect(secrets.map((c) => c.names).flat().sort()).toEqual([`${TOKEN_PARAM}:1`, `${API_KEY_PARAM}:1`].sort());
+    const plainReads = calls.filter((c) => !c.withDecryption).map((c) => c.names).flat();
+    expect(plainReads.length).toBeGreaterThan(1);
+    for (const name of plainReads) expect(name).toMatch(new RegExp(`^${PARAMETER_PATH}/release/(manifest|part-\\d:\\d+)$`));
     for (const call of calls) {
       expect(call.target).toBe('AmazonSSM.GetParameter');
-      expect(call.withDecryption).toBe(true);
       expect(issued.has(call.accessKeyId!)).toBe(true);
     }
   });
@@ -151,7 +160,7 @@ describe('a fresh host running the rendered user-data', () => {
     const before = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
     await host.reboot();
     await expectBootOk(host);
-    expect(await host.consoleLog()).toMatch(new RegExp(`boot 2[\\s\\S]*berth: release ${releaseId(containerShape, release(first))} is already serving`));
+    expect(await host.consoleLog()).toMatch(new RegExp(`boot 2[\\s\\S]*berth: release ${idOf(release(first))} is already serving`));
     expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(before);
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
@@ -161,10 +170,10 @@ describe('a fresh host running the rendered user-data', () => {
     await host.setSsmParameters(simParameters(world, API_KEY, 2));
     const next = release(second, 2);
     const result = await mustDeploy(host, next);
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, next)} is serving (was ${releaseId(containerShape, release(first))})`);
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(first))} drained and removed`);
+    expect(result.stdout).toContain(`berth: release ${idOf(next)} is serving (was ${idOf(release(first))})`);
+    expect(result.stdout).toContain(`berth: release ${idOf(release(first))} drained and removed`);
     expect(host.boots).toBe(boots);
-    expect(await serving(host)).toBe(`${second.reference} ${releaseId(containerShape, next)}`);
+    expect(await serving(host)).toBe(`${second.reference} ${idOf(next)}`);
     expect(await appContainers(host)).toEqual([HOST_LAYOUT.container]);
     expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe('sim-second');
     expect((await inContainer(host, 'printenv', 'API_KEY')).trim()).toBe(`${API_KEY}-v2`);
@@ -189,7 +198,7 @@ describe('a fresh host running the rendered user-data', () => {
     expect(stdout).not.toContain(API_KEY);
     expect(stdout).not.toContain('GREETING');
     const { inspect, deploy } = splitStatusOutput(stdout);
-    const id = releaseId(containerShape, release(second, 2));
+    const id = idOf(release(second, 2));
     const lines = describeContainer(parseInspect(inspect, HOST_LAYOUT.container)!, new Date());
     expect(lines[0]).toBe(`container  ${HOST_LAYOUT.container}: running, healthy`);
     expect(lines[1]).toBe(`image      ${second.reference} (release ${id})`);
@@ -223,6 +232,7 @@ describe('a fresh host running the rendered user-data', () => {
     }
     const created = async (image: PushedImage) => Date.parse((await host.check(['docker', 'image', 'inspect', '-f', '{{.Created}}', image.reference])).trim());
     const [third, fourth] = built as [PushedImage, PushedImage];
+    fourthImage = fourth;
     expect(await created(fourth)).toBeLessThan(await created(third));
     expect(await created(third)).toBeLessThan(await created(first));
     const present = async (image: PushedImage) => (await host.exec(['docker', 'image', 'inspect', image.reference])).code === 0;
@@ -252,15 +262,19 @@ describe('a fresh host running the rendered user-data', () => {
     await host.setSsmParameters(simParameters(world, API_KEY, 2));
   });
 
-  it('a replacement host mounts the same volume without formatting it, takes the release, and the note is there', async () => {
+  it('a replacement host mounts the same volume without formatting it, serves the current release at boot, and the note is there', async () => {
+    // (Terminated first here: the sim attaches a volume only at launch. Pulumi's own order, the new
+    // instance first and the old attachment deleted before the new one, is checked under the mocks.)
+    const current = release(fourthImage!, 2);
     await host.terminate();
-    host = await world.launchHost({ userData: userData(), instanceId: 'i-0bbb3333cccc44445', volume, ssmParameters: simParameters(world, API_KEY, 2) });
+    host = await world.launchHost({ userData: userData(), instanceId: 'i-0bbb3333cccc44445', volume, ssmParameters: { ...simParameters(world, API_KEY, 2), ...releaseParameters(current) } });
     await expectBootOk(host);
     const log = await host.consoleLog();
     expect(log).not.toContain('is blank; formatting it');
     expect(log).toContain(`data volume ${VOLUME_ID} mounted on ${HOST_LAYOUT.mount}`);
-    // The association targets the new instance id, so State Manager runs the release there.
-    await mustDeploy(host, release(second, 2));
+    expect(log).toContain(`berth: OK: ${fourthImage!.reference} is healthy and serving`);
+    // The association targets the new instance id, so State Manager runs the release there: already serving.
+    expect((await mustDeploy(host, current)).stdout).toContain('is already serving');
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
 });

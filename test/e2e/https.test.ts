@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
 import { HOST_LAYOUT } from '../../infra/release.js';
 import { run, waitFor } from '../support/exec.js';
-import { mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
+import { mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
 import { type Acme, type SimHost, type World, createWorld } from '../support/sim/world.js';
 
 const DOMAIN = 'notes.berth.test';
@@ -31,12 +31,14 @@ beforeAll(async () => {
   const volume = await world.createVolume(VOLUME_ID, 128);
   acme = await world.startAcme({ names: {} });
   const https = { domain: DOMAIN, acmeCa: acme.directoryUrl, acmeCaRootPem: readFileSync(acme.caCertPath, 'utf8') };
-  host = await world.launchHost({ userData: simUserData(simSetup(world, VOLUME_ID, https)), volume, ssmParameters: simParameters(world, 'https-secret') });
+  // The domain and the ACME settings travel with the release (host.env, caddy.json, the CA root), not the user-data.
+  const current = { setup: simSetup(world, VOLUME_ID, https), release: simRelease(world, app) };
+  host = await world.launchHost({ userData: simUserData(world), volume, ssmParameters: { ...simParameters(world, 'https-secret'), ...releaseParameters(current) } });
   // The name's A record, as the operator would set it to the host's public IP.
   await acme.publish({ [DOMAIN]: host.privateIp });
   const boot = await host.waitForBoot({ timeoutMs: 240_000 });
   if (!boot.ok) throw new Error(`boot failed:\n${(await host.consoleLog()).slice(-4000)}`);
-  await mustDeploy(host, simRelease(world, app));
+  await mustDeploy(host, current);
   rootsFile = path.join(dir, 'pebble-roots.pem');
   await writeFile(rootsFile, await acme.rootsPem());
 }, 900_000);

@@ -9,14 +9,18 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
 import { HOST_LAYOUT, releaseId } from '../../infra/release.js';
+import { deployScript } from '../../infra/host/scripts.js';
 import { containerShape } from '../../infra/shape.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, waitFor } from '../support/exec.js';
+import { check, run, waitFor } from '../support/exec.js';
 import { api } from '../support/http.js';
 import { pollRevisions, revisionRuns, startLoad } from '../support/load.js';
 import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '../support/sim/baseline.js';
-import { deployRelease, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
+import { type SimRelease, deployRelease, publishRelease, releaseParameters, simDocument, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
 import { type PushedImage, type SimHost, type World, createWorld } from '../support/sim/world.js';
+import { StateManager } from '../support/sim/state-manager.js';
+import { CreateAssociationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { RELEASE_WAIT_COMMAND, releaseWaitArgs, releaseWaitEnvironment } from '../../infra/release-gate.js';
 
 const VOLUME_ID = 'vol-0c0c0c0c0c0c0c0c1';
 let world: World;
@@ -25,7 +29,7 @@ let first: PushedImage;
 let second: PushedImage;
 let broken: PushedImage;
 const tags = [`berth-notes:swap-second-${process.pid}`, `berth-notes:swap-broken-${process.pid}`];
-const release = (image: PushedImage, policy = {}) => simRelease(world, image, { policy });
+const release = (image: PushedImage, policy = {}): SimRelease => ({ setup: simSetup(world, VOLUME_ID), release: simRelease(world, image, { policy }) });
 const appUrl = () => `http://${host.privateIp}:80`;
 
 beforeAll(async () => {
@@ -37,10 +41,10 @@ beforeAll(async () => {
   await buildNeverHealthy(inject('appImage'), tags[1]!);
   broken = await world.pushImage(tags[1]!, 'berth/notes');
   const volume = await world.createVolume(VOLUME_ID, 256);
-  host = await world.launchHost({ userData: simUserData(simSetup(world, VOLUME_ID)), volume, ssmParameters: simParameters(world, 'swap-secret') });
+  // A brand-new stack: its first release is published before the instance boots, and the boot serves it.
+  host = await world.launchHost({ userData: simUserData(world), volume, ssmParameters: { ...simParameters(world, 'swap-secret'), ...releaseParameters(release(first)) } });
   const boot = await host.waitForBoot({ timeoutMs: 240_000 });
   if (!boot.ok) throw new Error(`boot failed:\n${(await host.consoleLog()).slice(-4000)}`);
-  await mustDeploy(host, release(first));
 }, 1_200_000);
 
 afterAll(async () => {
@@ -60,7 +64,7 @@ describe('a release under steady load', () => {
     const stats = await load.done;
     const samples = await poller.stop();
     expect(releaseS, 'the release must finish inside the load window').toBeLessThan(20);
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second))} is serving`);
+    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second).release)} is serving`);
     expect(stats.failed, stats.raw).toBe(0);
     expect(stats.requestsPerSecond).toBeGreaterThanOrEqual(200);
     expect(revisionRuns(samples)).toEqual(['e2e-test', 'swap-second']);
@@ -70,6 +74,20 @@ describe('a release under steady load', () => {
     const written = (await notesOnDisk(host)) - notesBefore;
     expect(written).toBeGreaterThanOrEqual(stats.created);
     expect(written).toBeLessThanOrEqual(stats.created + 8);
+  });
+
+  it('upgrading berth is a release too: a new deploy script arrives in place, swaps nothing, drops nothing', async () => {
+    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const upgraded = `${deployScript()}\n# berth upgrade ${process.pid}\n`;
+    const load = await startLoad({ url: appUrl(), seconds: 10 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const result = await mustDeploy(host, { ...release(second), script: upgraded });
+    const stats = await load.done;
+    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second).release)} is already serving`);
+    expect(stats.failed, stats.raw).toBe(0);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(container);
+    // The next boot converges with the script that came with the last release.
+    expect(await host.check(['tail', '-n', '1', `${HOST_LAYOUT.liveDir}/deploy.sh`])).toBe(`# berth upgrade ${process.pid}\n`);
   });
 
   it('a naive stop-then-run of the same images, under the same load on the same host, drops requests', async () => {
@@ -90,7 +108,7 @@ describe('a release under steady load', () => {
     const stats = await load.done;
     const samples = await poller.stop();
     expect(result.status).toBe('Failed');
-    expect(result.stderr).toContain(`berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 8 s; release ${releaseId(containerShape, release(second))} keeps serving`);
+    expect(result.stderr).toContain(`berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 8 s; release ${releaseId(containerShape, release(second).release)} keeps serving`);
     expect(result.stderr).toMatch(/its last log lines:\n {2}\| never listening/);
     expect(stats.failed, stats.raw).toBe(0);
     expect(revisionRuns(samples)).toEqual(['swap-second']);
@@ -145,7 +163,7 @@ describe('the host recovers by itself', () => {
     await host.check(['docker', 'rename', HOST_LAYOUT.container, `${HOST_LAYOUT.container}-retiring-${id}`]);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await api(appUrl(), 'GET', '/healthz')).status).toBe(502);
-    const rerun = await host.check([HOST_LAYOUT.deployScript, 'boot']);
+    const rerun = await host.check([`${HOST_LAYOUT.liveDir}/deploy.sh`, 'boot']);
     expect(rerun).toContain(`berth: no container is named ${HOST_LAYOUT.container}; putting ${HOST_LAYOUT.container}-retiring-${id} back under that name`);
     expect(rerun).toContain(`berth: release ${id} is already serving`);
     await healthy();
@@ -155,9 +173,64 @@ describe('the host recovers by itself', () => {
   it('from a re-run of the boot: it converges and replaces nothing', async () => {
     const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
     const proxy = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim();
-    const rerun = await host.check([HOST_LAYOUT.deployScript, 'boot']);
+    const rerun = await host.check([`${HOST_LAYOUT.liveDir}/deploy.sh`, 'boot']);
     expect(rerun).toContain('is already serving');
     expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(container);
     expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim()).toBe(proxy);
+  });
+});
+
+describe('pulumi up waits for each release: the release waiter, through a State Manager stand-in', () => {
+  let sm: StateManager;
+  beforeAll(async () => {
+    // The agent takes a moment to pick a new association up, as on EC2.
+    sm = await new StateManager({ region: world.region, pickupDelayMs: 1500 }).start();
+    sm.putDocument('berth-deploy', JSON.stringify(simDocument()));
+    sm.register({
+      instanceId: host.instanceId,
+      pingStatus: 'Online',
+      run: async (content, parameters) => {
+        const r = await host.runDocument(content, parameters);
+        return { commandId: r.commandId, status: r.status, stdout: r.stdout, stderr: r.stderr };
+      },
+    });
+  });
+  afterAll(async () => sm?.close());
+
+  /** What `pulumi up` does for a release: publish it, create its association, run the gate. */
+  async function releaseAndWait(r: SimRelease, timeoutS = 120) {
+    const manifest = await publishRelease(host, r);
+    const ssm = new SSMClient({ region: world.region, endpoint: sm.endpoint, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+    const created = await ssm.send(new CreateAssociationCommand({
+      Name: 'berth-deploy', AssociationName: `berth-release-${process.pid}`, Targets: [{ Key: 'InstanceIds', Values: [host.instanceId] }], Parameters: { manifest: [manifest] },
+    }));
+    const env = { ...process.env, ...sm.clientEnv(), BERTH_RELEASE_WAIT_POLL_S: '0.5' };
+    const args = releaseWaitArgs(RELEASE_WAIT_COMMAND, releaseWaitEnvironment({ associationId: created.AssociationDescription!.AssociationId!, region: world.region, timeoutS }));
+    return run(['npx', 'tsx', 'scripts/release-wait.ts', ...args], { env, timeoutMs: (timeoutS + 60) * 1000 });
+  }
+
+  it("a release that fails its health gate fails the waiter with the host's reason, and the old release keeps serving", async () => {
+    const before = (await api(appUrl(), 'GET', '/api/info')).body.revision;
+    const waited = await releaseAndWait(release(broken, { deployTimeoutS: 5 }));
+    expect(waited.code, waited.stdout + waited.stderr).toBe(1);
+    expect(waited.stderr).toContain(`${host.instanceId}: Failed: berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 5 s`);
+    expect(waited.stderr).toContain('| never listening');
+    expect((await api(appUrl(), 'GET', '/api/info')).body.revision).toBe(before);
+  });
+
+  it('a good release ends the waiter 0 once the swap is done', async () => {
+    const target = (await api(appUrl(), 'GET', '/api/info')).body.revision === 'swap-second' ? first : second;
+    const waited = await releaseAndWait(release(target));
+    expect(waited.code, waited.stdout + waited.stderr).toBe(0);
+    expect(waited.stdout).toContain(`${host.instanceId}: berth: OK: ${target.reference} is healthy and serving`);
+    expect((await api(appUrl(), 'GET', '/api/info')).body.revision).toBe(target === first ? 'e2e-test' : 'swap-second');
+  });
+
+  it('an agent that never picks the version up ends the waiter at its timeout, saying what it waited for', async () => {
+    sm.agentPicksUp = false;
+    const waited = await releaseAndWait(release(first), 4);
+    sm.agentPicksUp = true;
+    expect(waited.code).toBe(3);
+    expect(waited.stderr).toMatch(/release wait timed out after \d+(\.\d)? s \(version 1\); still waiting for:\n {2}version 1 of association \S+ to start: State Manager has not run it on any host/);
   });
 });

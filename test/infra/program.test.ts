@@ -11,8 +11,13 @@ import { containerShape } from '../../infra/shape.js';
 import { gunzipSync } from 'node:zlib';
 import { HOST_LAYOUT } from '../../infra/release.js';
 import { renderDeployDocument } from '../../infra/ssm-document.js';
+import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitArgs } from '../../infra/release-gate.js';
+import { parseWaitArgs } from '../../scripts/release-wait/args.js';
 import { parseStackOutputs } from '../../scripts/host/plan.js';
 import { type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
+import { readBundle } from '../support/bundle.js';
+import { fetchScript } from '../../infra/host/scripts.js';
+import { deployScript } from '../../infra/host/scripts.js';
 
 const TOKEN_CANARY = 'CANARY-token-3f9a1c';
 const ENV_CANARY = 'CANARY-env-b7e2d0';
@@ -28,12 +33,21 @@ const secretConfig = {
 };
 const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
 
-/** Options each resource was created with (parent, ignoreChanges), seen by a stack transformation. */
-const created: { type: string; name: string; parent?: string; ignoreChanges?: string[]; keep?: boolean }[] = [];
+/** Options each resource was created with, seen by a stack transformation. */
+const created: {
+  type: string; name: string; parent?: string; ignoreChanges?: string[]; keep?: boolean;
+  deleteBeforeReplace?: boolean; replaceOnChanges?: string[]; dependsOn: string[];
+}[] = [];
 
-async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRun> {
+async function deploy(overrides: Record<string, string> = {}, { script }: { script?: string } = {}): Promise<ProgramRun> {
   created.length = 0;
   vi.resetModules();
+  vi.doUnmock('../../infra/host/scripts.js');
+  if (script !== undefined) {
+    // Another berth: the same program with a changed deploy script (an upgrade).
+    const real = await vi.importActual<typeof import('../../infra/host/scripts.js')>('../../infra/host/scripts.js');
+    vi.doMock('../../infra/host/scripts.js', () => ({ ...real, deployScript: () => script }));
+  }
   return runProgram({ ...exampleConfig, ...secretConfig, ...overrides }, SECRET_KEYS, async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const parent = args.opts.parent;
@@ -43,6 +57,9 @@ async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRu
         parent: (parent as { __pulumiType?: string } | undefined)?.__pulumiType === 'pulumi:pulumi:Stack' ? undefined : (parent as { __name?: string } | undefined)?.__name,
         ignoreChanges: args.opts.ignoreChanges,
         keep: Boolean(args.opts.protect || args.opts.retainOnDelete),
+        deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+        replaceOnChanges: args.opts.replaceOnChanges,
+        dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? []).map((d) => (d as { __name?: string }).__name ?? '?'),
       });
       return undefined;
     });
@@ -53,9 +70,17 @@ async function deploy(overrides: Record<string, string> = {}): Promise<ProgramRu
 let run: ProgramRun;
 const one = (type: string) => run.mocks.one(type);
 const inputs = (r: Registered) => plain(r.inputs) as Record<string, any>;
-/** The user-data as the instance gets it (gzip, base64), unpacked; and the release the association carries. */
+/** The user-data as the instance gets it (gzip, base64), unpacked. */
 const unpack = (r: ProgramRun) => gunzipSync(Buffer.from(String((plain(r.mocks.one('aws:ec2/instance:Instance').inputs) as any).userDataBase64), 'base64')).toString('utf8');
-const releaseOf = (r: ProgramRun) => Buffer.from(String((plain(r.mocks.one('aws:ssm/association:Association').inputs) as any).parameters.release), 'base64').toString('utf8');
+const parameterValue = (r: ProgramRun, name: string) => String((plain(r.mocks.ofType('aws:ssm/parameter:Parameter').find((p) => p.id === name)!.inputs) as any).value);
+/** The bundle the association's manifest names, read back from the parts it names. */
+const bundleOf = (r: ProgramRun) => {
+  const manifest = String((plain(r.mocks.one('aws:ssm/association:Association').inputs) as any).parameters.manifest);
+  const refs = manifest.split(' ').slice(2).map((ref) => ref.replace(/:\d+$/, ''));
+  return readBundle(refs.map((name) => parameterValue(r, name)).join(''));
+};
+const releaseOf = (r: ProgramRun) => bundleOf(r).get('release.env')!;
+const instanceOf = (r: ProgramRun) => plain(r.mocks.one('aws:ec2/instance:Instance').inputs);
 const userData = () => unpack(run);
 const release = () => releaseOf(run);
 
@@ -76,11 +101,12 @@ describe('with the example stack', () => {
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
       'aws:iam/rolePolicy:RolePolicy': 1,
       'aws:iam/instanceProfile:InstanceProfile': 1,
-      'aws:ssm/parameter:Parameter': 3, // the token and the two secret env values
+      'aws:ssm/parameter:Parameter': 8, // the token, the two secret env values, 4 release parts and the manifest
       'aws:ebs/volume:Volume': 1,
       'aws:ec2/instance:Instance': 1,
       'aws:ec2/volumeAttachment:VolumeAttachment': 1,
       'aws:ec2/eip:Eip': 1,
+      'command:local:Command': 1,
     });
     const instance = inputs(one('aws:ec2/instance:Instance'));
     const sg = one('aws:ec2/securityGroup:SecurityGroup');
@@ -166,23 +192,58 @@ describe('with the example stack', () => {
     expect(run.outputs.imageDigest!.value).toBe(pushed.split('@')[1]);
   });
 
-  it('releases go in place: an association of berth\'s document targets the instance and waits for its success', () => {
+  it("releases go in place: a new association of berth's document per release, its one parameter the manifest of the published bundle", () => {
     const doc = inputs(one('aws:ssm/document:Document'));
     expect(doc.documentType).toBe('Command');
-    expect(JSON.parse(doc.content)).toEqual(renderDeployDocument());
+    expect(JSON.parse(doc.content)).toEqual(renderDeployDocument(fetchScript()));
     const assoc = inputs(one('aws:ssm/association:Association'));
     expect(assoc.name).toBe(one('aws:ssm/document:Document').id);
     expect(assoc.documentVersion).toBe('1');
     expect(assoc.targets).toEqual([{ key: 'InstanceIds', values: [one('aws:ec2/instance:Instance').id] }]);
-    expect(Object.keys(assoc.parameters)).toEqual(['release']);
-    expect(assoc.waitForSuccessTimeoutSeconds).toBeGreaterThanOrEqual(600);
-    // Runs on create and on every change of the release, not on a timer.
+    expect(Object.keys(assoc.parameters)).toEqual(['manifest']);
+    expect(assoc.parameters.manifest).toBe(parameterValue(run, '/berth/dev/release/manifest'));
+    expect(assoc.parameters.manifest).toMatch(/^us-east-1 [a-f0-9]{64} \/berth\/dev\/release\/part-1:1( |$)/);
+    // No schedule: it runs once, when created; a new release is a new association (no 1,000-version limit).
     expect(assoc.scheduleExpression).toBeUndefined();
     expect(assoc.applyOnlyAtCronInterval).toBe(false);
-    // The instance is not replaced or stopped for a release: user-data changes only with host settings.
+    expect(created.find((c) => c.type === 'aws:ssm/association:Association')!.replaceOnChanges).toEqual(expect.arrayContaining(['parameters', 'targets', 'documentVersion']));
+    // The provider's own wait is on create only; berth does not lean on it.
+    expect(assoc.waitForSuccessTimeoutSeconds).toBeUndefined();
     expect(inputs(one('aws:ec2/instance:Instance')).userDataReplaceOnChange).toBe(false);
     expect(run.outputs.releaseId!.value).toMatch(/^[a-f0-9]{12}$/);
     expect(release()).toContain(`BERTH_RELEASE=${run.outputs.releaseId!.value}\n`);
+  });
+
+  it('pulumi up waits for every release: the gate runs npm run release:wait for this association, re-run by each new one', () => {
+    const gate = inputs(one('command:local:Command'));
+    const assoc = one('aws:ssm/association:Association');
+    expect(gate.create).toBe(RELEASE_WAIT_COMMAND);
+    expect(parseWaitArgs(releaseWaitArgs(gate.create, gate.environment))).toEqual({ associationId: assoc.id, region: 'us-east-1', timeoutS: RELEASE_GATE_TIMEOUT_S });
+    expect(gate.triggers).toEqual([assoc.id]);
+    expect(created.find((c) => c.type === 'command:local:Command')!.dependsOn).toEqual(['berth-release']);
+    expect(run.outputs.associationId!.value).toBe(assoc.id);
+  });
+
+  it('a replacement host gets the volume in Pulumi\'s order: the old attachment goes first, and the address moves once the release serves', () => {
+    expect(created.find((c) => c.type === 'aws:ec2/volumeAttachment:VolumeAttachment')!.deleteBeforeReplace).toBe(true);
+    expect(created.find((c) => c.type === 'aws:ec2/eip:Eip')!.dependsOn).toEqual(['berth-release-gate']);
+    // Its first boot can serve at once: the manifest, and the role that reads it, exist before it.
+    expect(created.find((c) => c.type === 'aws:ec2/instance:Instance')!.dependsOn).toEqual(['berth-release-manifest', 'berth-read-params']);
+  });
+
+  it("a new deploy script, proxy config or host port leaves the instance byte-identical and changes only what the release carries", async () => {
+    const base = instanceOf(run);
+    const upgraded = await deploy({}, { script: `${deployScript()}\n# a newer berth\n` });
+    const otherPort = await deploy({ 'berth:hostPort': '8080' });
+    const withDomain = await deploy({ 'berth:domain': 'notes.example.com', 'berth:acmeEmail': 'ops@example.com' });
+    for (const changed of [upgraded, otherPort, withDomain]) {
+      expect(instanceOf(changed)).toEqual(base);
+      expect(bundleOf(changed)).not.toEqual(bundleOf(run));
+    }
+    expect(bundleOf(upgraded).get('deploy.sh')).toContain('# a newer berth');
+    expect(bundleOf(upgraded).get('release.env')).toBe(release());
+    expect(bundleOf(otherPort).get('host.env')).toContain("  --publish\n  8080:80\n");
+    expect(JSON.parse(bundleOf(withDomain).get('caddy.json')!).apps.http.servers.berth.listen).toEqual([':443']);
   });
 
   it('a new digest changes the release and leaves the user-data exactly as it was', async () => {
@@ -191,11 +252,14 @@ describe('with the example stack', () => {
     expect(releaseOf(pinned)).not.toBe(release());
   });
 
-  it('the user-data sets up the host: finds the data volume by id, runs the proxy; the release mounts the data directory', () => {
+  it('the user-data only bootstraps; the release carries the host settings: the data volume by id, the proxy, the data directory', () => {
     const volumeId = one('aws:ebs/volume:Volume').id;
-    expect(userData()).toContain(`BERTH_VOLUME_ID=${volumeId}`);
-    expect(userData()).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
-    expect(userData()).toContain(`exec ${HOST_LAYOUT.deployScript} boot`);
+    expect(userData()).toContain('manifest=$(berth_parameter us-east-1 /berth/dev/release/manifest)');
+    expect(userData()).toContain(`exec ${HOST_LAYOUT.liveDir}/deploy.sh boot`);
+    expect(userData()).not.toContain(volumeId);
+    const hostEnv = bundleOf(run).get('host.env')!;
+    expect(hostEnv).toContain(`BERTH_VOLUME_ID=${volumeId}`);
+    expect(hostEnv).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
     expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
   });
 
@@ -206,7 +270,7 @@ describe('with the example stack', () => {
   });
 
   it('keeps secrets in SecureString parameters under this stack path', () => {
-    const params = run.mocks.ofType('aws:ssm/parameter:Parameter').map(inputs);
+    const params = run.mocks.ofType('aws:ssm/parameter:Parameter').map(inputs).filter((p) => !p.name.startsWith('/berth/dev/release/'));
     expect(params.map((p) => p.name).sort()).toEqual([
       '/berth/dev/registry-token',
       '/berth/dev/secret-env/API_KEY',
@@ -233,9 +297,9 @@ describe('with the example stack', () => {
 
   it('tags everything it can with Name, project and stack', () => {
     const taggable = run.mocks.resources.filter((r) => r.type.startsWith('aws:') && !/rolePolicy|volumeAttachment/.test(r.type));
-    // the group, the role, its profile, three parameters, the volume, the instance, the address,
+    // the group, the role, its profile, eight parameters, the volume, the instance, the address,
     // the deploy document and its association
-    expect(taggable.length).toBe(11);
+    expect(taggable.length).toBe(16);
     for (const r of taggable) {
       expect(inputs(r).tags, r.type).toMatchObject({ project: 'berth', stack: 'dev', Name: expect.stringMatching(/^berth-/) });
     }
@@ -297,11 +361,11 @@ describe('other stacks', () => {
     expect(sg.ingress).toEqual([
       expect.objectContaining({ fromPort: 8080, toPort: 8080, cidrBlocks: ['203.0.113.0/24'], ipv6CidrBlocks: ['2001:db8::/32'] }),
     ]);
-    expect(unpack(custom)).toContain("  --publish\n  8080:80\n"); // the proxy; the app publishes nothing
+    expect(bundleOf(custom).get('host.env')).toContain("  --publish\n  8080:80\n"); // the proxy; the app publishes nothing
     expect(releaseOf(custom)).toContain('BERTH_SECRET_ENV=()');
     expect(releaseOf(custom)).not.toContain('--publish');
     expect(custom.outputs.url!.value).toBe('http://203.0.113.10:8080/');
-    expect(custom.mocks.ofType('aws:ssm/parameter:Parameter')).toHaveLength(1);
+    expect(custom.mocks.ofType('aws:ssm/parameter:Parameter')).toHaveLength(6);
   });
 
   it('a pinned digest (a rollback) runs that digest, and builds and pushes nothing', async () => {
@@ -318,7 +382,7 @@ describe('other stacks', () => {
     const https = await deploy({ 'berth:domain': 'notes.example.com', 'berth:acmeEmail': 'ops@example.com' });
     const sg = plain(https.mocks.one('aws:ec2/securityGroup:SecurityGroup').inputs) as any;
     expect(sg.ingress.map((r: any) => [r.fromPort, r.toPort])).toEqual([[80, 80], [443, 443]]);
-    const data = unpack(https);
+    const data = bundleOf(https).get('caddy.json')!;
     expect(data).toContain('"host": [\n                    "notes.example.com"');
     expect(data).toContain('"ca": "https://acme-v02.api.letsencrypt.org/directory"');
     expect(data).toContain('"email": "ops@example.com"');

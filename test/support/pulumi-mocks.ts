@@ -4,6 +4,8 @@
 // so a new resource or call cannot slip past the tests unmodelled.
 import { createHash } from 'node:crypto';
 import * as pulumi from '@pulumi/pulumi';
+import { releaseWaitArgs } from '../../infra/release-gate.js';
+import { parseWaitArgs } from '../../scripts/release-wait/args.js';
 // waitForRPCs is exported by the runtime but not typed: it resolves when every registration the
 // program started has been answered. runInPulumiStack runs a program under its root Stack
 // resource, as the engine's language host does.
@@ -57,8 +59,8 @@ export function occurrences(value: unknown, needle: string, path = '', inSecret 
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly calls: Called[] = [];
-  /** SSM documents created so far: name → declared parameters. */
-  private readonly documents = new Map<string, Record<string, { type: string; allowedPattern?: string }>>();
+  /** SSM documents created so far: name → declared parameters and content size. */
+  private readonly documents = new Map<string, { parameters: Record<string, { type: string; allowedPattern?: string }>; bytes: number }>();
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
@@ -77,6 +79,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     switch (args.type) {
       case 'pulumi:providers:aws':
       case 'pulumi:providers:docker':
+      case 'pulumi:providers:command':
         return answer(`${args.name}-provider-id`, {});
       case 'docker:index/image:Image': {
         // The registry answers the push with the manifest digest.
@@ -88,14 +91,24 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const id = `sg-${hex(seed, 17)}`;
         return answer(id, { arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${id}`, ownerId: ACCOUNT, name: `${args.name}-${hex(seed, 7)}` });
       }
-      case 'aws:ssm/parameter:Parameter':
-        return answer(String(p.name), {
+      case 'aws:ssm/parameter:Parameter': {
+        // PutParameter's documented limits: a name of [a-zA-Z0-9_.-/] (at most 15 levels), a value
+        // of at least 1 character, at most 4 KB in the Standard tier and 8 KB in Advanced.
+        const paramName = String(p.name);
+        if (!/^\/?[a-zA-Z0-9_.\-/]{1,2048}$/.test(paramName) || paramName.split('/').length > 16) throw new Error(`mock: ValidationException: parameter name ${paramName} is not valid`);
+        const value = String(p.value ?? '');
+        const tier = p.tier ?? 'Standard';
+        if (value.length === 0) throw new Error(`mock: ValidationException: parameter ${paramName}: the value must not be empty`);
+        const limit = tier === 'Advanced' ? 8192 : 4096;
+        if (Buffer.byteLength(value) > limit) throw new Error(`mock: ValidationException: parameter ${paramName}: ${Buffer.byteLength(value)} bytes, over the ${tier} tier's ${limit}`);
+        return answer(paramName, {
           arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${p.name}`,
           version: 1,
-          tier: 'Standard',
+          tier,
           dataType: 'text',
-          keyId: 'alias/aws/ssm',
+          ...(p.type === 'SecureString' ? { keyId: 'alias/aws/ssm' } : {}),
         });
+      }
       case 'aws:iam/role:Role': {
         const roleName = `${args.name}-${hex(seed, 7)}`;
         return answer(roleName, { name: roleName, arn: `arn:aws:iam::${ACCOUNT}:role/${roleName}`, uniqueId: `AROA${hex(seed, 17).toUpperCase()}` });
@@ -137,7 +150,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           throw new Error('mock: InvalidDocumentContent: a Command document needs schemaVersion 2.2 and mainSteps');
         }
         const docName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
-        this.documents.set(docName, content.parameters ?? {});
+        this.documents.set(docName, { parameters: content.parameters ?? {}, bytes: Buffer.byteLength(String(p.content)) });
         return answer(docName, {
           name: docName,
           arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${docName}`,
@@ -153,16 +166,33 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         });
       }
       case 'aws:ssm/association:Association': {
-        // Like CreateAssociation: the document must exist and the parameters must fit it.
-        const declared = this.documents.get(String(p.name));
-        if (!declared) throw new Error(`mock: InvalidDocument: document ${p.name} does not exist`);
+        // Like CreateAssociation: the document must exist, the parameters must fit it, the name
+        // must match ^[a-zA-Z0-9_\-.]{3,128}$, and the document with its parameter values may not
+        // exceed 64 KB (SSM API reference).
+        const doc = this.documents.get(String(p.name));
+        if (!doc) throw new Error(`mock: InvalidDocument: document ${p.name} does not exist`);
+        if (p.associationName !== undefined && !/^[a-zA-Z0-9_\-.]{3,128}$/.test(String(p.associationName))) {
+          throw new Error(`mock: ValidationException: AssociationName ${p.associationName} must match ^[a-zA-Z0-9_\\-.]{3,128}$`);
+        }
+        let bytes = doc.bytes;
         for (const [key, value] of Object.entries((p.parameters ?? {}) as Record<string, string>)) {
-          const d = declared[key];
+          const d = doc.parameters[key];
           if (!d) throw new Error(`mock: InvalidParameters: ${key} is not a parameter of ${p.name}`);
           if (d.allowedPattern && !new RegExp(d.allowedPattern).test(value)) throw new Error(`mock: InvalidParameters: ${key} does not match ${d.allowedPattern}`);
+          bytes += Buffer.byteLength(value);
         }
+        if (bytes > 64 * 1024) throw new Error(`mock: InvalidParameters: the document with its parameter values is ${bytes} bytes, over 64 KB`);
         const id = [8, 4, 4, 4, 12].map((n, i) => hex(`${seed}/${i}`, n)).join('-');
         return answer(id, { associationId: id, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:association/${id}` });
+      }
+      case 'command:local:Command': {
+        // The provider runs `create` with /bin/sh; the only command berth gives it is the release
+        // waiter, so the mock parses it as release:wait would and refuses what release:wait refuses.
+        const create = String(p.create ?? '');
+        const environment = (p.environment ?? {}) as Record<string, string>;
+        if (!create.startsWith('npm run --silent release:wait -- ')) throw new Error(`mock: command:local:Command runs only berth's release waiter here, not: ${create}`);
+        parseWaitArgs(releaseWaitArgs(create, environment));
+        return answer(`${args.name}-${hex(`${seed}/${JSON.stringify(p.triggers)}`, 8)}`, { stdout: 'release ok', stderr: '' });
       }
       default:
         throw new Error(`mock: no AWS model for resource type ${args.type} (${args.name}); add one to test/support/pulumi-mocks.ts`);

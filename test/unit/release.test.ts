@@ -1,7 +1,8 @@
-// A release as data: the file the host sources, the `docker run` it starts, and the SSM document
-// that carries it. Policy: a release names secrets only by parameter and version, its container
-// publishes nothing (only the proxy does), and nothing in the parameter can break out of the
-// command line SSM substitutes it into.
+// A release as data: the file the host sources, the `docker run` it starts, the bundle that
+// carries it with the deploy script and the host settings, and the SSM document that delivers it.
+// Policy: a release names secrets only by parameter and version, its container publishes nothing
+// (only the proxy does), it fits what SSM takes, and nothing in the document's parameter can break
+// out of the command line SSM substitutes it into.
 import { describe, expect, it } from 'vitest';
 import { shellLine } from '../../infra/docker-commands.js';
 import {
@@ -14,7 +15,14 @@ import {
   renderRelease,
 } from '../../infra/release.js';
 import { containerShape } from '../../infra/shape.js';
-import { RELEASE_PARAMETER_PATTERN, encodeRelease, renderDeployDocument } from '../../infra/ssm-document.js';
+import { renderDeployDocument } from '../../infra/ssm-document.js';
+import { deployScript, fetchScript } from '../../infra/host/scripts.js';
+import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release-bundle.js';
+import type { HostSetup } from '../../infra/userdata.js';
+import { DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES } from '../support/sim/state-manager.js';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { run } from '../support/exec.js';
 
 const release: AppRelease = {
@@ -27,6 +35,7 @@ const release: AppRelease = {
   policy: DEFAULT_RELEASE_POLICY,
 };
 const text = renderRelease(containerShape, release);
+const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 80 };
 
 describe('a release', () => {
   it('runs the image by digest, under its candidate name, on the private network, publishing nothing', () => {
@@ -83,33 +92,92 @@ describe('a release', () => {
 });
 
 describe("berth's SSM document", () => {
-  const doc = renderDeployDocument() as {
+  const doc = renderDeployDocument(fetchScript()) as {
     schemaVersion: string;
     parameters: Record<string, { type: string; allowedPattern: string }>;
     mainSteps: { action: string; inputs: { runCommand: string[]; timeoutSeconds: string } }[];
   };
+  const bundle = packBundle(bundleFiles(containerShape, setup, release, deployScript()));
+  const names = releaseParameterNames('/berth/dev');
+  const manifest = renderManifest('eu-west-1', bundle, names.parts.map((name, i) => ({ name, version: i + 3 })));
 
-  it('is a Command document with one parameter, the release, that only base64 can fill', () => {
+  it('is a Command document with one parameter, the manifest, that no shell syntax can fill', () => {
     expect(doc.schemaVersion).toBe('2.2');
-    expect(Object.keys(doc.parameters)).toEqual(['release']);
-    const pattern = new RegExp(doc.parameters.release!.allowedPattern);
-    expect(pattern.source).toBe(RELEASE_PARAMETER_PATTERN);
-    expect(pattern.test(encodeRelease(text))).toBe(true);
-    for (const attack of ["x' ; reboot ; '", 'abc$(id)', 'a\nb', '']) expect(pattern.test(attack), attack).toBe(false);
+    expect(Object.keys(doc.parameters)).toEqual(['manifest']);
+    const pattern = new RegExp(doc.parameters.manifest!.allowedPattern);
+    expect(doc.parameters.manifest!.allowedPattern).toBe(MANIFEST_PATTERN);
+    expect(pattern.test(manifest)).toBe(true);
+    const ok = `eu-west-1 ${'a'.repeat(64)} /berth/dev/release/part-1:1`;
+    for (const attack of [`${ok}'; reboot; '`, `${ok} $(id)`, `${ok}\n/x:1`, `${ok}  /x:1`, '', `eu-west-1 ${'a'.repeat(64)}`]) expect(pattern.test(attack), attack).toBe(false);
   });
 
-  it('decodes the release to a file and hands it to the installed deploy.sh', () => {
+  it('fetches the bundle the manifest names, then runs the deploy script that came in it', () => {
     const lines = doc.mainSteps[0]!.inputs.runCommand;
     expect(doc.mainSteps[0]!.action).toBe('aws:runShellScript');
-    expect(lines).toContain(`printf '%s' '{{ release }}' | base64 -d >"$release"`);
-    expect(lines.at(-1)).toBe(`exec ${HOST_LAYOUT.deployScript} release "$release"`);
-    expect(Buffer.from(encodeRelease(text), 'base64').toString('utf8')).toBe(text);
+    expect(lines).toContain(`fetch_release '{{ manifest }}' "$dir"`);
+    expect(lines).toContain('"$dir/files/deploy.sh" release "$dir/files" || rc=$?');
+    expect(lines.join('\n')).toContain(fetchScript().trimEnd());
+  });
+
+  it('fits, with its manifest, far inside the 64 KB a document and its parameter values may take', () => {
+    const size = Buffer.byteLength(JSON.stringify(doc)) + Buffer.byteLength(manifest);
+    expect(size).toBeLessThan(DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES / 4);
   });
 
   it('is POSIX sh (the agent runs it with sh), as checked by shellcheck', async () => {
-    const body = doc.mainSteps[0]!.inputs.runCommand.join('\n').replace('{{ release }}', encodeRelease(text));
+    const body = doc.mainSteps[0]!.inputs.runCommand.join('\n').replace('{{ manifest }}', manifest);
     const checked = await run(['shellcheck', '--shell=sh', '--severity=style', '-'], { input: `#!/bin/sh\n${body}\n` });
     expect(checked.stdout).toBe('');
     expect(checked.code).toBe(0);
+  });
+});
+
+describe('the release bundle', () => {
+  const files = bundleFiles(containerShape, setup, release, deployScript());
+
+  it('carries the deploy script, the host settings, the proxy config and the release', () => {
+    expect(files.map((f) => f.name)).toEqual(['deploy.sh', 'host.env', 'caddy.json', 'release.env']);
+    expect(files.find((f) => f.name === 'deploy.sh')!.text).toBe(deployScript());
+    expect(files.find((f) => f.name === 'release.env')!.text).toBe(text);
+    expect(files.find((f) => f.name === 'host.env')!.text).toContain(`BERTH_VOLUME_ID=${setup.volumeId}`);
+  });
+
+  it('unpacks with the real tar to exactly those files and modes, and packs the same way every time', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-bundle-'));
+    try {
+      const packed = packBundle(files);
+      expect(packBundle(files)).toEqual(packed);
+      writeFileSync(path.join(dir, 'b.tgz'), Buffer.from(packed.base64, 'base64'));
+      mkdirSync(path.join(dir, 'files'));
+      const untar = await run(['tar', '-xzf', path.join(dir, 'b.tgz'), '-C', path.join(dir, 'files')]);
+      expect(untar.code, untar.stderr).toBe(0);
+      for (const f of files) {
+        expect(readFileSync(path.join(dir, 'files', f.name), 'utf8')).toBe(f.text);
+        expect(statSync(path.join(dir, 'files', f.name)).mode & 0o777).toBe(f.mode);
+      }
+      const sha = await run(['sha256sum', path.join(dir, 'b.tgz')]);
+      expect(sha.stdout.split(' ')[0]).toBe(packed.sha256);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(`fits ${BUNDLE_PARTS} standard parameters of ${PART_CHARS} characters, and the manifest names only the parts it uses`, () => {
+    const packed = packBundle(files);
+    const values = splitBundle(packed.base64);
+    expect(values).toHaveLength(BUNDLE_PARTS);
+    for (const v of values) expect(v.length).toBeGreaterThan(0);
+    for (const v of values) expect(v.length).toBeLessThanOrEqual(PART_CHARS);
+    expect(values.filter((v) => v !== PART_UNUSED).join('')).toBe(packed.base64);
+    // Headroom for deploy.sh to grow: less than three quarters used.
+    expect(packed.base64.length).toBeLessThan((BUNDLE_PARTS * PART_CHARS * 3) / 4);
+    const refs = renderManifest('us-east-1', packed, releaseParameterNames('/berth/dev').parts.map((name) => ({ name, version: 1 }))).split(' ').slice(2);
+    expect(refs).toHaveLength(Math.ceil(packed.base64.length / PART_CHARS));
+  });
+
+  it('refuses a release that would not fit, naming what grows', () => {
+    const noise = Array.from({ length: 30_000 }, (_, i) => ((i * 7919) % 65_536).toString(36)).join('');
+    const big = packBundle(bundleFiles(containerShape, setup, { ...release, env: { NOISE: noise } }, deployScript()));
+    expect(() => splitBundle(big.base64)).toThrow(/over the 16384 that 4 standard SSM parameters hold; a long berth:acmeCaRoot or berth:env is what grows/);
   });
 });

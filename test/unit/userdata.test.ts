@@ -1,22 +1,25 @@
-// The host's user-data as data: it sets the host up and holds no release, and its parts pass the
-// real checkers (shellcheck for the script, cloud-init's own schema for the cloud-config).
+// The host's user-data as data: a bootstrap that holds nothing berth's code or the host's
+// settings decide (those travel with each release, infra/release-bundle.ts), and its parts pass
+// the real checkers (shellcheck for the script, cloud-init's own schema for the cloud-config).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deployScript } from '../../infra/host/scripts.js';
+import { fetchScript } from '../../infra/host/scripts.js';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
 import { HOST_LAYOUT } from '../../infra/release.js';
 import { containerShape } from '../../infra/shape.js';
 import {
+  type Bootstrap,
   type HostSetup,
   USER_DATA_LIMIT_BYTES,
   packUserData,
   proxyConfig,
   proxyRunArgv,
+  renderBootstrap,
   renderCloudConfig,
-  renderSetupScript,
+  renderHostEnv,
   renderUserData,
 } from '../../infra/userdata.js';
 import { run } from '../support/exec.js';
@@ -27,7 +30,8 @@ const withDomain: HostSetup = {
   hostPort: 80,
   https: { domain: 'notes.example.com', acmeCa: 'https://acme.example.com/dir', acmeEmail: 'ops@example.com', acmeCaRootPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' },
 };
-const script = deployScript();
+const bootstrap: Bootstrap = { region: 'eu-west-1', manifestParameter: '/berth/dev/release/manifest' };
+const fetcher = fetchScript();
 
 /** The parts of a multipart user-data: content type → body. */
 export function parts(text: string): Map<string, string> {
@@ -41,40 +45,34 @@ export function parts(text: string): Map<string, string> {
   return found;
 }
 
-/** The files the setup script installs: path → content. */
-function installedFiles(setupScript: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const m of setupScript.matchAll(/^install_file (\S+) \d+ <<'BERTH_FILE_END'\n([\s\S]*?)\nBERTH_FILE_END$/gm)) files.set(m[1]!, m[2]!);
-  return files;
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'berth-userdata-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the user-data', () => {
-  const userData = renderUserData(containerShape, setup, script);
+  const userData = renderUserData(bootstrap, fetcher);
   const byType = parts(userData);
-  const setupScript = byType.get('text/x-shellscript')!;
-  const files = installedFiles(setupScript);
+  const script = byType.get('text/x-shellscript')!;
 
-  it('is a cloud-config that reruns scripts every boot, plus the setup script', () => {
+  it('is a cloud-config that reruns scripts every boot, plus the bootstrap', () => {
     expect([...byType.keys()]).toEqual(['text/cloud-config', 'text/x-shellscript']);
     expect(byType.get('text/cloud-config')).toBe(renderCloudConfig());
-    expect(setupScript).toBe(renderSetupScript(containerShape, setup, script));
+    expect(script).toBe(renderBootstrap(bootstrap, fetcher));
     expect(renderCloudConfig()).toContain('cloud_final_modules:\n  - [scripts-user, always]');
   });
 
-  it('installs deploy.sh unchanged, the host settings and the proxy config, then runs `deploy.sh boot`', () => {
-    expect([...files.keys()]).toEqual([HOST_LAYOUT.hostEnvFile, HOST_LAYOUT.proxyConfigFile, HOST_LAYOUT.deployScript]);
-    expect(files.get(HOST_LAYOUT.deployScript)).toBe(script.trimEnd());
-    expect(JSON.parse(files.get(HOST_LAYOUT.proxyConfigFile)!)).toEqual(JSON.parse(proxyConfig(containerShape, setup)));
-    expect(setupScript.trimEnd().split('\n').at(-1)).toBe(`exec ${HOST_LAYOUT.deployScript} boot`);
+  it('hands every boot to the live release\'s deploy script, and a first boot fetches the current release', () => {
+    const lines = script.split('\n');
+    const handOver = `if [ -x ${HOST_LAYOUT.liveDir}/deploy.sh ]; then exec ${HOST_LAYOUT.liveDir}/deploy.sh boot; fi`;
+    expect(lines.indexOf(handOver)).toBeGreaterThan(0);
+    expect(lines.indexOf(handOver)).toBeLessThan(lines.findIndex((l) => l.startsWith('manifest=$(berth_parameter')));
+    expect(script).toContain("manifest=$(berth_parameter eu-west-1 /berth/dev/release/manifest)");
+    expect(script).toContain(fetcher.trimEnd());
   });
 
-  it('holds no release: no image, no env, no secret reference (releases come through SSM)', () => {
-    // Everything but deploy.sh itself, which is the same code for every host.
-    const settings = userData.replace(script.trimEnd(), '');
-    expect(settings).not.toMatch(/sha256:|BERTH_IMAGE|BERTH_ENV=|BERTH_SECRET_ENV|registry-token|BERTH_RUN=|docker\.io/);
+  it('holds nothing that berth upgrades or host settings change: no deploy script, no settings, no release', () => {
+    expect(userData).not.toMatch(/sha256:|BERTH_IMAGE|BERTH_ENV=|BERTH_SECRET_ENV|registry-token|BERTH_RUN=|docker\.io|BERTH_PROXY_RUN|vol-|caddy|8080/);
+    // The same for any host settings: only the region and the stack's parameter path are in it.
+    expect(renderUserData(bootstrap, fetcher)).toBe(userData);
   });
 
   it('passes cloud-init schema, which does reject a broken cloud-config', async () => {
@@ -91,7 +89,7 @@ describe('the user-data', () => {
   });
 
   it('its scripts pass shellcheck, which does flag a careless one', async () => {
-    for (const text of [setupScript, files.get(HOST_LAYOUT.hostEnvFile)!]) {
+    for (const text of [script, renderHostEnv(containerShape, setup), renderHostEnv(containerShape, withDomain)]) {
       const checked = await run(['shellcheck', '--shell=bash', '--severity=style', '-'], { input: text });
       expect(checked.stdout).toBe('');
       expect(checked.code).toBe(0);
@@ -110,11 +108,10 @@ describe('the user-data', () => {
     expect(words).toContain(`type=bind,source=${HOST_LAYOUT.proxyDataDir},target=/data`);
   });
 
-  it('with a domain: publishes 80 and 443, installs the ACME root, and serves HTTPS for that name only', () => {
-    const text = renderSetupScript(containerShape, withDomain, script);
+  it('with a domain: publishes 80 and 443, mounts the ACME root, and serves HTTPS for that name only', () => {
     const words = proxyRunArgv(containerShape, withDomain);
     expect(words.filter((w, i) => words[i - 1] === '--publish')).toEqual(['80:80', '443:443']);
-    expect(installedFiles(text).get(HOST_LAYOUT.acmeCaRootFile)).toBe(withDomain.https!.acmeCaRootPem!.trimEnd());
+    expect(words).toContain(`type=bind,source=${HOST_LAYOUT.acmeCaRootFile},target=/etc/caddy/acme-ca-root.pem,readonly`);
     const caddy = JSON.parse(proxyConfig(containerShape, withDomain));
     const server = caddy.apps.http.servers.berth;
     expect(server.listen).toEqual([':443']);
@@ -141,8 +138,8 @@ describe('the user-data', () => {
     expect(packUserData(userData)).toBe(packed); // deterministic: no diff without a change
   });
 
-  it('says what grows when the user-data is too big', () => {
+  it('refuses a user-data over EC2\'s 16 KB, saying so', () => {
     const noise = Array.from({ length: 40_000 }, (_, i) => ((i * 7919) % 65_536).toString(36)).join('');
-    expect(() => packUserData(noise)).toThrow(/over EC2's limit of 16384; a long berth:acmeCaRoot is the part that grows/);
+    expect(() => packUserData(noise)).toThrow(/over EC2's limit of 16384/);
   });
 });

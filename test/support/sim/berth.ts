@@ -1,17 +1,23 @@
-// berth on the simulated world: the user-data exactly as EC2 receives it (gzip bytes) and a release
-// exactly as State Manager delivers it (berth's SSM document, run by the world's agent stand-in
-// with the release as its parameter). Nothing here renders anything of its own: it calls the
-// same pure renderers infra/host.ts calls.
-import { deployScript } from '../../../infra/host/scripts.js';
-import { type AppRelease, DEFAULT_RELEASE_POLICY, type ReleasePolicy, renderRelease } from '../../../infra/release.js';
+// berth on the simulated world, through the program's own builders: the user-data exactly as EC2
+// receives it (gzip bytes), a release bundle published to the host's Parameter Store as the
+// program's parameters publish it (parts, then the manifest naming their versions), and a release
+// run exactly as State Manager delivers it (berth's SSM document with the manifest as its
+// parameter). Nothing here renders anything of its own: it calls the pure functions
+// infra/host.ts calls.
+import { deployScript, fetchScript } from '../../../infra/host/scripts.js';
+import { type AppRelease, DEFAULT_RELEASE_POLICY, type ReleasePolicy } from '../../../infra/release.js';
+import { type PackedBundle, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../../infra/release-bundle.js';
 import { containerShape } from '../../../infra/shape.js';
-import { encodeRelease, renderDeployDocument } from '../../../infra/ssm-document.js';
+import { renderDeployDocument } from '../../../infra/ssm-document.js';
 import { type HostSetup, packUserData, renderUserData } from '../../../infra/userdata.js';
-import type { CommandResult, PushedImage, SimHost, World } from './world.js';
+import type { CommandResult, PushedImage, SimHost, SsmParameter, World } from './world.js';
 import { REGISTRY_ADDRESS } from './world.js';
 
-export const TOKEN_PARAM = '/berth/dev/registry-token';
-export const API_KEY_PARAM = '/berth/dev/secret-env/API_KEY';
+/** The stack's parameter path, as index.ts makes it: /<project>/<stack>. */
+export const PARAMETER_PATH = '/berth/dev';
+export const TOKEN_PARAM = `${PARAMETER_PATH}/registry-token`;
+export const API_KEY_PARAM = `${PARAMETER_PATH}/secret-env/API_KEY`;
+const NAMES = releaseParameterNames(PARAMETER_PATH);
 
 /** The host settings infra/host.ts would pass, for a sim volume. */
 export function simSetup(world: World, volumeId: string, https?: HostSetup['https']): HostSetup {
@@ -19,9 +25,12 @@ export function simSetup(world: World, volumeId: string, https?: HostSetup['http
 }
 
 /** The user-data as the instance receives it: gzip bytes (EC2 base64-decodes userDataBase64). */
-export function simUserData(setup: HostSetup): Buffer {
-  return Buffer.from(packUserData(renderUserData(containerShape, setup, deployScript())), 'base64');
+export function simUserData(world: World): Buffer {
+  return Buffer.from(packUserData(renderUserData({ region: world.region, manifestParameter: NAMES.manifest }, fetchScript())), 'base64');
 }
+
+/** berth's SSM document, as the program creates it. */
+export const simDocument = () => renderDeployDocument(fetchScript());
 
 export interface ReleaseOptions {
   readonly apiKeyVersion?: number;
@@ -42,14 +51,47 @@ export function simRelease(world: World, image: PushedImage | string, options: R
   };
 }
 
-/** What the association does: berth's document on the instance, the release as its parameter. */
-export function deployRelease(host: SimHost, release: AppRelease, timeoutMs = 300_000): Promise<CommandResult> {
-  return host.runDocument(renderDeployDocument(), { release: encodeRelease(renderRelease(containerShape, release)) }, { timeoutMs });
+/** What a release carries: the app release with the host settings and a deploy script (berth's own by default). */
+export interface SimRelease {
+  readonly setup: HostSetup;
+  readonly release: AppRelease;
+  /** The deploy script the release carries: berth's infra/host/deploy.sh unless a test upgrades it. */
+  readonly script?: string;
+}
+
+export const simBundle = ({ setup, release, script }: SimRelease): PackedBundle => packBundle(bundleFiles(containerShape, setup, release, script ?? deployScript()));
+
+/** The release's parameters as a brand-new stack publishes them (every part at version 1), for launchHost. */
+export function releaseParameters(r: SimRelease): Record<string, SsmParameter> {
+  const bundle = simBundle(r);
+  const values = splitBundle(bundle.base64);
+  const manifest = renderManifest(r.setup.region, bundle, NAMES.parts.map((name) => ({ name, version: 1 })));
+  return {
+    ...Object.fromEntries(NAMES.parts.map((name, i) => [name, { type: 'String' as const, value: values[i]! }])),
+    [NAMES.manifest]: { type: 'String', value: manifest },
+  };
+}
+
+/** Publishes the release in the host's Parameter Store as `pulumi up` does (the parts, then the
+ * manifest with their versions), and returns the manifest: the association's parameter. */
+export async function publishRelease(host: SimHost, r: SimRelease): Promise<string> {
+  const bundle = simBundle(r);
+  const values = splitBundle(bundle.base64);
+  const versions = await host.putSsmParameters(Object.fromEntries(NAMES.parts.map((name, i) => [name, { type: 'String' as const, value: values[i]! }])));
+  const manifest = renderManifest(r.setup.region, bundle, NAMES.parts.map((name) => ({ name, version: versions[name]! })));
+  await host.putSsmParameters({ [NAMES.manifest]: { type: 'String', value: manifest } });
+  return manifest;
+}
+
+/** What one release does: publish it, then berth's document on the instance, the manifest as its parameter. */
+export async function deployRelease(host: SimHost, r: SimRelease, timeoutMs = 300_000): Promise<CommandResult> {
+  const manifest = await publishRelease(host, r);
+  return host.runDocument(simDocument(), { manifest }, { timeoutMs });
 }
 
 /** deployRelease that must succeed; the failure shows the host's own output. */
-export async function mustDeploy(host: SimHost, release: AppRelease): Promise<CommandResult> {
-  const result = await deployRelease(host, release);
+export async function mustDeploy(host: SimHost, r: SimRelease): Promise<CommandResult> {
+  const result = await deployRelease(host, r);
   if (result.status !== 'Success') throw new Error(`the release failed (${result.status}, exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
   return result;
 }

@@ -1177,6 +1177,43 @@ export class SimHost {
     await writeSsmParameters(this.stateDir, params);
   }
 
+  /**
+   * PutParameter with Overwrite, as the provider calls it when a parameter's value changes: a new
+   * value is a new version (the previous ones stay readable as name:version; AWS keeps 100), the
+   * same value changes nothing. Other parameters are kept. Returns each name's version now.
+   */
+  async putSsmParameters(params: Readonly<Record<string, { type: 'String' | 'SecureString'; value: string }>>): Promise<Record<string, number>> {
+    // One writer at a time, as the store is one file: calls made at once are applied in turn.
+    const turn = this.parameterWrites.then(() => this.putSsmParametersNow(params));
+    this.parameterWrites = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private parameterWrites: Promise<unknown> = Promise.resolve();
+
+  private async putSsmParametersNow(params: Readonly<Record<string, { type: 'String' | 'SecureString'; value: string }>>): Promise<Record<string, number>> {
+    const file = path.join(this.stateDir, 'ssm-parameters.json');
+    const store = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, any>;
+    const versions: Record<string, number> = {};
+    for (const [name, p] of Object.entries(params)) {
+      if (p.value.length === 0) throw new Error(`ValidationException: parameter ${name} value must not be empty`);
+      if (p.value.length > 4096) throw new Error(`ValidationException: parameter ${name} value is ${p.value.length} characters; a Standard parameter holds 4096`);
+      const old = store[name];
+      if (old && old.Value === p.value && old.Type === p.type) {
+        versions[name] = old.Version;
+        continue;
+      }
+      const history = { ...(old?.History ?? {}), ...(old ? { [old.Version]: { Value: old.Value, LastModifiedDate: old.LastModifiedDate } } : {}) };
+      const keep = Object.keys(history).map(Number).sort((a, b) => b - a).slice(0, 99);
+      const version = (old?.Version ?? 0) + 1;
+      store[name] = { Type: p.type, Value: p.value, Version: version, LastModifiedDate: Date.now() / 1000, History: Object.fromEntries(keep.map((v) => [v, history[v]])) };
+      versions[name] = version;
+    }
+    await writeFile(`${file}.tmp`, JSON.stringify(store, null, 2));
+    await check(['mv', `${file}.tmp`, file]);
+    return versions;
+  }
+
   /** Every call the host's SSM endpoint received, oldest first. */
   async ssmCalls(): Promise<SsmCall[]> {
     const text = await readFile(path.join(this.stateDir, 'ssm-calls.jsonl'), 'utf8').catch(() => '');
@@ -1237,9 +1274,10 @@ export class SimHost {
       const out = JSON.parse(r.stdout) as { exitCode: number; start: number; end: number; stdout: string; stderr: string };
       const status = out.exitCode === 0 ? 'Success' : out.exitCode === 137 ? 'TimedOut' : 'Failed';
       steps.push({ name: step.name, status, exitCode: out.exitCode, start: out.start, end: out.end });
-      // GetCommandInvocation's StandardOutputContent / StandardErrorContent: the first 24,000 characters.
+      // What GetCommandInvocation returns: StandardOutputContent holds the first 24,000 characters
+      // of stdout, StandardErrorContent the first 8,000 of stderr (SSM API reference).
       stdout += out.stdout.slice(0, 24_000);
-      stderr += out.stderr.slice(0, 24_000);
+      stderr += out.stderr.slice(0, 8_000);
       if (status !== 'Success' && step.onFailure === 'exit') exited = true;
     }
     const ran = steps.filter((step) => step.status !== 'Skipped');

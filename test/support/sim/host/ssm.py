@@ -20,7 +20,8 @@ UnrecognizedClientException, ExpiredTokenException, InvalidSignatureException
 
 The parameter store is $STATE/ssm-parameters.json, read on every request:
 { name: { "Type": "String"|"StringList"|"SecureString", "Value": ..., "Version": n,
-"LastModifiedDate": epoch } }. A SecureString's Value is returned in clear only
+"LastModifiedDate": epoch, "History": { "<n>": { "Value": ..., "LastModifiedDate": ... } } } }
+(History: the earlier versions, readable as name:<n>). A SecureString's Value is returned in clear only
 WithDecryption=true; otherwise an opaque ciphertext, as AWS does.
 
 Each call, accepted or not, is appended as one JSON line to $STATE/ssm-calls.jsonl:
@@ -185,6 +186,10 @@ def resolve(store, name):
         p = store.get(candidate)
         if p is not None and (version is None or version == p.get("Version", 1)):
             return candidate, p
+        # An earlier version (PutParameter keeps the last 100), read as name:version.
+        old = (p or {}).get("History", {}).get(str(version)) if version is not None else None
+        if old is not None:
+            return candidate, {**p, "Value": old["Value"], "Version": version, "LastModifiedDate": old.get("LastModifiedDate", 0)}
     return None
 
 
