@@ -106,7 +106,7 @@ export function renderCloudConfig(): string {
   return [
     '#cloud-config',
     '# Run the user-data script on every boot, not only the first: a reboot re-checks the host and',
-    '# brings back the last release; a stop/start with new user-data applies new host settings.',
+    '# brings back the last release that went live, with the deploy script that came with it.',
     'cloud_final_modules:',
     '  - [scripts-user, always]',
     '',
