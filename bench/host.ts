@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
 import { HOST_LAYOUT } from '../infra/release.js';
-import { PROXY_CONFIG_IN, multipart, renderCloudConfig } from '../infra/userdata.js';
+import { multipart, renderCloudConfig } from '../infra/userdata.js';
+import { PROXY_CONFIG_IN } from '../infra/host-settings.js';
 import { type LoadResult, startLoad } from '../test/support/load.js';
 import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../test/support/sim/baseline.js';
 import { type SimRelease, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../test/support/sim/berth.js';

@@ -15,7 +15,8 @@ import { type AppRelease, type ReleasePolicy, releaseId } from './release.js';
 import { BUNDLE_PARTS, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from './release-bundle.js';
 import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } from './release-gate.js';
 import { renderDeployDocument } from './ssm-document.js';
-import { type HostSetup, packUserData, proxyPorts, renderUserData } from './userdata.js';
+import { packUserData, renderUserData } from './userdata.js';
+import { type HostSetup, proxyPorts } from './host-settings.js';
 
 export interface HostArgs {
   /** The container's shape; plain data, shared with compose and the local scripts. */

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { ContainerShape } from './shape.js';
 import { type AppRelease, renderRelease } from './release.js';
-import { type HostSetup, renderHostEnv, proxyConfig } from './userdata.js';
+import { type HostSetup, renderHostEnv, proxyConfig } from './host-settings.js';
 
 /** A standard parameter holds at most 4 KB (4,096 characters of base64). */
 export const PART_CHARS = 4096;

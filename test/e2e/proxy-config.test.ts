@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
 import { containerShape } from '../../infra/shape.js';
-import { type HostSetup, proxyConfig } from '../../infra/userdata.js';
+import { type HostSetup, proxyConfig } from '../../infra/host-settings.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { check, run } from '../support/exec.js';
 

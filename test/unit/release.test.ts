@@ -18,7 +18,7 @@ import { containerShape } from '../../infra/shape.js';
 import { renderDeployDocument } from '../../infra/ssm-document.js';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
 import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release-bundle.js';
-import type { HostSetup } from '../../infra/userdata.js';
+import type { HostSetup } from '../../infra/host-settings.js';
 import { DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES } from '../support/sim/state-manager.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -10,18 +10,8 @@ import { fetchScript } from '../../infra/host/scripts.js';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
 import { HOST_LAYOUT } from '../../infra/release.js';
 import { containerShape } from '../../infra/shape.js';
-import {
-  type Bootstrap,
-  type HostSetup,
-  USER_DATA_LIMIT_BYTES,
-  packUserData,
-  proxyConfig,
-  proxyRunArgv,
-  renderBootstrap,
-  renderCloudConfig,
-  renderHostEnv,
-  renderUserData,
-} from '../../infra/userdata.js';
+import { type HostSetup, proxyConfig, proxyRunArgv, renderHostEnv } from '../../infra/host-settings.js';
+import { type Bootstrap, USER_DATA_LIMIT_BYTES, packUserData, renderBootstrap, renderCloudConfig, renderUserData } from '../../infra/userdata.js';
 import { run } from '../support/exec.js';
 
 const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 8080 };

@@ -9,7 +9,8 @@ import { type AppRelease, DEFAULT_RELEASE_POLICY, type ReleasePolicy } from '../
 import { type PackedBundle, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../../infra/release-bundle.js';
 import { containerShape } from '../../../infra/shape.js';
 import { renderDeployDocument } from '../../../infra/ssm-document.js';
-import { type HostSetup, packUserData, renderUserData } from '../../../infra/userdata.js';
+import { packUserData, renderUserData } from '../../../infra/userdata.js';
+import { type HostSetup } from '../../../infra/host-settings.js';
 import type { CommandResult, PushedImage, SimHost, SsmParameter, World } from './world.js';
 import { REGISTRY_ADDRESS } from './world.js';
 

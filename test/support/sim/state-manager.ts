@@ -393,9 +393,9 @@ export class StateManager {
           }
           const instance = this.instances.get(t.resourceId);
           if (!instance || instance.pingStatus !== 'Online') {
-            // State Manager keeps it pending until the agent is back; the run of this execution times out.
-            Object.assign(t, { status: 'Failed', detailedStatus: 'Undeliverable', lastExecutionDate: Date.now() });
-            errors++;
+            // An agent that is not Online cannot take the run: the stand-in leaves the target
+            // Pending (and the execution InProgress), so a waiter sees nothing finish. (How long AWS
+            // keeps such a target pending before it gives up is not modelled.)
             continue;
           }
           Object.assign(t, { status: 'InProgress', detailedStatus: 'InProgress' });
@@ -412,6 +412,7 @@ export class StateManager {
         }
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, ids.length)) }, worker));
+      if (execution.targets.some((t) => t.status === 'Pending')) return;
       const failed = execution.targets.some((t) => t.status !== 'Success');
       execution.status = failed ? 'Failed' : 'Success';
       execution.detailedStatus = execution.status;
