@@ -6,8 +6,8 @@
 // (test/support/sim/). The user-data is a bootstrap: at first boot it fetches the stack's current
 // release from Parameter Store and serves it; every later release arrives through the document, in
 // place: a second digest, a new secret version, a rollback, a bad release. The host is rebooted and
-// finally replaced while its data volume is kept: the note written by the first release is there
-// each time.
+// finally replaced in Pulumi's order while its data volume is kept: the note written by the first
+// release is there each time.
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
@@ -262,19 +262,36 @@ describe('a fresh host running the rendered user-data', () => {
     await host.setSsmParameters(simParameters(world, API_KEY, 2));
   });
 
-  it('a replacement host mounts the same volume without formatting it, serves the current release at boot, and the note is there', async () => {
-    // (Terminated first here: the sim attaches a volume only at launch. Pulumi's own order, the new
-    // instance first and the old attachment deleted before the new one, is checked under the mocks.)
+  it("a replacement host in Pulumi's order (new instance first, old attachment deleted before the new one) mounts the same volume without formatting it and serves the current release; the note is there", async () => {
+    // pulumi up --replace of the instance, step by step as the engine takes them (the instance is
+    // created before its old self is deleted; the attachment, deleteBeforeReplace, is deleted and
+    // then created; the address moves after the release gate; the old instance goes last).
     const current = release(fourthImage!, 2);
-    await host.terminate();
-    host = await world.launchHost({ userData: userData(), instanceId: 'i-0bbb3333cccc44445', volume, ssmParameters: { ...simParameters(world, API_KEY, 2), ...releaseParameters(current) } });
+    const old = host;
+    // 1. The new instance: it boots while the volume is still attached to the old one, fetches the
+    //    current release and waits for the volume.
+    const next = await world.launchHost({ userData: userData(), instanceId: 'i-0bbb3333cccc44445', ssmParameters: { ...simParameters(world, API_KEY, 2), ...releaseParameters(current) } });
+    await waitFor('the new host to wait for the data volume', async () =>
+      (await next.consoleLog()).includes(`waiting for data volume ${VOLUME_ID} to be attached`) || undefined, { timeoutMs: 120_000, intervalMs: 500 });
+    // What the default order (the new attachment first) would meet, and a detach from a running host.
+    await expect(next.attachVolume(volume)).rejects.toThrow(/^VolumeInUse: /);
+    await expect(old.detachVolume()).rejects.toThrow(/stays busy detaching/);
+    // 2. The old attachment deleted: stopInstanceBeforeDetaching stops the old host, then detaches.
+    await old.stop();
+    await old.detachVolume();
+    // 3. The new attachment: the volume appears on the running new host, which mounts it and serves.
+    await next.attachVolume(volume);
+    host = next;
     await expectBootOk(host);
     const log = await host.consoleLog();
     expect(log).not.toContain('is blank; formatting it');
     expect(log).toContain(`data volume ${VOLUME_ID} mounted on ${HOST_LAYOUT.mount}`);
     expect(log).toContain(`berth: OK: ${fourthImage!.reference} is healthy and serving`);
-    // The association targets the new instance id, so State Manager runs the release there: already serving.
+    // 4. The release gate: the association targets the new instance id; State Manager's run finds it serving.
     expect((await mustDeploy(host, current)).stdout).toContain('is already serving');
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
+    // 5. The old instance is deleted last.
+    await old.terminate();
+    expect(volume.attachedTo).toBe(next.instanceId);
   });
 });

@@ -67,6 +67,10 @@ const SERVICE_OCTETS = { resolver: 2, registry: 3, hub: 4, acme: 5 } as const;
 const SSM_ADDRESS = '198.18.0.10';
 /** The device a volume appears as inside the host; by-id and mapping names are symlinks to it. */
 const VOLUME_DEVICE = '/dev/nvme1n1';
+/** Linux's loop block devices (LOOP_MAJOR in include/uapi/linux/major.h). */
+const LOOP_MAJOR = 7;
+const volumeEntry = (volume: SimVolume, deviceName: string) =>
+  ({ volumeId: volume.volumeId, device: VOLUME_DEVICE, deviceName, major: volume.major, minor: volume.minor });
 const LABEL = 'berth.sim.world';
 const OWNER_LABEL = 'berth.sim.owner-pid';
 
@@ -644,7 +648,7 @@ export class World {
 
   /**
    * An EBS volume stand-in: a sparse file of sizeMiB and a loop device on this machine. Attach it
-   * with launchHost({ volume }); it appears there as /dev/nvme1n1, linked from
+   * with launchHost({ volume }) or host.attachVolume(volume); it appears there as /dev/nvme1n1, linked from
    * /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<volumeId without the dash> and from the
    * mapping name. It is blank (no file system) until something formats it, and keeps its data
    * across reboots, stop/start and host replacement. close() detaches and deletes it.
@@ -655,11 +659,12 @@ export class World {
     const file = path.join(this.dir, 'volumes', `${volumeId}.img`);
     await check(['truncate', '--size', `${sizeMiB}M`, file]);
     const loop = (await check(['losetup', '--find', '--show', file])).trim();
+    const [major, minor] = (await check(['stat', '--format', '%Hr %Lr', loop])).trim().split(' ').map(Number);
     this.cleanup.later(async () => {
       await run(['losetup', '--detach', loop]);
       await rm(file, { force: true });
     });
-    const volume = new SimVolume(volumeId, sizeMiB, file, loop);
+    const volume = new SimVolume(volumeId, sizeMiB, file, loop, major!, minor!);
     this.volumes.set(volumeId, volume);
     return volume;
   }
@@ -739,7 +744,7 @@ export class World {
       ssmAddress: SSM_ADDRESS,
       dnsServer: this.serviceIp('resolver'),
       dnsSearch: this.dnsDomain,
-      volumes: volume ? [{ volumeId: volume.volumeId, device: VOLUME_DEVICE, deviceName: options.deviceName ?? '/dev/sdf' }] : [],
+      volumes: volume ? [volumeEntry(volume, options.deviceName ?? '/dev/sdf')] : [],
     };
     await writeFile(path.join(stateDir, 'config.json'), JSON.stringify(config, null, 2));
     await writeFile(path.join(stateDir, 'user-data'), options.userData);
@@ -768,7 +773,11 @@ export class World {
       '--add-host', `ssm.${region}.amazonaws.com:${SSM_ADDRESS}`,
       '-v', `${hostBinDir}:/opt/berth-sim/bin:ro`, '-v', `${path.join(this.dir, 'world')}:/opt/berth-sim/world:ro`,
       '-v', `${stateDir}:/opt/berth-sim/state`,
-      ...(volume ? ['--device', `${volume.loopDevice}:${VOLUME_DEVICE}`] : []),
+      // No --device: the volume's node is made in the host's /dev at each boot (init.sh's
+      // firmware/udev step) and at a hot attach (attachVolume), from config.json, so a volume can
+      // come and go while the host runs, as an EBS volume does. The cgroup lets the host open loop
+      // devices (major 7); it has nodes only for the volumes attached to it.
+      '--device-cgroup-rule', `b ${LOOP_MAJOR}:* rmw`,
       '-p', `127.0.0.1:${port}:80`, '-p', `127.0.0.1:${httpsPort}:443`, '--stop-timeout', '30',
       SIM_HOST_IMAGE, 'bash', '/opt/berth-sim/bin/init.sh',
     ]);
@@ -989,6 +998,9 @@ export class SimVolume {
     readonly file: string,
     /** The loop device on this machine, e.g. /dev/loop3. */
     readonly loopDevice: string,
+    /** The loop device's numbers, which the host's block device node is made with. */
+    readonly major: number,
+    readonly minor: number,
   ) {}
   /** The name Amazon Linux's udev rules give it on a Nitro instance (what the user-data waits for). */
   get byIdPath(): string {
@@ -1037,7 +1049,11 @@ export class SimHost {
    * http://<privateIp>:80 and https://<privateIp>:443, as from a client in the VPC; it is also
    * where pebble validates names that startAcme maps to it. */
   readonly privateIp: string;
-  readonly volume: SimVolume | undefined;
+  /** The data volume attached to it now (launchHost's, or attachVolume's). */
+  get volume(): SimVolume | undefined {
+    return this.attachedVolume;
+  }
+  private attachedVolume: SimVolume | undefined;
   /** This machine's dir with the host's state (console.log, ssm-calls.jsonl, boots/, ...). */
   readonly stateDir: string;
   private readonly dockerVolume: string;
@@ -1051,7 +1067,7 @@ export class SimHost {
     this.url = init.url;
     this.httpsPort = init.httpsPort;
     this.privateIp = init.privateIp;
-    this.volume = init.volume;
+    this.attachedVolume = init.volume;
     this.stateDir = init.stateDir;
     this.dockerVolume = init.dockerVolume;
   }
@@ -1170,6 +1186,59 @@ export class SimHost {
     await run(['docker', 'volume', 'rm', '--force', this.dockerVolume]);
     this.status = 'terminated';
     await this.world.forget(this);
+    this.attachedVolume = undefined;
+  }
+
+  /**
+   * AttachVolume: the volume appears in the host as /dev/nvme1n1 with its by-id and mapping-name
+   * links, at once if the host runs (the kernel's hot-plug and Amazon Linux's udev rules), else at
+   * its next boot. As EC2 refuses it: a volume attached elsewhere (VolumeInUse), a host that
+   * already has one here (the sim models one data volume), a terminated host.
+   */
+  async attachVolume(volume: SimVolume, deviceName = '/dev/sdf'): Promise<void> {
+    if (this.status === 'terminated') throw new Error(`IncorrectState: ${this.instanceId} is terminated`);
+    if (volume.attachedTo) throw new Error(`VolumeInUse: ${volume.volumeId} is already attached to an instance (${volume.attachedTo})`);
+    if (this.attachedVolume) throw new Error(`the sim models one data volume per host; ${this.instanceId} has ${this.attachedVolume.volumeId}`);
+    await this.editConfig((config) => ({ ...config, volumes: [volumeEntry(volume, deviceName)] }));
+    volume.attach(this.instanceId);
+    this.attachedVolume = volume;
+    if (this.status !== 'running') return;
+    const byId = volume.byIdPath;
+    await this.check(['sh', '-c', [
+      `mknod -m 660 ${VOLUME_DEVICE} b ${volume.major} ${volume.minor}`,
+      'mkdir -p /dev/disk/by-id',
+      `ln -sfn ../../${VOLUME_DEVICE.slice('/dev/'.length)} ${byId}`,
+      `ln -sfn ${VOLUME_DEVICE.slice('/dev/'.length)} ${deviceName}`,
+    ].join(' && ')]);
+  }
+
+  /**
+   * DetachVolume. From a stopped host it detaches (the next boot has no such disk). From a
+   * running host whose file system on it is still mounted it throws: EC2 then leaves the volume
+   * "busy" (detaching) until it is unmounted, and the provider's wait for "available" times out
+   * ("If you try to detach a volume that is mounted, the volume might become stuck in the busy
+   * state", EC2 User Guide, Detach an Amazon EBS volume); hence the attachment's
+   * stopInstanceBeforeDetaching. Unmounted, it goes at once.
+   */
+  async detachVolume(): Promise<void> {
+    const volume = this.attachedVolume;
+    if (!volume) throw new Error(`IncorrectState: ${this.instanceId} has no data volume attached`);
+    if (this.status === 'running') {
+      const mountinfo = await this.check(['cat', '/proc/self/mountinfo']);
+      const mounted = mountinfo.split('\n').filter((line) => line.split(' ')[2] === `${volume.major}:${volume.minor}`);
+      if (mounted.length > 0) {
+        throw new Error(`${volume.volumeId} stays busy detaching from running ${this.instanceId}: mounted on ${mounted.map((l) => l.split(' ')[4]).join(', ')}`);
+      }
+      await this.check(['sh', '-c', `rm -f ${VOLUME_DEVICE} ${volume.byIdPath} && find /dev -maxdepth 1 -lname ${VOLUME_DEVICE.slice('/dev/'.length)} -delete`]);
+    }
+    await this.editConfig((config) => ({ ...config, volumes: [] }));
+    volume.detach();
+    this.attachedVolume = undefined;
+  }
+
+  private async editConfig(edit: (config: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+    const file = path.join(this.stateDir, 'config.json');
+    await writeFile(file, JSON.stringify(edit(JSON.parse(await readFile(file, 'utf8'))), null, 2));
   }
 
   /** Replaces the SSM parameter store of the host's region, effective for the next call. */

@@ -8,7 +8,8 @@
 #              it), read by the real dmidecode: this is how cloud-init identifies AWS
 #   udev       /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol<id without the dash> (and the
 #              block-device-mapping name, e.g. /dev/sdf) -> ../../nvme1n1, the attached volume
-#              (a loop device of the machine running the tests, passed in as /dev/nvme1n1)
+#              (a loop device of the machine running the tests, its node made as /dev/nvme1n1
+#              from config.json; SimHost.attachVolume does the same to a running host)
 #   local-fs   mount -a (/etc/fstab, which a previous boot's user-data may have written)
 #   network    eth0 starts without an address, as before systemd-networkd; the world's VPC
 #              container answers DHCP with this MAC's fixed address. 169.254.169.254 and the SSM
@@ -83,7 +84,7 @@ print("region=" + shlex.quote(c["region"]))
 print("ssm_address=" + shlex.quote(c["ssmAddress"]))
 print("dns_server=" + shlex.quote(c.get("dnsServer") or ""))
 print("dns_search=" + shlex.quote(c.get("dnsSearch") or ""))
-print("volumes=(" + " ".join(shlex.quote(f"{v['volumeId']} {v['device']} {v.get('deviceName') or ''}") for v in c["volumes"]) + ")")
+print("volumes=(" + " ".join(shlex.quote(f"{v['volumeId']} {v['device']} {v['major']} {v['minor']} {v.get('deviceName') or ''}") for v in c["volumes"]) + ")")
 EOF
 )"
 say "boot $boot of $instance_id ($instance_type, $region)"
@@ -97,8 +98,11 @@ fi
 # udev
 mkdir -p /dev/disk/by-id
 for v in "${volumes[@]}"; do
-  read -r vol_id device device_name <<<"$v"
+  read -r vol_id device major minor device_name <<<"$v"
   by_id=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${vol_id//-/}
+  # The kernel's node for the attached disk (devtmpfs on a VM; here made from the numbers the
+  # harness attached).
+  [[ -b $device ]] || mknod -m 660 "$device" b "$major" "$minor" || say "udev: could not make $device"
   if [[ -b $device ]]; then
     ln -sfn "../../${device#/dev/}" "$by_id"
     [[ -n $device_name ]] && ln -sfn "${device#/dev/}" "$device_name"
