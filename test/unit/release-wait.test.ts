@@ -3,6 +3,9 @@
 // own reason, and at its timeout says what it was still waiting for. It never trusts
 // Overview.Status, which right after an update still shows the previous run.
 import { CreateAssociationCommand, DeleteAssociationCommand, DescribeAssociationCommand, SSMClient, UpdateAssociationCommand } from '@aws-sdk/client-ssm';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILED_PREFIX, OK_PREFIX } from '../../infra/host/status-lines.js';
 import { WaitUsageError, parseWaitArgs, targetFromOutputs } from '../../scripts/release-wait/args.js';
@@ -163,6 +166,41 @@ describe('npm run release:wait', () => {
     const ok = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--association-id', good, '--region', sm.region, '--timeout', '20'], { env });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('release ok: version 1 succeeded on 1 host(s)');
+  }, 60_000);
+
+  it("with no flags reads the selected stack's associationId and region outputs (pulumi stack output --json), and --stack NAME names another", async () => {
+    const ssm = await world();
+    sm.register(instance('i-0123456789abcdef0'));
+    const id = await create(ssm, 'good-1');
+    // The Pulumi CLI cannot run here: a stand-in on PATH that answers `pulumi stack output --json
+    // [--stack NAME]` as the CLI does (a JSON object of the outputs; "no stack selected" on stderr
+    // and exit 255 without one), and records how it was called.
+    const bin = await mkdtemp(path.join(os.tmpdir(), 'berth-pulumi-'));
+    try {
+      const calls = path.join(bin, 'calls');
+      const outputs = JSON.stringify({ associationId: id, region: sm.region, url: 'http://203.0.113.9', apiKey: '[secret]' });
+      await writeFile(path.join(bin, 'pulumi'), [
+        '#!/bin/sh',
+        `printf '%s\\n' "$*" >> ${calls}`,
+        '[ "$1 $2 $3" = "stack output --json" ] || { echo "pulumi stand-in: unexpected call: $*" >&2; exit 64; }',
+        'if [ "$4" = "--stack" ] && [ "$5" != "prod" ]; then echo "error: no stack named \'$5\' found" >&2; exit 255; fi',
+        `echo '${outputs}'`,
+        '',
+      ].join('\n'), { mode: 0o755 });
+      const env = { ...process.env, ...sm.clientEnv(), BERTH_RELEASE_WAIT_POLL_S: '0.1', PATH: `${bin}:${process.env.PATH}` };
+      const selected = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--timeout', '20'], { env });
+      expect(selected.code, selected.stderr).toBe(0);
+      expect(selected.stdout).toContain('release ok: version 1 succeeded on 1 host(s)');
+      const named = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--stack', 'prod', '--timeout', '20'], { env });
+      expect(named.code, named.stderr).toBe(0);
+      const missing = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--stack', 'staging'], { env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain("could not read the stack's outputs (pulumi stack output: error: no stack named 'staging' found)");
+      expect(missing.stderr).toContain('pass --association-id ID --region REGION');
+      expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual(['stack output --json', 'stack output --json --stack prod', 'stack output --json --stack staging']);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('refuses bad arguments with what to pass instead', async () => {
