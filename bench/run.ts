@@ -177,7 +177,7 @@ try {
   record('get_vs_hello_ratio_max', round(Math.max(...ratios), 2), 'the highest of those rounds');
 
   // --- the EC2 host, simulated: the user-data berth renders, booted, rebooted, redeployed.
-  await benchHost(app, tag('app2'), record);
+  await benchHost(app, tag('app2'), record, path.join(root, 'bench/release.svg'));
 
   const out = {
     machine: {

@@ -12,15 +12,13 @@ import { HOST_LAYOUT, releaseId } from '../../infra/release.js';
 import { deployScript } from '../../infra/host/scripts.js';
 import { containerShape } from '../../infra/shape.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, run, waitFor } from '../support/exec.js';
+import { check, waitFor } from '../support/exec.js';
 import { api } from '../support/http.js';
 import { pollRevisions, revisionRuns, startLoad } from '../support/load.js';
 import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '../support/sim/baseline.js';
-import { type SimRelease, deployRelease, publishRelease, releaseParameters, simDocument, mustDeploy, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
+import { type SimRelease, deployRelease, mustDeploy, releaseAndWait as releaseAndWaitOn, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../support/sim/berth.js';
 import { type PushedImage, type SimHost, type World, createWorld } from '../support/sim/world.js';
-import { StateManager } from '../support/sim/state-manager.js';
-import { CreateAssociationCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { RELEASE_WAIT_COMMAND, releaseWaitArgs, releaseWaitEnvironment } from '../../infra/release-gate.js';
+import type { StateManager } from '../support/sim/state-manager.js';
 
 const VOLUME_ID = 'vol-0c0c0c0c0c0c0c0c1';
 let world: World;
@@ -182,32 +180,12 @@ describe('the host recovers by itself', () => {
 
 describe('pulumi up waits for each release: the release waiter, through a State Manager stand-in', () => {
   let sm: StateManager;
+  // The agent takes a moment to pick a new association up, as on EC2.
   beforeAll(async () => {
-    // The agent takes a moment to pick a new association up, as on EC2.
-    sm = await new StateManager({ region: world.region, pickupDelayMs: 1500 }).start();
-    sm.putDocument('berth-deploy', JSON.stringify(simDocument()));
-    sm.register({
-      instanceId: host.instanceId,
-      pingStatus: 'Online',
-      run: async (content, parameters) => {
-        const r = await host.runDocument(content, parameters);
-        return { commandId: r.commandId, status: r.status, stdout: r.stdout, stderr: r.stderr };
-      },
-    });
+    sm = await stateManagerFor(world, host, 1500);
   });
   afterAll(async () => sm?.close());
-
-  /** What `pulumi up` does for a release: publish it, create its association, run the gate. */
-  async function releaseAndWait(r: SimRelease, timeoutS = 120) {
-    const manifest = await publishRelease(host, r);
-    const ssm = new SSMClient({ region: world.region, endpoint: sm.endpoint, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
-    const created = await ssm.send(new CreateAssociationCommand({
-      Name: 'berth-deploy', AssociationName: `berth-release-${process.pid}`, Targets: [{ Key: 'InstanceIds', Values: [host.instanceId] }], Parameters: { manifest: [manifest] },
-    }));
-    const env = { ...process.env, ...sm.clientEnv(), BERTH_RELEASE_WAIT_POLL_S: '0.5' };
-    const args = releaseWaitArgs(RELEASE_WAIT_COMMAND, releaseWaitEnvironment({ associationId: created.AssociationDescription!.AssociationId!, region: world.region, timeoutS }));
-    return run(['npx', 'tsx', 'scripts/release-wait.ts', ...args], { env, timeoutMs: (timeoutS + 60) * 1000 });
-  }
+  const releaseAndWait = (r: SimRelease, timeoutS = 120) => releaseAndWaitOn(host, sm, r, { timeoutS, pollS: 0.5 });
 
   it("a release that fails its health gate fails the waiter with the host's reason, and the old release keeps serving", async () => {
     const before = (await api(appUrl(), 'GET', '/api/info')).body.revision;

@@ -11,6 +11,11 @@ import { containerShape } from '../../../infra/shape.js';
 import { renderDeployDocument } from '../../../infra/ssm-document.js';
 import { packUserData, renderUserData } from '../../../infra/userdata.js';
 import { type HostSetup } from '../../../infra/host-settings.js';
+import { CreateAssociationCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { RELEASE_WAIT_COMMAND, releaseWaitArgs, releaseWaitEnvironment } from '../../../infra/release-gate.js';
+import { repoRoot } from '../engine-setup.js';
+import { type Result, run } from '../exec.js';
+import { StateManager } from './state-manager.js';
 import type { CommandResult, PushedImage, SimHost, SsmParameter, World } from './world.js';
 import { REGISTRY_ADDRESS } from './world.js';
 
@@ -103,4 +108,40 @@ export function simParameters(world: World, apiKey: string, apiKeyVersion = 1) {
     [TOKEN_PARAM]: { type: 'SecureString' as const, value: world.registry.password },
     [API_KEY_PARAM]: { type: 'SecureString' as const, value: apiKeyVersion === 1 ? apiKey : `${apiKey}-v${apiKeyVersion}`, version: apiKeyVersion },
   };
+}
+
+/** State Manager (the stand-in) with berth's document and this host as its managed instance: the
+ * host's SSM agent runs what an association sends it, after `pickupDelayMs` as on EC2. */
+export async function stateManagerFor(world: World, host: SimHost, pickupDelayMs = 1500): Promise<StateManager> {
+  const sm = await new StateManager({ region: world.region, pickupDelayMs }).start();
+  sm.putDocument(RELEASE_DOCUMENT, JSON.stringify(simDocument()));
+  sm.register({
+    instanceId: host.instanceId,
+    pingStatus: 'Online',
+    run: async (content, parameters) => {
+      const r = await host.runDocument(content, parameters);
+      return { commandId: r.commandId, status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+  });
+  return sm;
+}
+
+const RELEASE_DOCUMENT = 'berth-deploy';
+let associations = 0;
+
+/** What `pulumi up` does for a release: publish it, create its association (one per release), then
+ * run the release gate's own command line (npm run release:wait with the gate's arguments). `pollS`
+ * unset: the waiter's default, as `pulumi up` runs it. */
+export async function releaseAndWait(host: SimHost, sm: StateManager, r: SimRelease, options: { timeoutS?: number; pollS?: number } = {}): Promise<Result> {
+  const timeoutS = options.timeoutS ?? 120;
+  const manifest = await publishRelease(host, r);
+  const ssm = new SSMClient({ region: sm.region, endpoint: sm.endpoint, credentials: { accessKeyId: 'AKIASIM', secretAccessKey: 'sim' } });
+  const created = await ssm.send(new CreateAssociationCommand({
+    Name: RELEASE_DOCUMENT, AssociationName: `berth-release-${process.pid}-${++associations}`,
+    Targets: [{ Key: 'InstanceIds', Values: [host.instanceId] }], Parameters: { manifest: [manifest] },
+  }));
+  ssm.destroy();
+  const env = { ...process.env, ...sm.clientEnv(), ...(options.pollS === undefined ? {} : { BERTH_RELEASE_WAIT_POLL_S: String(options.pollS) }) };
+  const args = releaseWaitArgs(RELEASE_WAIT_COMMAND, releaseWaitEnvironment({ associationId: created.AssociationDescription!.AssociationId!, region: sm.region, timeoutS }));
+  return run(['npx', 'tsx', 'scripts/release-wait.ts', ...args], { cwd: repoRoot, env, timeoutMs: (timeoutS + 60) * 1000 });
 }
