@@ -17,6 +17,7 @@ import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } 
 import { renderDeployDocument } from './ssm-document.js';
 import { packUserData, renderUserData } from './userdata.js';
 import { type HostSetup, proxyPorts } from './host-settings.js';
+import { firstZone, hostZone } from './zone.js';
 
 export interface HostArgs {
   /** The container's shape; plain data, shared with compose and the local scripts. */
@@ -67,19 +68,16 @@ export class Host extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = (part: string) => ({ ...args.tags, Name: `${name}-${part}` });
 
-    // --- where: the default VPC, in an availability zone that offers the instance type.
+    // --- where: the default VPC. A new stack takes the first zone that offers the instance type
+    // for its data volume (below); the host then always goes to the volume's zone (zone.ts).
     const vpc = aws.ec2.getVpcOutput({ default: true }, parent);
     const offerings = aws.ec2.getInstanceTypeOfferingsOutput(
       { locationType: 'availability-zone', filters: [{ name: 'instance-type', values: [args.instanceType] }] },
       parent,
     );
-    const availabilityZone = pulumi.all([args.instanceType, offerings.locations]).apply(([type, zones]) => {
-      const zone = [...zones].sort()[0];
-      if (!zone) throw new Error(`berth:instanceType: ${type} is not offered in any availability zone of this region; choose another type`);
-      return zone;
-    });
-    const subnet = aws.ec2.getSubnetOutput({ vpcId: vpc.id, availabilityZone, defaultForAz: true }, parent);
-    // Looked up, never hard-coded; `ignoreChanges` below keeps a newer AMI from replacing the host.
+    const newStackZone = pulumi.all([args.instanceType, offerings.locations]).apply(([type, zones]) => firstZone(type, zones));
+    // Looked up, never hard-coded; `ignoreChanges` below keeps a newer AMI from replacing the host,
+    // and a replacement (a new instance type) boots the lookup's AMI for its architecture.
     const ami = aws.ec2.getAmiOutput(
       {
         owners: ['amazon'],
@@ -147,12 +145,20 @@ export class Host extends pulumi.ComponentResource {
         ] as const,
     );
 
-    // --- data: its own encrypted volume, in the instance's zone, kept when the instance is replaced.
+    // --- data: its own encrypted volume, kept when the instance is replaced. Its zone is chosen
+    // once: another instance type may be offered first in another zone, and a new zone would
+    // replace the volume, data and all (availability_zone is ForceNew, ebs_volume.go), so later
+    // runs keep the zone in the state (ignoreChanges uses the prior value; pulumi/pulumi
+    // step_generator.go, processIgnoreChanges) and the host follows the volume.
     const dataVolume = new aws.ebs.Volume(
       `${name}-data`,
-      { availabilityZone, size: args.dataVolumeGiB, type: 'gp3', encrypted: true, tags: tags('data') },
-      parent,
+      { availabilityZone: newStackZone, size: args.dataVolumeGiB, type: 'gp3', encrypted: true, tags: tags('data') },
+      { parent: this, ignoreChanges: ['availabilityZone'] },
     );
+    const availabilityZone = pulumi
+      .all([args.instanceType, offerings.locations, dataVolume.availabilityZone])
+      .apply(([type, zones, volumeZone]) => hostZone(type, zones, volumeZone));
+    const subnet = aws.ec2.getSubnetOutput({ vpcId: vpc.id, availabilityZone, defaultForAz: true }, parent);
 
     // --- the release: what runs (release.ts), with the deploy script, the host settings and the
     // proxy's config, as one bundle in Parameter Store (release-bundle.ts). Changing any of them
@@ -267,7 +273,13 @@ export class Host extends pulumi.ComponentResource {
         tags: tags('instance'),
       },
       // The manifest exists before the instance boots: its first boot serves the current release.
-      { parent: this, ignoreChanges: ['ami'], dependsOn: [manifestParam, readParams] },
+      // A new instance type is a new host: the provider would change it in place (stop,
+      // ModifyInstanceAttribute, start; resourceInstanceUpdate, ec2_instance.go) on the AMI it
+      // has, which an arm64 type cannot run from an x86_64 AMI and the reverse. A replacement is
+      // made from the program's inputs, ignored ones included (pulumi/pulumi step_generator.go
+      // re-runs Check with goal.Properties on a replace), so it boots the current AMI of the new
+      // type's architecture, and reaches the volume in Pulumi's order (the attachment, below).
+      { parent: this, ignoreChanges: ['ami'], replaceOnChanges: ['instanceType'], dependsOn: [manifestParam, readParams] },
     );
 
     const attachment = new aws.ec2.VolumeAttachment(
@@ -279,7 +291,7 @@ export class Host extends pulumi.ComponentResource {
         // Detach only from a stopped instance, so the filesystem is cleanly unmounted first.
         stopInstanceBeforeDetaching: true,
       },
-      // A replaced instance (pulumi up --replace, a new AMI) gets a new attachment (instanceId
+      // A replaced instance (a new instance type, pulumi up --replace) gets a new attachment (instanceId
       // forces one). Pulumi creates a replacement before it deletes the old one by default, and a
       // volume attached to the old instance refuses the new attachment (VolumeInUse;
       // pulumi/pulumi-aws#2769): the old attachment goes first.

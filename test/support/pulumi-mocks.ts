@@ -56,16 +56,65 @@ export function occurrences(value: unknown, needle: string, path = '', inSecret 
   return [];
 }
 
+/** What the account and the registry hold besides the stack's resources: what a test may vary. */
+export interface World {
+  /** Zones that offer each instance type (DescribeInstanceTypeOfferings); others as in us-east-1. */
+  readonly offerings?: Readonly<Record<string, readonly string[]>>;
+  /** The app's build context as the docker provider hashes it: another one builds another digest. */
+  readonly appContext?: string;
+  /** The newest Amazon Linux 2023 AMI per architecture (DescribeImages); a newer one is a new id. */
+  readonly amis?: Readonly<Record<string, string>>;
+}
+
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly calls: Called[] = [];
   /** SSM documents created so far: name → declared parameters and content size. */
   private readonly documents = new Map<string, { parameters: Record<string, { type: string; allowedPattern?: string }>; bytes: number }>();
+  /** type::name → how many times the resource was replaced: each replacement is a new cloud
+   * resource, with its own id and generated names (infra plans set it; a fresh stack has none). */
+  protected readonly generations = new Map<string, number>();
+
+  constructor(protected readonly world: World = {}) {}
+
+  /** What ids and generated names derive from: the resource, and which incarnation of it. */
+  protected seedOf(type: string, name: string): string {
+    const generation = this.generations.get(`${type}::${name}`) ?? 0;
+    return generation === 0 ? `${type}/${name}` : `${type}/${name}#${generation}`;
+  }
+
+  /**
+   * What AWS holds after an in-place update of `before` to new inputs: the same resource (its id,
+   * and the generated names `created` repeats for the same seed) with what an update moves on.
+   * `changed` are the input paths that changed.
+   */
+  updated(type: string, before: Registered, created: { id: string; state: Record<string, unknown> }, changed: readonly string[]): { id: string; state: Record<string, unknown> } {
+    const state: Record<string, unknown> = { ...created.state };
+    switch (type) {
+      case 'aws:ssm/parameter:Parameter':
+        // The provider puts the parameter again (PutParameter, Overwrite) on any change but tags
+        // (resourceParameterUpdate: d.HasChangesExcept("overwrite", tags, tags_all);
+        // hashicorp/terraform-provider-aws internal/service/ssm/parameter.go), and Parameter Store
+        // gives every put a new version, one more than the last (SSM API reference, PutParameter:
+        // "Version: The new version number of a parameter").
+        state.version = changed.some((path) => !/^tags(All)?\b/.test(path)) ? Number(before.state.version) + 1 : before.state.version;
+        break;
+      case 'aws:ssm/document:Document': {
+        // A new content is UpdateDocument, a new document version, which the provider then makes
+        // the default (UpdateDocumentDefaultVersion; resourceDocumentUpdate,
+        // internal/service/ssm/document.go). The same content keeps the versions.
+        const version = changed.includes('content') ? String(Number(before.state.latestVersion) + 1) : String(before.state.latestVersion);
+        Object.assign(state, { latestVersion: version, defaultVersion: version, documentVersion: version });
+        break;
+      }
+    }
+    return { id: before.id, state };
+  }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
     const p = plain(inputs) as Record<string, any>;
-    const seed = `${args.type}/${args.name}`;
+    const seed = this.seedOf(args.type, args.name);
     const answer = (id: string, computed: Record<string, unknown>) => {
       const state = { ...inputs, ...computed };
       this.resources.push({ type: args.type, name: args.name, id, inputs, state });
@@ -84,7 +133,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case 'docker:index/image:Image': {
         // The registry answers the push with the manifest digest.
         const repo = String(p.imageName).replace(/:[^:/]+$/, '');
-        const digest = `sha256:${hex(`${seed}/${JSON.stringify(p.build)}`, 64)}`;
+        const digest = `sha256:${hex(`${seed}/${JSON.stringify(p.build)}${this.world.appContext === undefined ? '' : `/${this.world.appContext}`}`, 64)}`;
         return answer(`${repo}@${digest}`, { repoDigest: `${repo}@${digest}`, registryServer: p.registry?.server, platform: p.build?.platform });
       }
       case 'aws:ec2/securityGroup:SecurityGroup': {
@@ -211,7 +260,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case 'aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings': {
         // As in us-east-1: t3 is not offered in us-east-1e, and the API lists zones in no order.
         const type = inputs.filters?.find((f: any) => f.name === 'instance-type')?.values?.[0];
-        const zones = type?.startsWith('t3.') ? ['us-east-1d', 'us-east-1b', 'us-east-1a', 'us-east-1c', 'us-east-1f'] : ['us-east-1c', 'us-east-1a'];
+        const zones = this.world.offerings?.[type] ?? (type?.startsWith('t3.') ? ['us-east-1d', 'us-east-1b', 'us-east-1a', 'us-east-1c', 'us-east-1f'] : ['us-east-1c', 'us-east-1a']);
         return { id: REGION, locations: zones, locationTypes: zones.map(() => 'availability-zone'), instanceTypes: zones.map(() => type) };
       }
       case 'aws:ec2/getSubnet:getSubnet':
@@ -220,7 +269,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case 'aws:ec2/getAmi:getAmi': {
         const arch = inputs.filters?.find((f: any) => f.name === 'architecture')?.values?.[0];
         return {
-          id: arch === 'arm64' ? 'ami-0c5777a14602ab4b9' : 'ami-05b10e08d247fb927',
+          id: this.world.amis?.[arch] ?? (arch === 'arm64' ? 'ami-0c5777a14602ab4b9' : 'ami-05b10e08d247fb927'),
           architecture: arch,
           name: `al2023-ami-2023.6.20250211.0-kernel-6.1-${arch}`,
           ownerId: '137112412989',
@@ -252,38 +301,51 @@ export interface ProgramRun {
 
 /**
  * Runs index.ts under the mocks with this stack config: sets config and mocks, imports the program
- * afresh, resolves every export, and waits until every registration has been answered.
+ * afresh, resolves every export, and waits until every registration has been answered. A fresh
+ * stack by default; a plan (test/support/plan.ts) passes mocks that start from a prior run.
  */
 export async function runProgram(
   config: Record<string, string>,
   secretKeys: readonly string[],
   importProgram: () => Promise<Record<string, unknown>>,
+  mocks: AwsMocks = new AwsMocks(),
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
-  const mocks = new AwsMocks();
   await pulumi.runtime.setMocks(mocks, 'berth', 'dev', false);
+  // An error inside an apply fails the registrations that depend on it, and the SDK lets those
+  // rejections go unhandled on purpose, for the language host to report and fail the run
+  // (@pulumi/pulumi runtime/resource.js: "so that it triggers unhandled rejection logic"). They are
+  // the program's failure here too (and, with a listener of ours, not vitest's unhandled errors).
+  const rejected: unknown[] = [];
+  const collect = (reason: unknown) => void rejected.push(reason);
+  process.on('unhandledRejection', collect);
   let program: Record<string, unknown> = {};
   let failure: unknown;
-  await (stack as unknown as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> }).runInPulumiStack(async () => {
-    try {
-      program = await importProgram();
-    } catch (error) {
-      failure = error; // the program's own error, as `pulumi up` would print it
-    }
-    return undefined;
-  });
-  if (failure) {
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    throw Object.assign(failure as Error, { registered: mocks.resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
-  }
   const outputs: ProgramRun['outputs'] = {};
-  for (const [key, value] of Object.entries(program)) {
-    if (!pulumi.Output.isInstance(value)) continue;
-    outputs[key] = {
-      value: await new Promise((resolve) => value.apply((v) => { resolve(v); return v; })),
-      secret: await pulumi.isSecret(value),
-    };
+  try {
+    await (stack as unknown as { runInPulumiStack(init: () => Promise<unknown>): Promise<unknown> }).runInPulumiStack(async () => {
+      try {
+        program = await importProgram();
+      } catch (error) {
+        failure = error; // the program's own error, as `pulumi up` would print it
+      }
+      return undefined;
+    });
+    for (const [key, value] of failure ? [] : Object.entries(program)) {
+      if (!pulumi.Output.isInstance(value)) continue;
+      try {
+        // The SDK's own promise of the value: it rejects when the output failed (apply never would call back).
+        outputs[key] = { value: await (value as unknown as { promise(): Promise<unknown> }).promise(), secret: await pulumi.isSecret(value) };
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve)); // rejections are reported after the tick that left them unhandled
+  } finally {
+    process.off('unhandledRejection', collect);
   }
-  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  failure ??= rejected[0];
+  if (failure) throw Object.assign(failure as Error, { registered: mocks.resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
   return { mocks, outputs };
 }

@@ -1,0 +1,163 @@
+// Which input changes replace a resource rather than update it in place, for every resource type
+// berth makes, and the pure decision a plan (test/support/plan.ts) takes from them. The table is
+// read from each provider's source, cited per type; input paths are Pulumi's camelCase names of
+// the provider's fields. A type missing from the table stops the plan: a new resource type must be
+// looked up, not guessed.
+//
+// Not modelled: a provider's DiffSuppressFunc (an equivalent policy JSON is no change to AWS, but a
+// textual change here), and set semantics (a reordered ingress list counts as a change). Both can
+// only make a plan show more changes than `pulumi up` would, never fewer.
+
+type Inputs = Readonly<Record<string, unknown>>;
+
+export interface ReplaceRule {
+  /** Paths whose change forces a new resource (the provider schema's `ForceNew: true`). */
+  readonly forceNew: readonly string[];
+  /** Paths that force a new resource only under a condition (the schema's CustomizeDiff). */
+  readonly forceNewIf?: (before: Inputs, after: Inputs) => readonly string[];
+  /** Where the table comes from. */
+  readonly source: string;
+}
+
+const TF = 'hashicorp/terraform-provider-aws';
+
+export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
+  'aws:ec2/instance:Instance': {
+    // In place: instanceType (stop, ModifyInstanceAttribute, start: resourceInstanceUpdate),
+    // vpcSecurityGroupIds, iamInstanceProfile, metadataOptions, tags, and of rootBlockDevice its
+    // volumeSize, volumeType, iops, throughput, deleteOnTermination and tags.
+    forceNew: [
+      'ami', 'associatePublicIpAddress', 'availabilityZone', 'subnetId', 'privateIp', 'keyName', 'tenancy', 'hostId',
+      'placementGroup', 'placementPartitionNumber', 'ebsOptimized', 'hibernation', 'launchTemplate', 'securityGroups',
+      'ipv6Addresses', 'ipv6AddressCount', 'cpuCoreCount', 'cpuThreadsPerCore', 'cpuOptions.amdSevSnp', 'cpuOptions.coreCount',
+      'cpuOptions.threadsPerCore', 'enclaveOptions.enabled', 'privateDnsNameOptions', 'ephemeralBlockDevices',
+      'rootBlockDevice.encrypted', 'rootBlockDevice.kmsKeyId', 'ebsBlockDevices',
+    ],
+    // userData and userDataBase64 are updated in place (stop, modify, start) unless
+    // userDataReplaceOnChange: customdiff.ForceNewIf("user_data"/"user_data_base64", ...).
+    forceNewIf: (_before, after) => (after.userDataReplaceOnChange === true ? ['userData', 'userDataBase64'] : []),
+    source: `${TF} internal/service/ec2/ec2_instance.go (schema and resourceInstanceUpdate)`,
+  },
+  'aws:ec2/securityGroup:SecurityGroup': {
+    // ingress and egress are nested rule sets the provider updates in place (updateSecurityGroupRules).
+    forceNew: ['description', 'name', 'namePrefix', 'vpcId'],
+    source: `${TF} internal/service/ec2/vpc_security_group.go`,
+  },
+  'aws:ebs/volume:Volume': {
+    // size, type, iops and throughput are ModifyVolume (resourceEBSVolumeUpdate).
+    forceNew: ['availabilityZone', 'encrypted', 'kmsKeyId', 'multiAttachEnabled', 'outpostArn', 'snapshotId'],
+    source: `${TF} internal/service/ec2/ebs_volume.go`,
+  },
+  'aws:ec2/volumeAttachment:VolumeAttachment': {
+    // forceDetach, skipDestroy and stopInstanceBeforeDetaching only change what a delete does.
+    forceNew: ['deviceName', 'instanceId', 'volumeId'],
+    source: `${TF} internal/service/ec2/ebs_volume_attachment.go`,
+  },
+  'aws:ec2/eip:Eip': {
+    // instance is re-associated in place (resourceEIPUpdate: disassociate, associate).
+    forceNew: ['address', 'domain', 'ipamPoolId', 'networkBorderGroup', 'publicIpv4Pool'],
+    source: `${TF} internal/service/ec2/ec2_eip.go`,
+  },
+  'aws:ssm/parameter:Parameter': {
+    // value, type, description, tier up are PutParameter with Overwrite (a new version).
+    forceNew: ['name', 'dataType'],
+    // "You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier".
+    forceNewIf: (before, after) => (before.tier === 'Advanced' && after.tier === 'Standard' ? ['tier'] : []),
+    source: `${TF} internal/service/ssm/parameter.go`,
+  },
+  'aws:ssm/document:Document': {
+    // content is UpdateDocument (a new version, made the default), in place.
+    forceNew: ['name'],
+    source: `${TF} internal/service/ssm/document.go`,
+  },
+  'aws:ssm/association:Association': {
+    // name is the document's name; parameters, targets, documentVersion and associationName are
+    // UpdateAssociation (a new association version: berth replaces it instead, replaceOnChanges).
+    forceNew: ['name', 'instanceId'],
+    source: `${TF} internal/service/ssm/association.go`,
+  },
+  'aws:iam/role:Role': {
+    forceNew: ['name', 'namePrefix', 'path'],
+    source: `${TF} internal/service/iam/role.go`,
+  },
+  'aws:iam/rolePolicy:RolePolicy': {
+    // policy is PutRolePolicy again, in place.
+    forceNew: ['name', 'namePrefix', 'role'],
+    source: `${TF} internal/service/iam/role_policy.go`,
+  },
+  'aws:iam/rolePolicyAttachment:RolePolicyAttachment': {
+    forceNew: ['role', 'policyArn'],
+    source: `${TF} internal/service/iam/role_policy_attachment.go`,
+  },
+  'aws:iam/instanceProfile:InstanceProfile': {
+    // role is RemoveRoleFromInstanceProfile + AddRoleToInstanceProfile, in place.
+    forceNew: ['name', 'namePrefix', 'path'],
+    source: `${TF} internal/service/iam/instance_profile.go`,
+  },
+  'docker:index/image:Image': {
+    // The provider's Check adds build.contextDigest (a hash of the build context) and its Diff
+    // answers every change as an update that builds and pushes again, never a replacement; a
+    // changed registry username or password is no change at all.
+    forceNew: [],
+    source: 'pulumi/pulumi-docker provider/provider.go (dockerNativeProvider Check, Diff, diffUpdates)',
+  },
+  'command:local:Command': {
+    // "The resource will be updated (or replaced) if any of these values change. If the update
+    // command was provided the resource will be updated, otherwise it will be replaced using the
+    // create command" (berth gives no update command); the SDK itself adds
+    // replaceOnChanges: ["triggers[*]"], which the plan sees among the options. A change of
+    // create or environment is an update, which runs create again.
+    forceNew: ['triggers'],
+    source: '@pulumi/command 1.2.1 local/command.d.ts (triggers, update) and local/command.js',
+  },
+};
+
+/** One segment of a property path: a key, an index, or `*` (any index, any key). */
+const segments = (path: string): string[] => path.replace(/\[("?)([^\]"]*)\1\]/g, '.$2').split('.').filter(Boolean);
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown) => v === undefined || v === null;
+const keyPath = (base: string, key: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}["${key}"]`);
+
+/** The paths where two plain input values differ, down to the leaves (an absent and a null are the same). */
+export function changedPaths(before: unknown, after: unknown, path = ''): string[] {
+  if (absent(before) && absent(after)) return [];
+  if (Array.isArray(before) && Array.isArray(after)) {
+    return Array.from({ length: Math.max(before.length, after.length) }, (_, i) => changedPaths(before[i], after[i], `${path}[${i}]`)).flat();
+  }
+  if (isRecord(before) && isRecord(after)) {
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])].sort().flatMap((key) => changedPaths(before[key], after[key], keyPath(path, key)));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [path];
+}
+
+/** Whether a change at `path` falls under `pattern` (a replaceOnChanges or ForceNew path): at it,
+ * below it, or above it (the whole block went or came). `*` alone covers everything. */
+export function covers(pattern: string, path: string): boolean {
+  if (pattern === '*') return true;
+  const want = segments(pattern);
+  const got = segments(path);
+  return want.slice(0, got.length).every((w, i) => w === '*' || w === got[i]) && got.slice(0, want.length).every((g, i) => want[i] === '*' || want[i] === g);
+}
+
+export interface Decision {
+  readonly op: 'same' | 'update' | 'replace';
+  /** Every changed input path. */
+  readonly fields: readonly string[];
+  /** The changed paths that force the replacement. */
+  readonly replaceKeys: readonly string[];
+}
+
+/**
+ * What `pulumi up` does to an existing resource given its prior inputs and its new ones (after
+ * ignoreChanges): nothing, an update in place, or a replacement, which a change forces when the
+ * provider marks its field ForceNew or the resource lists it in replaceOnChanges.
+ */
+export function decide(type: string, before: Inputs, after: Inputs, replaceOnChanges: readonly string[] = []): Decision {
+  const rule = REPLACE_FIELDS[type];
+  if (!rule) throw new Error(`plan: no replace-field table for ${type}; read its provider's schema and add it to test/support/replace-fields.ts`);
+  const fields = changedPaths(before, after);
+  const forcing = [...rule.forceNew, ...(rule.forceNewIf?.(before, after) ?? []), ...replaceOnChanges];
+  const replaceKeys = fields.filter((field) => forcing.some((pattern) => covers(pattern, field)));
+  return { op: fields.length === 0 ? 'same' : replaceKeys.length > 0 ? 'replace' : 'update', fields, replaceKeys };
+}
