@@ -372,7 +372,12 @@ function parseEnv(key: string, text: string): Parsed<Record<string, string>> {
   for (const [name, v] of Object.entries(value)) {
     if (!ENV_NAME.test(name)) return bad(`${quote(name)} is not a valid variable name (letters, digits and _, not starting with a digit)`);
     if (RESERVED_ENV.includes(name)) return bad(`${name} is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`);
-    if (typeof v !== 'string') return bad(`${name} must be a string; write ${JSON.stringify(String(v))}, with quotes`);
+    // `pulumi config set --path` stores true, false and whole numbers as such (pulumi/pulumi
+    // sdk/go/common/resource/config/map.go, adjustObjectValue); --type string keeps them strings
+    // (pulumi/pulumi#18287, in the CLI since early 2025).
+    if (typeof v !== 'string') {
+      return bad(`${name} must be a string; write ${JSON.stringify(String(v))}, with quotes, or with --path: pulumi config set --path --type string ${shellWord(`${key}.${name}`)} ${shellWord(String(v))}`);
+    }
     if (/[\n\r\0]/.test(v)) return bad(`${name} must be one line: an env file cannot hold a newline; got ${shown(v)}`);
     if (secret) {
       // Each secret is one SSM parameter. PutParameter refuses an empty value ("ValidationException:

@@ -112,7 +112,7 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['an env name that is not a variable name', { 'berth:env': '{"MY-VAR":"x"}' }, undefined, 'berth:env: "MY-VAR" is not a valid variable name (letters, digits and _, not starting with a digit)'],
   ['an env name starting with a digit', { 'berth:env': '{"1ST":"x"}' }, undefined, 'berth:env: "1ST" is not a valid variable name (letters, digits and _, not starting with a digit)'],
   ['an env name berth reserves', { 'berth:env': '{"PORT":"9000"}' }, undefined, `berth:env: PORT is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`],
-  ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes'],
+  ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes, or with --path: pulumi config set --path --type string berth:env.WORKERS 4'],
   ['an env value with a newline', { 'berth:env': '{"MOTD":"a\\nb"}' }, undefined, 'berth:env: MOTD must be one line: an env file cannot hold a newline; got "a?b"'],
   ['env set as a secret', { 'berth:env': '{"GREETING":"hi"}' }, [...goodSecrets, 'berth:env'], 'berth:env: is a secret, but its values would be handled as plain text; move secret values to berth:secretEnv'],
   ['secret env in plain text', { 'berth:secretEnv': '{"API_KEY":"canary-plain"}' }, undefined, `berth:secretEnv: is stored in plain text; set it as a secret: pulumi config set --secret berth:secretEnv '{"API_KEY":"…"}'`],
