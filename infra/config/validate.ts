@@ -376,7 +376,8 @@ function parseEnv(key: string, text: string): Parsed<Record<string, string>> {
     // sdk/go/common/resource/config/map.go, adjustObjectValue); --type string keeps them strings
     // (pulumi/pulumi#18287, in the CLI since early 2025).
     if (typeof v !== 'string') {
-      return bad(`${name} must be a string; write ${JSON.stringify(String(v))}, with quotes, or with --path: pulumi config set --path --type string ${shellWord(`${key}.${name}`)} ${shellWord(String(v))}`);
+      const [quoted, word] = secret ? ['"…"', '<value>'] : [JSON.stringify(String(v)), shellWord(String(v))];
+      return bad(`${name} must be a string; write ${quoted}, with quotes, or with --path: pulumi config set --path --type string ${secret ? '--secret ' : ''}${shellWord(`${key}.${name}`)} ${word}`);
     }
     if (/[\n\r\0]/.test(v)) return bad(`${name} must be one line: an env file cannot hold a newline; got ${shown(v)}`);
     if (secret) {

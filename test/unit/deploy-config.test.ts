@@ -113,6 +113,7 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['an env name starting with a digit', { 'berth:env': '{"1ST":"x"}' }, undefined, 'berth:env: "1ST" is not a valid variable name (letters, digits and _, not starting with a digit)'],
   ['an env name berth reserves', { 'berth:env': '{"PORT":"9000"}' }, undefined, `berth:env: PORT is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`],
   ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes, or with --path: pulumi config set --path --type string berth:env.WORKERS 4'],
+  ['a secret env value that is a number, not shown', { 'berth:secretEnv': '{"PIN":90210}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: PIN must be a string; write "…", with quotes, or with --path: pulumi config set --path --type string --secret berth:secretEnv.PIN <value>'],
   ['an env value with a newline', { 'berth:env': '{"MOTD":"a\\nb"}' }, undefined, 'berth:env: MOTD must be one line: an env file cannot hold a newline; got "a?b"'],
   ['env set as a secret', { 'berth:env': '{"GREETING":"hi"}' }, [...goodSecrets, 'berth:env'], 'berth:env: is a secret, but its values would be handled as plain text; move secret values to berth:secretEnv'],
   ['secret env in plain text', { 'berth:secretEnv': '{"API_KEY":"canary-plain"}' }, undefined, `berth:secretEnv: is stored in plain text; set it as a secret: pulumi config set --secret berth:secretEnv '{"API_KEY":"…"}'`],
@@ -155,6 +156,7 @@ describe('a bad configuration stops the program with one message naming the key 
     expect((error as ConfigError).problems).toEqual([message]);
     expect((error as ConfigError).message).toBe(`invalid configuration: ${message}`);
     expect((error as ConfigError).message).not.toContain('canary');
+    expect((error as ConfigError).message).not.toContain('90210');
   });
 
   it('names a misspelled key first, since it is often why another reads as missing', () => {
