@@ -184,8 +184,10 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   const acmeCa = check<string>('berth:acmeCa', DEFAULTS.acmeCa, (v) =>
     /^https:\/\/[^\s/]+\/\S*$/.test(v) ? ok(v) : bad(`must be an ACME directory URL such as ${DEFAULTS.acmeCa}; got ${quote(v)}`),
   );
+  // The ACME account's contact, nothing more: Let's Encrypt stopped sending expiry notices on
+  // 2025-06-04 (its blog, "Ending Support for Expiration Notification Emails", 2025-01-22).
   const acmeEmail = check<string | undefined>('berth:acmeEmail', undefined, (v) =>
-    /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? ok(v) : bad(`must be an email address (the CA's expiry notices go there); got ${quote(v)}`),
+    /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? ok(v) : bad(`must be an email address, the contact of your account with the ACME CA; got ${quote(v)}`),
   );
   const acmeCaRootPem = check<string | undefined>('berth:acmeCaRoot', undefined, (v) =>
     /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(v.replace(/\r\n/g, '\n'))
