@@ -1,14 +1,20 @@
 // berth's Pulumi program: wiring only. Read and validate the config once, build and push the image,
 // make the host that runs it, and export what an operator needs.
+import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
 import { Host } from './infra/host.js';
+import { checkNetworks, vpcFacts } from './infra/host-settings.js';
 import { Image } from './infra/image.js';
 import { containerShape } from './infra/shape.js';
 import { ssmCommands } from './infra/ssm-commands.js';
 import { HOST_LAYOUT } from './infra/release.js';
 
 const config = readDeployConfig();
+// The default VPC, looked up before anything is made: the config must fit it (no IPv6 network
+// where it has no IPv6), and a misfit stops the program here like any bad config.
+const vpc = vpcFacts(await aws.ec2.getVpc({ default: true }));
+checkNetworks(config.allowedCidrs, vpc);
 const project = pulumi.getProject();
 const stack = pulumi.getStack();
 const tags = { project, stack, 'managed-by': 'pulumi' };
@@ -44,6 +50,7 @@ const host = new Host('berth', {
   ...(config.https ? { https: config.https } : {}),
   releasePolicy: config.release,
   allowedCidrs: config.allowedCidrs,
+  vpc,
   dataVolumeGiB: config.dataVolumeGiB,
   parameterPath: `/${project}/${stack}`,
   tags,

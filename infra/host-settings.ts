@@ -2,6 +2,7 @@
 // config, and host.env, the file deploy.sh sources. They travel with every release
 // (infra/release-bundle.ts), never in the user-data, so changing one is a release, in place.
 import { createHash } from 'node:crypto';
+import { ConfigError } from './config/validate.js';
 import { type Argv, shellQuote } from './docker-commands.js';
 import { CADDY_IMAGE, renderCaddyConfig } from './proxy/caddy.js';
 import { HOST_LAYOUT } from './release.js';
@@ -33,6 +34,82 @@ export const ACME_ROOT_IN = '/etc/caddy/acme-ca-root.pem';
 /** The ports the proxy publishes on the host: hostPort, or 80 and 443 with a domain. */
 export function proxyPorts(setup: Pick<HostSetup, 'hostPort' | 'https'>): readonly number[] {
   return setup.https ? [80, 443] : [setup.hostPort];
+}
+
+/** Networks on each side of one family: IPv4 and IPv6 CIDRs, as the security group lists them. */
+export interface Networks {
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+}
+
+/** The security group's rules as data: who may reach each published port, and where the host may go. */
+export interface NetworkRules {
+  readonly ingress: readonly (Networks & { readonly port: number })[];
+  readonly egress: Networks;
+}
+
+/** What berth needs to know of the VPC the host goes in, looked up before anything is made. */
+export interface VpcFacts {
+  readonly id: string;
+  /** Whether it has an IPv6 CIDR block, and so instances in it can have IPv6 addresses. */
+  readonly hasIpv6: boolean;
+}
+
+/**
+ * The facts from getVpc's answer. IPv6: its `ipv6CidrBlockAssociations` (@pulumi/aws 7,
+ * node_modules/@pulumi/aws/ec2/getVpc.d.ts; `ipv6CidrBlock` is deprecated there), each with the
+ * state EC2's DescribeVpcs reports for it (associating, associated, disassociating,
+ * disassociated, failing, failed): only an associated block counts. Not verified against the
+ * provider's newest data source, whose source was not available here (the stored
+ * terraform-provider-aws internal/service/ec2/vpc_data_source.go predates the list).
+ */
+export function vpcFacts(vpc: { readonly id: string; readonly ipv6CidrBlockAssociations?: readonly { readonly state: string }[] }): VpcFacts {
+  return { id: vpc.id, hasIpv6: (vpc.ipv6CidrBlockAssociations ?? []).some((a) => a.state === 'associated') };
+}
+
+/**
+ * Refuses `allowedCidrs` the VPC cannot honour: an IPv6 network where the VPC has no IPv6 block.
+ * An instance there has no IPv6 address, so the rule would let nobody in, silently.
+ */
+export function checkNetworks(allowedCidrs: readonly string[], vpc: Pick<VpcFacts, 'hasIpv6'>): void {
+  const ipv4 = allowedCidrs.filter((c) => !c.includes(':'));
+  const ipv6 = allowedCidrs.filter((c) => c.includes(':'));
+  if (ipv6.length === 0 || vpc.hasIpv6) return;
+  const fix = ipv4.length > 0
+    ? `keep the IPv4 ones: pulumi config set berth:allowedCidrs '${JSON.stringify(ipv4)}'`
+    : `name IPv4 networks instead, such as: pulumi config set berth:allowedCidrs '["203.0.113.0/24"]'`;
+  throw new ConfigError([
+    `berth:allowedCidrs: ${ipv6.join(', ')} ${ipv6.length === 1 ? 'is' : 'are'} IPv6, but the default VPC has no IPv6 CIDR block, so the host has no IPv6 address; ${fix} (or associate an IPv6 block with the VPC)`,
+  ]);
+}
+
+/**
+ * The security group's rules. Each published port is open to `allowedCidrs`, with one exception:
+ * with a domain whose certificate comes from a public CA, port 80 is open to everyone. The CA checks
+ * the HTTP-01 challenge on port 80 (the only port it may use) from several vantage points it does
+ * not publish and changes without notice (Let's Encrypt, docs/challenge-types: HTTP-01 "can only be
+ * done on port 80", retrieved "potentially multiple times from multiple vantage points";
+ * docs/integration-guide, Firewall Configuration: "For the http-01 ACME challenge, you need to allow
+ * inbound port 80 traffic. We don't publish the IP ranges"), so a narrowed port 80 means no
+ * certificate, ever, while the host serves its redirect and reports healthy. Port 80 only answers
+ * challenges and redirects to HTTPS (proxy/caddy.ts), and the proxy validates with HTTP-01 alone,
+ * so 443 keeps to `allowedCidrs`.
+ * A private CA (berth:acmeCaRoot set: a public CA needs no root of its own) validates from networks
+ * its operator knows, maybe inside the VPC: port 80 then keeps to `allowedCidrs` too, which must
+ * include the CA's validation addresses.
+ * IPv6 only where the VPC has it (checkNetworks refuses an IPv6 `allowedCidrs` entry elsewhere):
+ * `::/0` out of a VPC without IPv6 would be a rule for traffic that cannot exist.
+ */
+export function networkRules(setup: Pick<HostSetup, 'hostPort' | 'https'>, allowedCidrs: readonly string[], vpc: Pick<VpcFacts, 'hasIpv6'>): NetworkRules {
+  checkNetworks(allowedCidrs, vpc);
+  const allowed: Networks = { ipv4: allowedCidrs.filter((c) => !c.includes(':')), ipv6: allowedCidrs.filter((c) => c.includes(':')) };
+  const everyone: Networks = { ipv4: ['0.0.0.0/0'], ipv6: vpc.hasIpv6 ? ['::/0'] : [] };
+  const challengeFromAnywhere = setup.https !== undefined && setup.https.acmeCaRootPem === undefined;
+  return {
+    ingress: proxyPorts(setup).map((port) => ({ port, ...(port === 80 && challengeFromAnywhere ? everyone : allowed) })),
+    // Out: the registry, SSM, the ACME CA, and the package mirrors on first boot.
+    egress: everyone,
+  };
 }
 
 /** Caddy's config for this host. */

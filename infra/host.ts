@@ -16,7 +16,7 @@ import { BUNDLE_PARTS, bundleFiles, packBundle, releaseParameterNames, renderMan
 import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } from './release-gate.js';
 import { renderDeployDocument } from './ssm-document.js';
 import { packUserData, renderUserData } from './userdata.js';
-import { type HostSetup, proxyPorts } from './host-settings.js';
+import { type HostSetup, type VpcFacts, networkRules, proxyPorts } from './host-settings.js';
 import { firstZone, hostZone } from './zone.js';
 
 export interface HostArgs {
@@ -42,6 +42,8 @@ export interface HostArgs {
   /** Health gate and drain of each release. */
   readonly releasePolicy: ReleasePolicy;
   readonly allowedCidrs: pulumi.Input<readonly string[]>;
+  /** The default VPC, looked up (and the config checked against it) before anything is made. */
+  readonly vpc: VpcFacts;
   readonly dataVolumeGiB: pulumi.Input<number>;
   /** SSM parameter path for this stack's secrets: /berth/<stack>. */
   readonly parameterPath: string;
@@ -68,9 +70,10 @@ export class Host extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = (part: string) => ({ ...args.tags, Name: `${name}-${part}` });
 
-    // --- where: the default VPC. A new stack takes the first zone that offers the instance type
-    // for its data volume (below); the host then always goes to the volume's zone (zone.ts).
-    const vpc = aws.ec2.getVpcOutput({ default: true }, parent);
+    // --- where: the default VPC (looked up by index.ts). A new stack takes the first zone that
+    // offers the instance type for its data volume (below); the host then always goes to the
+    // volume's zone (zone.ts).
+    const vpc = args.vpc;
     const offerings = aws.ec2.getInstanceTypeOfferingsOutput(
       { locationType: 'availability-zone', filters: [{ name: 'instance-type', values: [args.instanceType] }] },
       parent,
@@ -91,9 +94,12 @@ export class Host extends pulumi.ComponentResource {
       parent,
     );
 
-    // --- who may reach it: the proxy's ports from the allowed networks; nothing else, no SSH.
-    const cidrs = pulumi.output(args.allowedCidrs);
-    const ports = proxyPorts({ hostPort: args.hostPort, ...(args.https ? { https: args.https } : {}) });
+    // --- who may reach it: the proxy's ports from the allowed networks (80 from the CA's too, with a
+    // domain); nothing else, no SSH. Decided in host-settings.ts (networkRules).
+    const proxySetup = { hostPort: args.hostPort, ...(args.https ? { https: args.https } : {}) };
+    const ports = proxyPorts(proxySetup);
+    const rules = pulumi.output(args.allowedCidrs).apply((cidrs) => networkRules(proxySetup, cidrs, vpc));
+    const allowedTo = (port: number) => rules.apply((r) => r.ingress.find((rule) => rule.port === port)!);
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
@@ -104,11 +110,12 @@ export class Host extends pulumi.ComponentResource {
           protocol: 'tcp',
           fromPort: port,
           toPort: port,
-          cidrBlocks: cidrs.apply((list) => list.filter((c) => !c.includes(':'))),
-          ipv6CidrBlocks: cidrs.apply((list) => list.filter((c) => c.includes(':'))),
+          cidrBlocks: allowedTo(port).apply((rule) => [...rule.ipv4]),
+          ipv6CidrBlocks: allowedTo(port).apply((rule) => [...rule.ipv6]),
         })),
-        // Out: the registry, SSM, and the package mirrors on first boot.
-        egress: [{ description: 'all outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] }],
+        // Out: the registry, SSM, the ACME CA, and the package mirrors on first boot (IPv6 only
+        // where the VPC has it).
+        egress: [{ description: 'all outbound', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: rules.apply((r) => [...r.egress.ipv4]), ipv6CidrBlocks: rules.apply((r) => [...r.egress.ipv6]) }],
         tags: tags('sg'),
       },
       parent,

@@ -37,13 +37,15 @@ export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv
 
 export function readDeployConfig(): PulumiDeployConfig {
   const isSecret = (runtimeConfig as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
-  const values: Record<string, string | undefined> = {};
-  const secretKeys = new Set<string>();
-  for (const key of CONFIG_KEYS) {
-    values[key] = pulumi.runtime.getConfig(key);
-    if (isSecret(key)) secretKeys.add(key);
-  }
-  const config = validateDeployConfig({ values, secretKeys });
+  // Every key of the stack, as the engine hands it over: allConfig() parses the PULUMI_CONFIG the
+  // language host sets, keys as `namespace:name` (an old `berth:config:name` is cleaned to that;
+  // node_modules/@pulumi/pulumi/runtime/config.js, cleanKey). A value set with `--path` arrives as
+  // JSON under its top key, marked secret when any part of it is (pulumi/pulumi
+  // sdk/go/common/resource/config/value.go: an object's value is its JSON, hasSecureValue).
+  // All of them, so that validation sees a `berth:` key nothing reads.
+  const values = pulumi.runtime.allConfig();
+  const secretKeys = new Set(Object.keys(values).filter((key) => isSecret(key)));
+  const config = validateDeployConfig({ values, secretKeys, knownKeys: CONFIG_KEYS });
   return {
     ...config,
     registryToken: pulumi.secret(config.registryToken),

@@ -4,11 +4,14 @@
 // thin layer that gets the raw values from Pulumi.
 import { APP_ENV_VARS } from '../../app/src/config.js';
 
-/** Raw stack config, as `pulumi config` stores it: every value a string. */
+/** Raw stack config, as Pulumi delivers it to the program: every value a string. */
 export interface RawConfig {
+  /** Every key of the stack, `namespace:name`; an object set with `--path` is JSON under its top key. */
   readonly values: Readonly<Record<string, string | undefined>>;
   /** Full keys (`berth:registryToken`) that were set with `--secret`. */
   readonly secretKeys: ReadonlySet<string>;
+  /** The keys berth reads (read.ts's CONFIG_KEYS): any other `berth:` key is a mistake. */
+  readonly knownKeys: readonly string[];
 }
 
 export interface ImageRepository {
@@ -80,7 +83,11 @@ const set = (key: string, example: string, secret = false) =>
   `pulumi config set ${secret ? '--secret ' : ''}${key} ${example}`;
 
 export function validateDeployConfig(raw: RawConfig): DeployConfig {
-  const problems: string[] = [];
+  // A misspelled key first: it is often why another key reads as missing.
+  const problems: string[] = unknownKeyProblems(
+    Object.keys(raw.values).filter((key) => raw.values[key] !== undefined),
+    raw.knownKeys,
+  );
   const get = (key: string) => {
     const value = raw.values[key];
     return value === undefined || value === '' ? undefined : value;
@@ -118,6 +125,11 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   if (registryToken && !raw.secretKeys.has('berth:registryToken')) {
     problems.push(
       `berth:registryToken: is stored in plain text; set it as a secret: ${set('berth:registryToken', '<access token>', true)}`,
+    );
+  }
+  if (utf8Bytes(registryToken) > SSM_STANDARD_VALUE_BYTES) {
+    problems.push(
+      `berth:registryToken: is over the ${SSM_STANDARD_VALUE_BYTES} bytes a standard SSM parameter holds (berth stores it as one SecureString); set the access token alone: ${set('berth:registryToken', '<access token>', true)}`,
     );
   }
 
@@ -172,8 +184,10 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   const acmeCa = check<string>('berth:acmeCa', DEFAULTS.acmeCa, (v) =>
     /^https:\/\/[^\s/]+\/\S*$/.test(v) ? ok(v) : bad(`must be an ACME directory URL such as ${DEFAULTS.acmeCa}; got ${quote(v)}`),
   );
+  // The ACME account's contact, nothing more: Let's Encrypt stopped sending expiry notices on
+  // 2025-06-04 (its blog, "Ending Support for Expiration Notification Emails", 2025-01-22).
   const acmeEmail = check<string | undefined>('berth:acmeEmail', undefined, (v) =>
-    /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? ok(v) : bad(`must be an email address (the CA's expiry notices go there); got ${quote(v)}`),
+    /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? ok(v) : bad(`must be an email address, the contact of your account with the ACME CA; got ${quote(v)}`),
   );
   const acmeCaRootPem = check<string | undefined>('berth:acmeCaRoot', undefined, (v) =>
     /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(v.replace(/\r\n/g, '\n'))
@@ -217,6 +231,52 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     release: { healthIntervalS, deployTimeoutS, drainTimeoutS },
   };
 }
+
+// --- keys: Pulumi ignores a `berth:` key no program reads, so a misspelled one would silently
+// leave its default in place. Other namespaces (aws:, pulumi:, docker:) belong to others.
+const NAMESPACE = 'berth:';
+
+export function unknownKeyProblems(keys: readonly string[], knownKeys: readonly string[]): string[] {
+  return keys
+    .filter((key) => key.startsWith(NAMESPACE) && !knownKeys.includes(key))
+    .sort()
+    .map((key) => {
+      const remove = `pulumi config rm ${shellWord(key)}`;
+      const guess = closestKey(key, knownKeys);
+      const line = guess
+        ? `${key}: unknown key; did you mean ${guess}? (${remove})`
+        : `${key}: unknown key; berth reads only the keys Pulumi.yaml declares (README: Deployment configuration); remove it: ${remove}`;
+      return line.replace(/[\u0000-\u001f\u007f]/g, '?'); // one line, whatever the key holds
+    });
+}
+
+/** The known key whose name (after the namespace, case-insensitive) is nearest, if near enough. */
+function closestKey(key: string, knownKeys: readonly string[]): string | undefined {
+  const name = key.slice(key.indexOf(':') + 1).toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const known of knownKeys) {
+    const distance = editDistance(name, known.slice(known.indexOf(':') + 1).toLowerCase());
+    if (!best || distance < best.distance) best = { key: known, distance };
+  }
+  // Near enough: two edits, or a third of the name for long ones (healthcheckinterval → healthInterval).
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.key : undefined;
+}
+
+/** Edits (insert, delete, substitute, swap two neighbours) that turn a into b. */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** A key as one shell word, for a command the user pastes. */
+const shellWord = (word: string) => (/^[A-Za-z0-9_:./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 // --- images: `user/app`, `docker.io/user/app`, `host[:port]/path`, never with a tag or digest.
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -286,6 +346,19 @@ function cidrProblem(cidr: string): string | undefined {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_ENV_VALUE = 4096;
 
+/**
+ * What one standard-tier SSM parameter holds; each secret (and the registry token) is one
+ * SecureString (infra/host.ts). The PutParameter API reference (Value, and Tier: "Standard
+ * parameters have a content size limit of 4 KB") gives the limit as 4 KB, while the service's own
+ * error says "Standard tier parameters support a maximum parameter value of 4096 characters" (as
+ * reported in github-aws-runners/terraform-aws-github-runner#3815). Which of the two it counts is
+ * not stated, so berth counts UTF-8 bytes, which is right under either reading (a value of at most
+ * 4096 bytes has at most 4096 characters); a non-ASCII value it refuses might, if AWS counts
+ * characters, have been accepted. Not verified against AWS.
+ */
+export const SSM_STANDARD_VALUE_BYTES = 4096;
+const utf8Bytes = (value: string) => Buffer.byteLength(value, 'utf8');
+
 function parseEnv(key: string, text: string): Parsed<Record<string, string>> {
   let value: unknown;
   try {
@@ -301,9 +374,25 @@ function parseEnv(key: string, text: string): Parsed<Record<string, string>> {
   for (const [name, v] of Object.entries(value)) {
     if (!ENV_NAME.test(name)) return bad(`${quote(name)} is not a valid variable name (letters, digits and _, not starting with a digit)`);
     if (RESERVED_ENV.includes(name)) return bad(`${name} is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`);
-    if (typeof v !== 'string') return bad(`${name} must be a string; write ${JSON.stringify(String(v))}, with quotes`);
+    // `pulumi config set --path` stores true, false and whole numbers as such (pulumi/pulumi
+    // sdk/go/common/resource/config/map.go, adjustObjectValue); --type string keeps them strings
+    // (pulumi/pulumi#18287, in the CLI since early 2025).
+    if (typeof v !== 'string') {
+      const [quoted, word] = secret ? ['"…"', '<value>'] : [JSON.stringify(String(v)), shellWord(String(v))];
+      return bad(`${name} must be a string; write ${quoted}, with quotes, or with --path: pulumi config set --path --type string ${secret ? '--secret ' : ''}${shellWord(`${key}.${name}`)} ${word}`);
+    }
     if (/[\n\r\0]/.test(v)) return bad(`${name} must be one line: an env file cannot hold a newline; got ${shown(v)}`);
-    if (v.length > MAX_ENV_VALUE) return bad(`${name} is longer than ${MAX_ENV_VALUE} characters`);
+    if (secret) {
+      // Each secret is one SSM parameter. PutParameter refuses an empty value ("ValidationException:
+      // 1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have
+      // length greater than or equal to 1", the service's answer as quoted in getmoto/moto#3794 and
+      // localstack/localstack#5108; the API reference's Value entry lists no minimum).
+      if (v === '') return bad(`${name} is empty, and SSM Parameter Store refuses an empty value; give ${name} a value or remove it from berth:secretEnv`);
+      // Sizes only, never the value or its length: the message may reach a CI log.
+      if (utf8Bytes(v) > SSM_STANDARD_VALUE_BYTES) return bad(`${name} is over the ${SSM_STANDARD_VALUE_BYTES} bytes (UTF-8) a standard SSM parameter holds; shorten it`);
+    } else if (v.length > MAX_ENV_VALUE) {
+      return bad(`${name} is longer than ${MAX_ENV_VALUE} characters`);
+    }
   }
   return ok(value as Record<string, string>);
 }

@@ -84,6 +84,15 @@ export function renderCaddyConfig(settings: ProxySettings): Record<string, unkno
                         ca: https.acmeCa,
                         ...(https.acmeEmail ? { email: https.acmeEmail } : {}),
                         ...(https.acmeCaRootFile ? { trusted_roots_pem_files: [https.acmeCaRootFile] } : {}),
+                        // HTTP-01 only, on port 80: the port the security group opens to the CA
+                        // even when berth:allowedCidrs narrows 443 (host-settings.ts, networkRules).
+                        // Caddy's ACME client tries the offered challenge types in a shuffled order
+                        // at first and moves to another after a failed one (mholt/acmez client.go:
+                        // getAuthzObjects shuffles preferredChallenges, pollAuthorization returns a
+                        // retryableErr), so TLS-ALPN-01 on a narrowed 443 would cost a failed
+                        // validation first. The key: modules/caddytls ChallengesConfig,
+                        // "tls-alpn" → TLSALPNChallengeConfig "disabled".
+                        challenges: { 'tls-alpn': { disabled: true } },
                       },
                     ],
                   },

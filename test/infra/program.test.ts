@@ -14,7 +14,7 @@ import { renderDeployDocument } from '../../infra/ssm-document.js';
 import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitArgs } from '../../infra/release-gate.js';
 import { parseWaitArgs } from '../../scripts/release-wait/args.js';
 import { parseStackOutputs } from '../../scripts/host/plan.js';
-import { type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
+import { AwsMocks, type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
 import { readBundle } from '../support/bundle.js';
 import { fetchScript } from '../../infra/host/scripts.js';
 import { deployScript } from '../../infra/host/scripts.js';
@@ -39,7 +39,7 @@ const created: {
   deleteBeforeReplace?: boolean; replaceOnChanges?: string[]; dependsOn: string[];
 }[] = [];
 
-async function deploy(overrides: Record<string, string> = {}, { script }: { script?: string } = {}): Promise<ProgramRun> {
+async function deploy(overrides: Record<string, string> = {}, { script, vpcIpv6Cidr }: { script?: string; vpcIpv6Cidr?: string } = {}): Promise<ProgramRun> {
   created.length = 0;
   vi.resetModules();
   vi.doUnmock('../../infra/host/scripts.js');
@@ -64,7 +64,7 @@ async function deploy(overrides: Record<string, string> = {}, { script }: { scri
       return undefined;
     });
     return (await import('../../index.js')) as Record<string, unknown>;
-  });
+  }, new AwsMocks(vpcIpv6Cidr ? { vpcIpv6Cidr } : {}));
 }
 
 let run: ProgramRun;
@@ -151,6 +151,12 @@ describe('with the example stack', () => {
     expect(sg.ingress).toHaveLength(1);
     expect(sg.ingress[0]).toMatchObject({ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'] });
     for (const rule of sg.ingress) expect(22 >= rule.fromPort && 22 <= rule.toPort).toBe(false);
+  });
+
+  it('in a default VPC without IPv6 the group opens no IPv6 at all, in or out', () => {
+    const sg = inputs(one('aws:ec2/securityGroup:SecurityGroup'));
+    expect(sg.egress).toEqual([expect.objectContaining({ protocol: '-1', cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: [] })]);
+    for (const rule of sg.ingress) expect(rule.ipv6CidrBlocks).toEqual([]);
   });
 
   it('requires IMDSv2, with a hop limit that keeps the role away from containers', () => {
@@ -356,11 +362,16 @@ describe('other stacks', () => {
   });
 
   it('another port and other networks change the rule, the run flags and the url together', async () => {
-    const custom = await deploy({ 'berth:hostPort': '8080', 'berth:allowedCidrs': '["203.0.113.0/24","2001:db8::/32"]', 'berth:secretEnv': '{}' });
+    const custom = await deploy(
+      { 'berth:hostPort': '8080', 'berth:allowedCidrs': '["203.0.113.0/24","2001:db8::/32"]', 'berth:secretEnv': '{}' },
+      { vpcIpv6Cidr: '2600:1f18:4a3:6e00::/56' },
+    );
     const sg = plain(custom.mocks.one('aws:ec2/securityGroup:SecurityGroup').inputs) as any;
     expect(sg.ingress).toEqual([
       expect.objectContaining({ fromPort: 8080, toPort: 8080, cidrBlocks: ['203.0.113.0/24'], ipv6CidrBlocks: ['2001:db8::/32'] }),
     ]);
+    // A VPC with IPv6: the host may go out over it too.
+    expect(sg.egress).toEqual([expect.objectContaining({ cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'] })]);
     expect(bundleOf(custom).get('host.env')).toContain("  --publish\n  8080:80\n"); // the proxy; the app publishes nothing
     expect(releaseOf(custom)).toContain('BERTH_SECRET_ENV=()');
     expect(releaseOf(custom)).not.toContain('--publish');
@@ -387,6 +398,24 @@ describe('other stacks', () => {
     expect(data).toContain('"ca": "https://acme-v02.api.letsencrypt.org/directory"');
     expect(data).toContain('"email": "ops@example.com"');
     expect(https.outputs.url!.value).toBe('https://notes.example.com/');
+  });
+
+  it("a domain for narrowed networks: 443 keeps to them, 80 is open to everyone so the CA's HTTP-01 check can reach it", async () => {
+    const narrowed = await deploy({ 'berth:domain': 'notes.example.com', 'berth:allowedCidrs': '["203.0.113.0/24"]' });
+    const sg = plain(narrowed.mocks.one('aws:ec2/securityGroup:SecurityGroup').inputs) as any;
+    expect(sg.ingress.map((r: any) => [r.fromPort, r.cidrBlocks, r.ipv6CidrBlocks])).toEqual([
+      [80, ['0.0.0.0/0'], []],
+      [443, ['203.0.113.0/24'], []],
+    ]);
+    expect(JSON.parse(bundleOf(narrowed).get('caddy.json')!).apps.tls.automation.policies[0].issuers[0].challenges).toEqual({ 'tls-alpn': { disabled: true } });
+  });
+
+  it('an IPv6 network where the default VPC has none stops the program, with the fix, before any resource is made', async () => {
+    const failed = deploy({ 'berth:allowedCidrs': '["203.0.113.0/24","2001:db8::/32"]' });
+    await expect(failed).rejects.toMatchObject({ name: ConfigError.name, registered: [] });
+    await expect(failed).rejects.toThrow(
+      `invalid configuration: berth:allowedCidrs: 2001:db8::/32 is IPv6, but the default VPC has no IPv6 CIDR block, so the host has no IPv6 address; keep the IPv4 ones: pulumi config set berth:allowedCidrs '["203.0.113.0/24"]' (or associate an IPv6 block with the VPC)`,
+    );
   });
 
   it('health-gate settings reach the release', async () => {

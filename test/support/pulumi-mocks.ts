@@ -64,6 +64,8 @@ export interface World {
   readonly appContext?: string;
   /** The newest Amazon Linux 2023 AMI per architecture (DescribeImages); a newer one is a new id. */
   readonly amis?: Readonly<Record<string, string>>;
+  /** The default VPC's IPv6 block (DescribeVpcs); a default VPC has none unless one is associated. */
+  readonly vpcIpv6Cidr?: string;
 }
 
 export class AwsMocks implements pulumi.runtime.Mocks {
@@ -254,9 +256,20 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     switch (args.token) {
       case 'aws:index/getPartition:getPartition':
         return { id: 'aws', partition: 'aws', dnsSuffix: 'amazonaws.com', reverseDnsPrefix: 'com.amazonaws' };
-      case 'aws:ec2/getVpc:getVpc':
+      case 'aws:ec2/getVpc:getVpc': {
         if (inputs.default !== true) throw new Error('mock: only the default VPC exists in this account');
-        return { id: 'vpc-0a1b2c3d4e5f60718', cidrBlock: '172.31.0.0/16', default: true, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718`, ownerId: ACCOUNT };
+        // A default VPC is IPv4 only until an IPv6 block is associated with it: DescribeVpcs then
+        // lists no Ipv6CidrBlockAssociationSet, and the provider's deprecated single fields are empty.
+        const v6 = this.world.vpcIpv6Cidr;
+        const association = `vpc-cidr-assoc-${hex('ipv6', 17)}`;
+        return {
+          id: 'vpc-0a1b2c3d4e5f60718', cidrBlock: '172.31.0.0/16', default: true, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718`, ownerId: ACCOUNT,
+          ipv6CidrBlock: v6 ?? '', ipv6AssociationId: v6 ? association : '',
+          ipv6CidrBlockAssociations: v6
+            ? [{ associationId: association, ipv6CidrBlock: v6, state: 'associated', ipSource: 'amazon', ipv6AddressAttribute: 'public', ipv6Pool: 'Amazon', networkBorderGroup: REGION }]
+            : [],
+        };
+      }
       case 'aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings': {
         // As in us-east-1: t3 is not offered in us-east-1e, and the API lists zones in no order.
         const type = inputs.filters?.find((f: any) => f.name === 'instance-type')?.values?.[0];

@@ -1,7 +1,8 @@
 // The deployment's configuration: every bad value stops the program before any resource is made,
 // with one message naming the key and the fix. Secrets must be set as secrets.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, RESERVED_ENV, validateDeployConfig } from '../../infra/config/validate.js';
+import { CONFIG_KEYS } from '../../infra/config/read.js';
+import { ConfigError, RESERVED_ENV, SSM_STANDARD_VALUE_BYTES, editDistance, validateDeployConfig } from '../../infra/config/validate.js';
 
 const good = {
   'aws:region': 'eu-central-1',
@@ -12,7 +13,7 @@ const good = {
 const goodSecrets = ['berth:registryToken'];
 
 function validate(overrides: Record<string, string | undefined>, secrets: string[] = goodSecrets) {
-  return validateDeployConfig({ values: { ...good, ...overrides }, secretKeys: new Set(secrets) });
+  return validateDeployConfig({ values: { ...good, ...overrides }, secretKeys: new Set(secrets), knownKeys: CONFIG_KEYS });
 }
 
 describe('a good configuration', () => {
@@ -111,7 +112,8 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['an env name that is not a variable name', { 'berth:env': '{"MY-VAR":"x"}' }, undefined, 'berth:env: "MY-VAR" is not a valid variable name (letters, digits and _, not starting with a digit)'],
   ['an env name starting with a digit', { 'berth:env': '{"1ST":"x"}' }, undefined, 'berth:env: "1ST" is not a valid variable name (letters, digits and _, not starting with a digit)'],
   ['an env name berth reserves', { 'berth:env': '{"PORT":"9000"}' }, undefined, `berth:env: PORT is set by berth itself; choose another name (reserved: ${RESERVED_ENV.join(', ')})`],
-  ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes'],
+  ['an env value that is a number', { 'berth:env': '{"WORKERS":4}' }, undefined, 'berth:env: WORKERS must be a string; write "4", with quotes, or with --path: pulumi config set --path --type string berth:env.WORKERS 4'],
+  ['a secret env value that is a number, not shown', { 'berth:secretEnv': '{"PIN":90210}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: PIN must be a string; write "…", with quotes, or with --path: pulumi config set --path --type string --secret berth:secretEnv.PIN <value>'],
   ['an env value with a newline', { 'berth:env': '{"MOTD":"a\\nb"}' }, undefined, 'berth:env: MOTD must be one line: an env file cannot hold a newline; got "a?b"'],
   ['env set as a secret', { 'berth:env': '{"GREETING":"hi"}' }, [...goodSecrets, 'berth:env'], 'berth:env: is a secret, but its values would be handled as plain text; move secret values to berth:secretEnv'],
   ['secret env in plain text', { 'berth:secretEnv': '{"API_KEY":"canary-plain"}' }, undefined, `berth:secretEnv: is stored in plain text; set it as a secret: pulumi config set --secret berth:secretEnv '{"API_KEY":"…"}'`],
@@ -122,11 +124,22 @@ const badConfigs: Array<[string, Record<string, string | undefined>, string[] | 
   ['a domain with a scheme', { 'berth:domain': 'https://notes.example.com' }, undefined, 'berth:domain: must be a lower-case DNS name such as notes.example.com, whose A record points at the host\'s publicIp; got "https://notes.example.com"'],
   ['a domain and another port', { 'berth:domain': 'notes.example.com', 'berth:hostPort': '8080' }, undefined, 'berth:hostPort: 8080 is not used with berth:domain (HTTPS serves on 443 and redirects from 80); remove it: pulumi config rm berth:hostPort'],
   ['an ACME CA over plain HTTP', { 'berth:domain': 'notes.example.com', 'berth:acmeCa': 'http://ca.example.com/dir' }, undefined, 'berth:acmeCa: must be an ACME directory URL such as https://acme-v02.api.letsencrypt.org/directory; got "http://ca.example.com/dir"'],
+  ['an ACME email that is not one', { 'berth:domain': 'notes.example.com', 'berth:acmeEmail': 'ops' }, undefined, 'berth:acmeEmail: must be an email address, the contact of your account with the ACME CA; got "ops"'],
   ['an ACME email without a domain', { 'berth:acmeEmail': 'ops@example.com' }, undefined, 'berth:acmeEmail: only applies with berth:domain; set berth:domain or remove berth:acmeEmail'],
   ['an ACME root that is not a certificate', { 'berth:domain': 'notes.example.com', 'berth:acmeCaRoot': 'root.pem' }, undefined, 'berth:acmeCaRoot: must be one PEM certificate (-----BEGIN CERTIFICATE----- …), the root that signs your private ACME CA\'s TLS; set it with: pulumi config set berth:acmeCaRoot -- "$(cat root.pem)"'],
   ['a health interval of 0', { 'berth:healthInterval': '0' }, undefined, 'berth:healthInterval: must be a whole number of seconds from 1 to 60; got "0"'],
   ['a deploy timeout in minutes', { 'berth:deployTimeout': '2m' }, undefined, 'berth:deployTimeout: must be a whole number of seconds from 5 to 900; got "2m"'],
   ['a health interval longer than the timeout', { 'berth:healthInterval': '40', 'berth:deployTimeout': '30' }, undefined, 'berth:healthInterval: 40 s is longer than berth:deployTimeout (30 s), so no check would run in time; lower it'],
+  // What SSM Parameter Store refuses, refused here first: an empty value, and more than a standard
+  // parameter's 4096 bytes (counted in UTF-8: 'é' is two bytes, so 2,100 of them are 4,200 bytes in
+  // 2,100 characters). The value is never shown.
+  ['an empty secret env value', { 'berth:secretEnv': '{"API_KEY":""}' }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: API_KEY is empty, and SSM Parameter Store refuses an empty value; give API_KEY a value or remove it from berth:secretEnv'],
+  ['a secret env value over 4096 bytes in fewer characters', { 'berth:secretEnv': JSON.stringify({ CERT: `canary${'é'.repeat(2100)}` }) }, [...goodSecrets, 'berth:secretEnv'], 'berth:secretEnv: CERT is over the 4096 bytes (UTF-8) a standard SSM parameter holds; shorten it'],
+  ['a registry token over 4096 bytes', { 'berth:registryToken': `canary${'x'.repeat(4091)}` }, undefined, 'berth:registryToken: is over the 4096 bytes a standard SSM parameter holds (berth stores it as one SecureString); set the access token alone: pulumi config set --secret berth:registryToken <access token>'],
+  // A key nothing reads would leave its default silently in place.
+  ['a misspelled key', { 'berth:hostport': '8080' }, undefined, 'berth:hostport: unknown key; did you mean berth:hostPort? (pulumi config rm berth:hostport)'],
+  ['the region in the wrong namespace', { 'berth:region': 'us-east-1' }, undefined, 'berth:region: unknown key; did you mean aws:region? (pulumi config rm berth:region)'],
+  ['a key like no other', { 'berth:replicas': '3' }, undefined, 'berth:replicas: unknown key; berth reads only the keys Pulumi.yaml declares (README: Deployment configuration); remove it: pulumi config rm berth:replicas'],
   ['a pinned digest that is a tag', { 'berth:pinDigest': 'v1.2.0' }, undefined, 'berth:pinDigest: must be an image digest such as sha256:<64 hex digits> (an earlier release\'s: pulumi stack output imageDigest); got "v1.2.0"'],
 ];
 
@@ -144,11 +157,65 @@ describe('a bad configuration stops the program with one message naming the key 
     expect((error as ConfigError).problems).toEqual([message]);
     expect((error as ConfigError).message).toBe(`invalid configuration: ${message}`);
     expect((error as ConfigError).message).not.toContain('canary');
+    expect((error as ConfigError).message).not.toContain('90210');
+  });
+
+  it('names a misspelled key first, since it is often why another reads as missing', () => {
+    expect(() => validate({ 'berth:image': undefined, 'berth:imgae': 'alice/notes' })).toThrow(
+      'invalid configuration (2 problems):\n  - berth:imgae: unknown key; did you mean berth:image? (pulumi config rm berth:imgae)\n  - berth:image: is required',
+    );
   });
 
   it('lists every problem at once, so one run fixes them all', () => {
     expect(() => validate({ 'aws:region': undefined, 'berth:hostPort': '22' }, [])).toThrow(
       'invalid configuration (3 problems):\n  - aws:region: is required',
     );
+  });
+});
+
+describe('secrets fit what SSM Parameter Store holds', () => {
+  const withSecret = (value: string) => validate({ 'berth:secretEnv': JSON.stringify({ CERT: value }) }, [...goodSecrets, 'berth:secretEnv']);
+
+  it('up to 4096 bytes, counted in UTF-8: non-ASCII counts twice or more', () => {
+    expect(SSM_STANDARD_VALUE_BYTES).toBe(4096);
+    expect(withSecret('é'.repeat(2048)).secretEnv.CERT).toHaveLength(2048); // 4096 bytes
+    expect(() => withSecret(`${'é'.repeat(2048)}x`)).toThrow('CERT is over the 4096 bytes');
+    expect(() => withSecret('€'.repeat(1366))).toThrow('CERT is over the 4096 bytes'); // 1366 characters, 4098 bytes
+    expect(withSecret('x'.repeat(4096)).secretEnv.CERT).toHaveLength(4096);
+    expect(validate({ 'berth:registryToken': 'x'.repeat(4096) }).registryToken).toHaveLength(4096);
+  });
+
+  it('a plain env value may be empty: it never reaches SSM', () => {
+    expect(validate({ 'berth:env': '{"GREETING":""}' }).env).toEqual({ GREETING: '' });
+  });
+});
+
+describe('keys of the berth namespace are the keys berth reads', () => {
+  it('suggests the nearest known key, ignoring case and counting a swap of neighbours as one edit', () => {
+    const guess = (key: string) => {
+      try {
+        validate({ [key]: 'x' });
+      } catch (err) {
+        return /did you mean (\S+)\?/.exec((err as ConfigError).problems[0]!)?.[1];
+      }
+      return 'accepted';
+    };
+    expect(guess('berth:HOSTPORT')).toBe('berth:hostPort');
+    expect(guess('berth:domian')).toBe('berth:domain');
+    expect(guess('berth:secretenvs')).toBe('berth:secretEnv');
+    expect(guess('berth:healthCheckInterval')).toBe('berth:healthInterval');
+    expect(guess('berth:allowedCidr')).toBe('berth:allowedCidrs');
+    expect(guess('berth:token')).toBeUndefined();
+    expect(editDistance('imgae', 'image')).toBe(1);
+    expect(editDistance('hostport', 'hostport')).toBe(0);
+    expect(editDistance('', 'env')).toBe(3);
+  });
+
+  it("leaves other namespaces alone: aws:, pulumi: and docker: keys are their programs' business", () => {
+    expect(() => validate({ 'aws:profile': 'work', 'pulumi:tags': '{"team":"x"}', 'docker:host': 'unix:///var/run/docker.sock' })).not.toThrow();
+  });
+
+  it('shows a key it cannot type as one quoted shell word', () => {
+    expect(() => validate({ "berth:it's": 'x' })).toThrow(`remove it: pulumi config rm 'berth:it'\\''s'`);
   });
 });

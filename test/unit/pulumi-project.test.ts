@@ -66,6 +66,7 @@ describe('Pulumi.yaml', () => {
     const config = validateDeployConfig({
       values: { ...values, 'berth:registryToken': 'token' },
       secretKeys: new Set(['berth:registryToken']),
+      knownKeys: CONFIG_KEYS,
     });
     expect(config.env).toEqual({ GREETING: 'hello from EC2', LOG_LEVEL: 'info' });
   });

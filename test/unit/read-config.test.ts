@@ -35,4 +35,29 @@ describe('reading the stack config', () => {
     expect(() => readDeployConfig()).toThrow(ConfigError);
     expect(() => readDeployConfig()).toThrow('berth:registryToken: is stored in plain text');
   });
+
+  // Keys as the engine delivers them: setAllConfig writes the PULUMI_CONFIG the language host sets.
+  it('refuses a misspelled berth key, naming the key it meant and how to remove the wrong one', () => {
+    pulumi.runtime.setAllConfig({ ...values, 'berth:hostport': '8080' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(() => readDeployConfig()).toThrow('berth:hostport: unknown key; did you mean berth:hostPort? (pulumi config rm berth:hostport)');
+  });
+
+  it('reads a value set with --path, which arrives as JSON under its top key, and names a misspelled one without its value', () => {
+    // pulumi config set --secret --path 'berth:secretEnv.API_KEY' … ; the top key is marked secret.
+    pulumi.runtime.setAllConfig({ ...values, 'berth:env': '{"GREETING":"hi"}' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(readDeployConfig().env).toEqual({ GREETING: 'hi' });
+    pulumi.runtime.setAllConfig({ ...values, 'berth:secretenv': '{"DB_PASSWORD":"canary-path-77e1"}' }, ['berth:registryToken', 'berth:secretEnv', 'berth:secretenv']);
+    const error = (() => { try { readDeployConfig(); } catch (err) { return err as Error; } return undefined; })();
+    expect(error?.message).toBe('invalid configuration: berth:secretenv: unknown key; did you mean berth:secretEnv? (pulumi config rm berth:secretenv)');
+  });
+
+  it('takes a key in the old berth:config:name form as the runtime cleans it', () => {
+    pulumi.runtime.setAllConfig({ ...values, 'berth:config:hostPort': '8080' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(readDeployConfig().hostPort).toBe(8080);
+  });
+
+  it('leaves keys of other namespaces to their programs', () => {
+    pulumi.runtime.setAllConfig({ ...values, 'aws:profile': 'work', 'pulumi:tags': '{"team":"web"}', 'docker:host': 'unix:///var/run/docker.sock' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(readDeployConfig().region).toBe('us-east-1');
+  });
 });

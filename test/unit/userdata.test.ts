@@ -109,6 +109,7 @@ describe('the user-data', () => {
     expect(server.automatic_https).toBeUndefined(); // Caddy's automatic HTTPS: certificate + HTTP→HTTPS redirect
     expect(caddy.apps.tls.automation.policies[0].issuers[0]).toEqual({
       module: 'acme', ca: 'https://acme.example.com/dir', email: 'ops@example.com', trusted_roots_pem_files: ['/etc/caddy/acme-ca-root.pem'],
+      challenges: { 'tls-alpn': { disabled: true } },
     });
   });
 
