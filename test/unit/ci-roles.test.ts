@@ -104,6 +104,36 @@ describe('ci/aws-oidc: who may assume the roles', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// The evaluator every check below leans on (test/support/iam-policy.ts), held to IAM's rules.
+
+describe('the IAM evaluator reads a policy as IAM does', () => {
+  const policy: Policy = {
+    Statement: [
+      { Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' },
+      { Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::1:role/app-*', Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'ec2.amazonaws.com' } } },
+      { Effect: 'Deny', Action: 'iam:CreateRole', Resource: '*', Condition: { StringNotEquals: { 'iam:PermissionsBoundary': 'arn:aws:iam::1:policy/b' } } },
+      { Effect: 'Allow', Action: 'iam:CreateRole', Resource: '*' },
+    ],
+  };
+  it('an explicit Deny wins, an Allow is needed, anything else is implicitly denied', () => {
+    expect(decide(policy, { action: 'EC2:describeVpcs', resource: '*' })).toBe('allow');
+    expect(decide(policy, { action: 'ec2:RunInstances', resource: '*' })).toBe('implicit-deny');
+    expect(decide(policy, { action: 'iam:CreateRole', resource: 'x', context: { 'iam:PermissionsBoundary': 'arn:aws:iam::1:policy/b' } })).toBe('allow');
+    // A negated operator matches a key the request lacks, so the Deny applies.
+    expect(decide(policy, { action: 'iam:CreateRole', resource: 'x' })).toBe('deny');
+  });
+  it('…IfExists passes on an absent key and checks a present one; resources match by wildcard', () => {
+    expect(decide(policy, { action: 'iam:PassRole', resource: 'arn:aws:iam::1:role/app-1' })).toBe('allow');
+    expect(decide(policy, { action: 'iam:PassRole', resource: 'arn:aws:iam::1:role/app-1', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } })).toBe('implicit-deny');
+    expect(decide(policy, { action: 'iam:PassRole', resource: 'arn:aws:iam::1:role/admin', context: { 'iam:PassedToService': 'ec2.amazonaws.com' } })).toBe('implicit-deny');
+  });
+  it('refuses to guess an operator it does not model', () => {
+    const odd: Policy = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2020-01-01' } } }] };
+    expect(() => decide(odd, { action: 's3:GetObject', resource: '*' })).toThrow(/DateGreaterThan is not modelled/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // The table itself, as data.
 
 describe('the action table (infra/aws/iam-actions.ts)', () => {
@@ -372,6 +402,15 @@ describe('ci/aws-oidc: where each role may act', () => {
     }
     expect(ask(policy, 'ec2:RunInstances', '*')).toBe('allow');
     expect(decide(policy, { action: 'ec2:RunInstances', resource: '*', context: { 'aws:RequestedRegion': 'eu-west-1' } })).toBe('implicit-deny');
+  });
+
+  it("each inline policy fits IAM's quota: 10,240 characters for a role's inline policies, whitespace not counted", () => {
+    // IAM and AWS STS quotas: "Role policy size", the aggregate of a role's inline policies.
+    const size = (doc: PolicyDocument) => JSON.stringify(doc).replace(/\s/g, '').length;
+    expect(size(policy)).toBeLessThan(10_240);
+    expect(size(previewPolicy(target))).toBeLessThan(10_240);
+    // Managed policies (the boundary) may hold 6,144.
+    expect(size(boundaryPolicy(target))).toBeLessThan(6_144);
   });
 
   it('deploy: IAM only on the host roles and profiles berth names, never on the CI roles or any other role', () => {
