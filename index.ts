@@ -54,6 +54,7 @@ const host = new Host('berth', {
   dataVolumeGiB: config.dataVolumeGiB,
   parameterPath: `/${project}/${stack}`,
   tags,
+  ...(config.hostRoleBoundary ? { permissionsBoundary: config.hostRoleBoundary } : {}),
 });
 
 export const url = host.url;

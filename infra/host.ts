@@ -49,6 +49,11 @@ export interface HostArgs {
   readonly parameterPath: string;
   /** Tags for everything; each resource adds its Name. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Permissions boundary of the instance role (berth:hostRoleBoundary, made by ci/aws-oidc): the CI
+   * deploy role may create the role, and give it policies, only with it. Unset: no boundary.
+   */
+  readonly permissionsBoundary?: pulumi.Input<string>;
 }
 
 /** The attachment's device name; Nitro instances show it as NVMe, so the host looks up the volume id. */
@@ -226,6 +231,9 @@ export class Host extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `berth ${name}: the host's instance role`,
+        // A change of boundary is PutRolePermissionsBoundary on the role as it stands (role.go),
+        // never a replacement; removing it (DeleteRolePermissionsBoundary) is denied to CI.
+        ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
         assumeRolePolicy: JSON.stringify({
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],

@@ -5,16 +5,22 @@
 //   github-actions-berth-preview  pull-request jobs; read-only lookups for `pulumi preview`
 //   github-actions-berth-deploy   jobs in the protected environment (production); `pulumi up`
 //
+// and the permissions boundary every host role of the berth stack must carry
+// (berth-host-boundary-<stack>): the deploy role may make host roles only with it.
+//
 // The documents themselves are in policies.ts. Outputs: the two role ARNs, which become the
-// repository variables AWS_PREVIEW_ROLE_ARN and AWS_DEPLOY_ROLE_ARN.
+// repository variables AWS_PREVIEW_ROLE_ARN and AWS_DEPLOY_ROLE_ARN, and the boundary's ARN, which
+// becomes the berth stack's berth:hostRoleBoundary.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import {
   DEPLOY_ROLE_NAME,
   GITHUB_OIDC_HOST,
+  hostBoundaryName,
   PREVIEW_ROLE_NAME,
   STS_AUDIENCE,
   type Target,
+  boundaryPolicy,
   checkTarget,
   deployPolicy,
   deploySubject,
@@ -63,6 +69,14 @@ function ciRole(kind: 'preview' | 'deploy', name: string, description: string, s
   return role;
 }
 
+// Made before the roles: the deploy role's policy names it, and a berth stack sets it on its host role.
+const hostBoundary = new aws.iam.Policy('host-boundary', {
+  name: target.apply(hostBoundaryName),
+  description: `berth: the most any host role of stack ${berthStack} may do (SSM agent, this stack's parameters)`,
+  policy: target.apply((t) => JSON.stringify(boundaryPolicy(t))),
+  tags,
+});
+
 const previewRole = ciRole(
   'preview',
   PREVIEW_ROLE_NAME,
@@ -81,3 +95,4 @@ const deployRole = ciRole(
 export const oidcProviderArn = providerArn;
 export const previewRoleArn = previewRole.arn;
 export const deployRoleArn = deployRole.arn;
+export const hostRoleBoundaryArn = hostBoundary.arn;

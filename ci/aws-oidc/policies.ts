@@ -1,36 +1,43 @@
 // The IAM documents of berth's CI roles, as plain data: who may assume each role (the trust
 // policy, pinned to one repository and one kind of GitHub job by the OIDC token's `sub` claim) and
-// what it may do there. index.ts only wires them into roles; test/unit/workflows.test.ts reads them
-// as policy. Two roles, because a pull request's preview runs code nobody has reviewed yet:
+// what it may do there, built from the one table of the API calls berth's program makes
+// (infra/aws/iam-actions.ts). index.ts only wires them into roles; test/unit/ci-roles.test.ts reads
+// them as policy, against what the program registers under Pulumi's mocks. Two roles, because a
+// pull request's preview runs code nobody has reviewed yet:
 //
-//   preview  assumed by pull-request jobs (`repo:OWNER/NAME:pull_request`): reads only
-//            (ec2:Describe*), enough for `pulumi preview` of berth's program;
+//   preview  assumed by pull-request jobs (`repo:OWNER/NAME:pull_request`): the table's reads (the
+//            data sources `pulumi preview` calls, and every type's Read, so `--refresh` works too),
+//            none that returns a secret's value;
 //   deploy   assumed only by jobs in the protected environment (`repo:OWNER/NAME:environment:production`):
-//            makes and changes exactly the kinds of resources berth's program makes, named as it
-//            names them, in one region.
+//            every call of the table, on resources named as berth names them, in one region; host
+//            roles only inside the permissions boundary below, which it may never remove or change.
+//
+// And the boundary itself: a managed policy that caps what any host role may ever do (Session
+// Manager and State Manager, and reading this stack's parameters), so code merged to main cannot
+// use the deploy role to make a host role that reaches further than that.
+import {
+  type ArnKind,
+  DATA_SOURCE_ACTIONS,
+  RESOURCE_ACTIONS,
+  REVEALS_SECRETS,
+  SSM_MANAGED_INSTANCE_CORE,
+  actionsOf,
+  scopeOf,
+} from '../../infra/aws/iam-actions.js';
+import { HOST_NAME_PREFIXES, hostBoundaryPolicyArn, hostBoundaryPolicyName, parameterPath, ssmManagedInstanceCoreArn } from '../../infra/aws/names.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 export const STS_AUDIENCE = 'sts.amazonaws.com';
 export const PREVIEW_ROLE_NAME = 'github-actions-berth-preview';
 export const DEPLOY_ROLE_NAME = 'github-actions-berth-deploy';
 
-/** What berth's program names things (index.ts: project `berth`, components named `berth`). */
-export const BERTH = {
-  /** infra/host.ts: the instance role and profile, autonamed `berth-role-xxxxxxx`, `berth-profile-xxxxxxx`. */
-  rolePrefix: 'berth-role-',
-  profilePrefix: 'berth-profile-',
-  /** index.ts: SSM parameters under `/<project>/<stack>/`. */
-  parameterPath: (stack: string) => `/berth/${stack}/`,
-  /** The only managed policy the instance role gets. */
-  managedPolicy: (partition: string) => `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-};
-
 export interface Statement {
   Sid: string;
-  Effect: 'Allow';
+  Effect: 'Allow' | 'Deny';
   Action: string | string[];
   Resource?: string | string[];
   Principal?: Record<string, string>;
+  /** operator → condition key → value(s). */
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -96,128 +103,178 @@ export function trustPolicy(providerArn: string, subject: string): PolicyDocumen
   };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// What the roles may do: the table's actions, each granted as narrowly as IAM lets it be.
+
+const partitionOf = (t: Target) => t.partition ?? 'aws';
 const inRegion = (region: string) => ({ StringEquals: { 'aws:RequestedRegion': region } });
 
-/** `pulumi preview` of berth's program: its lookups (VPC, subnet, AMI, instance type offerings). */
-export function previewPolicy(t: Target): PolicyDocument {
+/** The managed policy every host role must carry as its permissions boundary (made by index.ts). */
+export const hostBoundaryArn = (t: Target) => hostBoundaryPolicyArn(partitionOf(t), t.account, t.stack);
+export const hostBoundaryName = (t: Target) => hostBoundaryPolicyName(t.stack);
+
+/** What each ARN kind of the table narrows to: the names berth gives its resources (infra/aws/names.ts). */
+export function arnPatterns(t: Target): Record<ArnKind, string> {
+  const p = partitionOf(t);
+  const ssm = `arn:${p}:ssm:${t.region}:${t.account}`;
   return {
-    Version: '2012-10-17',
-    Statement: [{ Sid: 'LookUpOnly', Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*', Condition: inRegion(t.region) }],
+    parameter: `${ssm}:parameter${parameterPath(t.stack)}*`,
+    document: `${ssm}:document/${HOST_NAME_PREFIXES.document}*`,
+    // Association ids are random UUIDs: any association of the account in the region, but only of
+    // berth's documents (CreateAssociation is also authorized against the document).
+    association: `${ssm}:association/*`,
+    instance: `arn:${p}:ec2:${t.region}:${t.account}:instance/*`,
+    role: `arn:${p}:iam::${t.account}:role/${HOST_NAME_PREFIXES.role}*`,
+    'instance-profile': `arn:${p}:iam::${t.account}:instance-profile/${HOST_NAME_PREFIXES.instanceProfile}*`,
   };
 }
 
-/** `pulumi up` (and destroy) of berth's program: what infra/host.ts makes, and nothing else. */
+/**
+ * IAM actions on host roles, by what they can do to a role's reach. Every role action of the table
+ * must be in exactly one class (policy() throws otherwise), so a new one is a decision, not a default.
+ */
+export const ROLE_ACTION_CLASS: Readonly<Record<string, 'read' | 'metadata' | 'widening' | 'attach' | 'detach' | 'pass'>> = {
+  'iam:GetRole': 'read', 'iam:ListRolePolicies': 'read', 'iam:GetRolePolicy': 'read', 'iam:ListAttachedRolePolicies': 'read',
+  'iam:ListInstanceProfilesForRole': 'read',
+  // Take rights away, or change what grants none (a description, tags, the session length).
+  'iam:DeleteRolePolicy': 'metadata', 'iam:DeleteRole': 'metadata', 'iam:UpdateRoleDescription': 'metadata',
+  'iam:UpdateRole': 'metadata', 'iam:TagRole': 'metadata', 'iam:UntagRole': 'metadata',
+  // Could grant a role more, or let someone else assume it: only on a role whose boundary is the
+  // stack's (iam:PermissionsBoundary: the boundary in the request for CreateRole and
+  // PutRolePermissionsBoundary, the role's own for the rest; SAR, IAM's condition keys).
+  'iam:CreateRole': 'widening', 'iam:PutRolePermissionsBoundary': 'widening', 'iam:PutRolePolicy': 'widening',
+  'iam:UpdateAssumeRolePolicy': 'widening',
+  'iam:AttachRolePolicy': 'attach', // AmazonSSMManagedInstanceCore only, and only inside the boundary
+  'iam:DetachRolePolicy': 'detach',
+  'iam:PassRole': 'pass',
+};
+
+/**
+ * Actions the provider may call that the deploy role is refused outright, and why. The test holds
+ * them denied; every other action of the table must be allowed.
+ */
+export const FORBIDDEN: Readonly<Record<string, string>> = {
+  'iam:DeleteRolePermissionsBoundary':
+    'role.go calls it when permissions_boundary is removed from a role: a stack deployed by CI keeps berth:hostRoleBoundary set',
+};
+
+interface Grant {
+  readonly sid: string;
+  readonly resource: string | string[];
+  readonly condition?: Statement['Condition'];
+}
+
+/** Where one action is granted: its statement's Sid, resources and condition. */
+function grantOf(action: string, t: Target): Grant {
+  const arns = arnPatterns(t);
+  const scope = scopeOf(action);
+  if (scope.kind === 'none') {
+    // STS answers GetCallerIdentity for anyone; its global endpoint is not "in the region".
+    if (action.startsWith('sts:')) return { sid: 'WhoAmI', resource: '*' };
+    return { sid: 'LookUpsInTheRegion', resource: '*', condition: inRegion(t.region) };
+  }
+  if (scope.kind === 'ec2') return { sid: 'Ec2InTheRegion', resource: '*', condition: inRegion(t.region) };
+  const kinds = [...scope.on, ...(scope.with ?? [])];
+  const resource = kinds.map((k) => arns[k]);
+  if (kinds.length === 1 && kinds[0] === 'role') {
+    const boundary = { 'iam:PermissionsBoundary': hostBoundaryArn(t) };
+    const ssmCore = { 'iam:PolicyARN': ssmManagedInstanceCoreArn(partitionOf(t)) };
+    switch (ROLE_ACTION_CLASS[action]) {
+      case 'read':
+      case 'metadata':
+        return { sid: 'HostRoles', resource };
+      case 'widening':
+        return { sid: 'HostRolesOnlyInsideTheBoundary', resource, condition: { StringEquals: boundary } };
+      case 'attach':
+        return { sid: 'HostRoleGetsSessionManagerOnly', resource, condition: { ArnEquals: ssmCore, StringEquals: boundary } };
+      case 'detach':
+        return { sid: 'HostRoleDropsSessionManager', resource, condition: { ArnEquals: ssmCore } };
+      case 'pass':
+        // IfExists: the dependent PassRole of AddRoleToInstanceProfile (SAR) may carry no
+        // iam:PassedToService (not verified); RunInstances carries ec2.amazonaws.com, and any
+        // service that names itself gets nothing. The role's trust policy trusts EC2 alone.
+        return { sid: 'PassHostRoleToEc2Only', resource, condition: { StringEqualsIfExists: { 'iam:PassedToService': 'ec2.amazonaws.com' } } };
+      default:
+        throw new Error(`ci/aws-oidc/policies.ts: ${action} acts on host roles but has no class in ROLE_ACTION_CLASS; decide what it can widen`);
+    }
+  }
+  const sids: Record<string, string> = {
+    parameter: 'ThisStacksParameters',
+    document: 'BerthsDeployDocuments',
+    'association,document,instance': 'ReleaseAssociations',
+    association: 'ReleaseRuns',
+    'parameter,document,association': 'TagsOnBerthsSsmResources',
+    'instance-profile': 'HostInstanceProfiles',
+  };
+  const sid = sids[kinds.join(',')];
+  if (!sid) throw new Error(`ci/aws-oidc/policies.ts: no statement for ${action} on ${kinds.join(', ')}`);
+  return { sid, resource };
+}
+
+/** One Allow statement per grant, the table's actions sorted into them. */
+function allow(actions: readonly string[], t: Target): Statement[] {
+  const statements = new Map<string, Statement>();
+  for (const action of actions) {
+    if (action in FORBIDDEN) continue;
+    const g = grantOf(action, t);
+    const s = statements.get(g.sid) ?? { Sid: g.sid, Effect: 'Allow' as const, Action: [] as string[], Resource: g.resource, ...(g.condition ? { Condition: g.condition } : {}) };
+    (s.Action as string[]).push(action);
+    statements.set(g.sid, s);
+  }
+  return [...statements.values()].map((s) => ({ ...s, Action: [...(s.Action as string[])].sort() }));
+}
+
+const everyCall = () => [...Object.values(RESOURCE_ACTIONS), ...Object.values(DATA_SOURCE_ACTIONS)];
+
+/** `pulumi up` (and destroy) of berth's program: the table's calls, and nothing else. */
 export function deployPolicy(t: Target): PolicyDocument {
-  const partition = t.partition ?? 'aws';
-  const iam = (kind: string, name: string) => `arn:${partition}:iam::${t.account}:${kind}/${name}`;
-  const hostRoles = iam('role', `${BERTH.rolePrefix}*`);
-  const hostProfiles = iam('instance-profile', `${BERTH.profilePrefix}*`);
-  const parameters = `arn:${partition}:ssm:${t.region}:${t.account}:parameter${BERTH.parameterPath(t.stack)}*`;
+  const boundary = hostBoundaryArn(t);
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'LookUp', Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*', Condition: inRegion(t.region) },
+      ...allow(actionsOf(everyCall()), t),
+      // Belt and braces: whatever is allowed above or added later, no role is created or given a
+      // boundary but the stack's, none loses its boundary, and the boundary itself never changes.
+      { Sid: 'NoRoleOutsideTheBoundary', Effect: 'Deny', Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], Resource: '*', Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundary } } },
+      { Sid: 'NoBoundaryRemoved', Effect: 'Deny', Action: Object.keys(FORBIDDEN), Resource: '*' },
       {
-        Sid: 'HostNetworkStorageAndInstance',
-        Effect: 'Allow',
-        Action: [
-          // the security group
-          'ec2:CreateSecurityGroup',
-          'ec2:DeleteSecurityGroup',
-          'ec2:AuthorizeSecurityGroupIngress',
-          'ec2:AuthorizeSecurityGroupEgress',
-          'ec2:RevokeSecurityGroupIngress',
-          'ec2:RevokeSecurityGroupEgress',
-          'ec2:UpdateSecurityGroupRuleDescriptionsIngress',
-          'ec2:UpdateSecurityGroupRuleDescriptionsEgress',
-          'ec2:ModifySecurityGroupRules',
-          // the data volume and its attachment
-          'ec2:CreateVolume',
-          'ec2:DeleteVolume',
-          'ec2:ModifyVolume',
-          'ec2:AttachVolume',
-          'ec2:DetachVolume',
-          // the instance (a new release is a user-data change: stop, modify, start)
-          'ec2:RunInstances',
-          'ec2:StartInstances',
-          'ec2:StopInstances',
-          'ec2:TerminateInstances',
-          'ec2:ModifyInstanceAttribute',
-          'ec2:ModifyInstanceMetadataOptions',
-          'ec2:ModifyInstanceCreditSpecification',
-          'ec2:ModifyInstanceMaintenanceOptions',
-          // the Elastic IP
-          'ec2:AllocateAddress',
-          'ec2:ReleaseAddress',
-          'ec2:AssociateAddress',
-          'ec2:DisassociateAddress',
-          // tags on all of them
-          'ec2:CreateTags',
-          'ec2:DeleteTags',
-        ],
-        Resource: '*',
-        Condition: inRegion(t.region),
+        Sid: 'TheBoundaryStaysAsMade',
+        Effect: 'Deny',
+        Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:TagPolicy', 'iam:UntagPolicy'],
+        Resource: boundary,
       },
-      {
-        Sid: 'HostRoleAndProfile',
-        Effect: 'Allow',
-        Action: [
-          'iam:CreateRole',
-          'iam:DeleteRole',
-          'iam:GetRole',
-          'iam:UpdateRole',
-          'iam:UpdateRoleDescription',
-          'iam:UpdateAssumeRolePolicy',
-          'iam:TagRole',
-          'iam:UntagRole',
-          'iam:ListRolePolicies',
-          'iam:ListAttachedRolePolicies',
-          'iam:ListInstanceProfilesForRole',
-          'iam:PutRolePolicy',
-          'iam:GetRolePolicy',
-          'iam:DeleteRolePolicy',
-          'iam:CreateInstanceProfile',
-          'iam:DeleteInstanceProfile',
-          'iam:GetInstanceProfile',
-          'iam:TagInstanceProfile',
-          'iam:UntagInstanceProfile',
-          'iam:AddRoleToInstanceProfile',
-          'iam:RemoveRoleFromInstanceProfile',
-        ],
-        Resource: [hostRoles, hostProfiles],
-      },
-      {
-        Sid: 'HostRoleGetsSessionManagerOnly',
-        Effect: 'Allow',
-        Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-        Resource: hostRoles,
-        Condition: { ArnEquals: { 'iam:PolicyARN': BERTH.managedPolicy(partition) } },
-      },
-      {
-        Sid: 'PassHostRoleToEc2Only',
-        Effect: 'Allow',
-        Action: 'iam:PassRole',
-        Resource: hostRoles,
-        Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-      },
-      {
-        // SecureStrings with the AWS-managed key aws/ssm, whose key policy lets SSM use it for any
-        // principal of the account allowed the parameter: no kms statement needed.
-        Sid: 'ThisStacksParameters',
-        Effect: 'Allow',
-        Action: [
-          'ssm:PutParameter',
-          'ssm:GetParameter',
-          'ssm:GetParameters',
-          'ssm:DeleteParameter',
-          'ssm:DeleteParameters',
-          'ssm:AddTagsToResource',
-          'ssm:RemoveTagsFromResource',
-          'ssm:ListTagsForResource',
-        ],
-        Resource: parameters,
-      },
-      { Sid: 'DescribeParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*', Condition: inRegion(t.region) },
+    ],
+  };
+}
+
+/** The reads `pulumi preview` makes (data sources; every type's Read for `--refresh`), none that reveals a secret. */
+export function previewActions(): string[] {
+  return actionsOf(everyCall(), ['read']).filter((a) => !(a in REVEALS_SECRETS));
+}
+
+export function previewPolicy(t: Target): PolicyDocument {
+  return { Version: '2012-10-17', Statement: allow(previewActions(), t) };
+}
+
+/**
+ * The permissions boundary of every host role: what AmazonSSMManagedInstanceCore gives (the SSM
+ * agent, Session Manager, State Manager), with its parameter reads narrowed to this stack, and the
+ * decryption those SecureStrings need. A role's effective rights are what both its policies and
+ * this allow (IAM User Guide, "Permissions boundaries for IAM entities").
+ */
+export function boundaryPolicy(t: Target): PolicyDocument {
+  const reads = ['ssm:GetParameter', 'ssm:GetParameters'];
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'SsmAgent', Effect: 'Allow', Action: SSM_MANAGED_INSTANCE_CORE.filter((a) => !reads.includes(a)), Resource: '*' },
+      { Sid: 'ThisStacksParameters', Effect: 'Allow', Action: reads, Resource: arnPatterns(t).parameter },
+      // The SecureStrings use the AWS managed key aws/ssm, whose key policy allows the account's
+      // principals through SSM. A boundary also caps what a resource policy grants a role session
+      // (the same guide), so the decryption must be inside it; only through SSM in this region.
+      // Not verified against AWS: kept this narrow because it grants nothing by itself.
+      { Sid: 'DecryptThroughSsm', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `ssm.${t.region}.amazonaws.com` } } },
     ],
   };
 }

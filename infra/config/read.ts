@@ -26,6 +26,7 @@ export const CONFIG_KEYS = [
   'berth:healthInterval',
   'berth:deployTimeout',
   'berth:drainTimeout',
+  'berth:hostRoleBoundary',
 ] as const;
 
 export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv'> & {

@@ -47,6 +47,8 @@ export interface DeployConfig<Secret = string> {
   };
   /** How releases are health-gated and the old container drained, in seconds. */
   readonly release: { readonly healthIntervalS: number; readonly deployTimeoutS: number; readonly drainTimeoutS: number };
+  /** Permissions boundary of the host role (ci/aws-oidc's hostRoleBoundaryArn); unset: none. */
+  readonly hostRoleBoundary?: string;
 }
 
 export const DEFAULTS = {
@@ -211,6 +213,13 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     problems.push(`berth:healthInterval: ${healthIntervalS} s is longer than berth:deployTimeout (${deployTimeoutS} s), so no check would run in time; lower it`);
   }
 
+  // ci/aws-oidc's output: the CI deploy role may make the host role only with this boundary.
+  const hostRoleBoundary = check<string | undefined>('berth:hostRoleBoundary', undefined, (v) =>
+    /^arn:aws[a-z-]*:iam::\d{12}:policy\/[\w+=,.@/-]{1,512}$/.test(v)
+      ? ok(v)
+      : bad(`must be the ARN of an IAM managed policy: pulumi config set berth:hostRoleBoundary "$(pulumi -C ci/aws-oidc stack output hostRoleBoundaryArn)"; got ${quote(v)}`),
+  );
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region,
@@ -229,6 +238,7 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       ? { https: { domain, acmeCa, ...(acmeEmail ? { acmeEmail } : {}), ...(acmeCaRootPem ? { acmeCaRootPem } : {}) } }
       : {}),
     release: { healthIntervalS, deployTimeoutS, drainTimeoutS },
+    ...(hostRoleBoundary ? { hostRoleBoundary } : {}),
   };
 }
 
