@@ -29,6 +29,7 @@ import {
 } from '../../infra/aws/iam-actions.js';
 import { HOST_NAME_PREFIXES, ssmManagedInstanceCoreArn } from '../../infra/aws/names.js';
 import { validateDeployConfig } from '../../infra/config/validate.js';
+import { CONFIG_KEYS } from '../../infra/config/read.js';
 import {
   DEPLOY_ROLE_NAME,
   FORBIDDEN,
@@ -484,9 +485,9 @@ describe('the permissions boundary on the host role', () => {
 
   it('berth:hostRoleBoundary must be a policy ARN, or one line says which key and how to set it', () => {
     const base = { 'aws:region': 'us-east-1', 'berth:image': 'youruser/berth-notes', 'berth:registryUsername': 'u', 'berth:registryToken': 't' };
-    const ok = validateDeployConfig({ values: { ...base, 'berth:hostRoleBoundary': boundary }, secretKeys: new Set(['berth:registryToken']) });
+    const ok = validateDeployConfig({ values: { ...base, 'berth:hostRoleBoundary': boundary }, secretKeys: new Set(['berth:registryToken']), knownKeys: CONFIG_KEYS });
     expect(ok.hostRoleBoundary).toBe(boundary);
-    expect(() => validateDeployConfig({ values: { ...base, 'berth:hostRoleBoundary': 'berth-host-boundary-production' }, secretKeys: new Set(['berth:registryToken']) })).toThrow(
+    expect(() => validateDeployConfig({ values: { ...base, 'berth:hostRoleBoundary': 'berth-host-boundary-production' }, secretKeys: new Set(['berth:registryToken']), knownKeys: CONFIG_KEYS })).toThrow(
       /^invalid configuration: berth:hostRoleBoundary: must be the ARN of an IAM managed policy: pulumi config set berth:hostRoleBoundary "\$\(pulumi -C ci\/aws-oidc stack output hostRoleBoundaryArn\)"; got "berth-host-boundary-production"$/,
     );
   });
