@@ -1,4 +1,8 @@
 // The EC2 rules: security groups, EBS volumes, instances, volume attachments, Elastic IPs.
+// Rules that look another resource up (the VPC, an image, a subnet, a group, a profile, an instance,
+// a volume) answer with EC2's *.NotFound / *.Malformed family of codes; those codes, and the wording
+// of their messages, are as recalled from EC2's answers, not read from a document. The same holds
+// for "Invalid availability zone", the architecture mismatch and the user-data size message.
 import { isIPv4, isIPv6 } from 'node:net';
 import { DEFAULT_VPC, IMAGES, REGION, ZONES, defaultSubnet, instanceType } from '../aws-account.js';
 import { type FieldRules, chars, ec2Tags, intIn, list, noConstraint, oneOf, rule } from './shared.js';
