@@ -109,7 +109,12 @@ export class Host extends pulumi.ComponentResource {
       `${name}-sg`,
       {
         vpcId: vpc.id,
-        description: `berth ${name}: the app's ports only; no SSH (use SSM)`,
+        // CreateSecurityGroup takes only a-zA-Z0-9, spaces and ._-:/()#,@[]+=&;{}!$* here, up to 255
+        // characters (no apostrophe: the earlier "app's" would have failed the first `pulumi up`),
+        // and the same set in each rule's description (IpRange Description); test/support/aws-rules.ts
+        // holds the rule. A new description replaces the group (the provider's description is
+        // ForceNew), so this one is right before anyone deploys; change it only with that in mind.
+        description: `berth ${name}: the proxy ports from the allowed networks only; no SSH (use SSM)`,
         ingress: ports.map((port) => ({
           description: args.https ? (port === 443 ? 'HTTPS' : 'HTTP, redirected to HTTPS, and ACME challenges') : 'the app',
           protocol: 'tcp',

@@ -161,7 +161,7 @@ class PlanMocks extends AwsMocks {
 
   /** The inputs as the provider's Check hands them to its Diff. */
   private checked(type: string, inputs: Record<string, unknown>): Record<string, any> {
-    return providerInputs(type, plain(inputs) as Record<string, any>, this.world);
+    return providerInputs(type, plain(inputs) as Record<string, any>, this.scenario);
   }
 
   private record(args: pulumi.runtime.MockResourceArgs, step: Omit<Step, 'type' | 'name'>) {

@@ -1,19 +1,19 @@
 // Pulumi's mocks at the AWS and registry boundary, the only part of the program that cannot run
 // here. Each resource answers with state shaped like the provider's (ids, ARNs, computed fields),
 // each data source with a realistic lookup; anything the program was not written to call throws,
-// so a new resource or call cannot slip past the tests unmodelled.
-import { createHash } from 'node:crypto';
+// so a new resource or call cannot slip past the tests unmodelled. What AWS refuses is in one
+// place, aws-rules.ts, and every resource's inputs go through it; the account the lookups answer
+// from (zones, images, the default VPC) is aws-account.ts.
 import * as pulumi from '@pulumi/pulumi';
-import { releaseWaitArgs } from '../../infra/release-gate.js';
-import { parseWaitArgs } from '../../scripts/release-wait/args.js';
+import { type AwsWorld, checkAwsRules } from './aws-rules.js';
+import { ACCOUNT, type Account, DEFAULT_ACCOUNT, DEFAULT_VPC, REGION, ZONES, amazonImage, amiLookup, defaultSubnet, hex, instanceTypeOfferings } from './aws-account.js';
 // waitForRPCs is exported by the runtime but not typed: it resolves when every registration the
 // program started has been answered. runInPulumiStack runs a program under its root Stack
 // resource, as the engine's language host does.
 import * as settings from '@pulumi/pulumi/runtime/settings.js';
 import * as stack from '@pulumi/pulumi/runtime/stack.js';
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'us-east-1';
+export { ACCOUNT, REGION };
 /** Sentinel the SDK puts around secret values it sends to the engine. */
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 
@@ -30,8 +30,6 @@ export interface Called {
   readonly token: string;
   readonly inputs: Record<string, unknown>;
 }
-
-const hex = (seed: string, length: number) => createHash('sha256').update(seed).digest('hex').slice(0, length);
 
 /** Unwraps the SDK's secret sentinels: what the cloud provider would finally receive. */
 export function plain(value: unknown): unknown {
@@ -68,16 +66,41 @@ export interface World {
   readonly vpcIpv6Cidr?: string;
 }
 
+/** The account a scenario describes: the default one, with newer AL2023 images published (the newest
+ * per architecture, as `amis` names them) and instance types offered in other zones. */
+function accountOf(scenario: World): Account {
+  const newer = Object.entries(scenario.amis ?? {}).map(([arch, id]) =>
+    amazonImage(id, `al2023-ami-2023.9.20261101.0-kernel-6.12-${arch}`, arch as 'x86_64' | 'arm64', '2026-11-01T00:00:00.000Z'));
+  const types = Object.fromEntries(Object.entries(scenario.offerings ?? {}).map(([type, zones]) => [
+    type,
+    { architecture: DEFAULT_ACCOUNT.instanceTypes[type]?.architecture ?? (/^[a-z]+\d+g[a-z]*\./.test(type) ? 'arm64' as const : 'x86_64' as const), zones },
+  ]));
+  return { images: [...DEFAULT_ACCOUNT.images, ...newer], instanceTypes: { ...DEFAULT_ACCOUNT.instanceTypes, ...types } };
+}
+
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly calls: Called[] = [];
-  /** SSM documents created so far: name → declared parameters and content size. */
-  private readonly documents = new Map<string, { parameters: Record<string, { type: string; allowedPattern?: string }>; bytes: number }>();
   /** type::name → how many times the resource was replaced: each replacement is a new cloud
    * resource, with its own id and generated names (infra plans set it; a fresh stack has none). */
   protected readonly generations = new Map<string, number>();
 
-  constructor(protected readonly world: World = {}) {}
+  /** What the account offers, with the scenario's changes (a newer AMI, other zones for a type). */
+  protected readonly account: Account;
+
+  /** The account as the rules see it: what has been created so far, and what it offers. */
+  readonly world: AwsWorld;
+
+  constructor(protected readonly scenario: World = {}) {
+    this.account = accountOf(scenario);
+    this.world = {
+      resource: (type, id) => {
+        const found = this.resources.find((r) => r.type === type && r.id === id);
+        return found && { inputs: plain(found.inputs) as Record<string, any>, state: plain(found.state) as Record<string, any> };
+      },
+      account: this.account,
+    };
+  }
 
   /** What ids and generated names derive from: the resource, and which incarnation of it. */
   protected seedOf(type: string, name: string): string {
@@ -127,6 +150,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       if (!args.type.startsWith('berth:') && args.type !== 'pulumi:pulumi:Stack') throw new Error(`mock: unexpected component ${args.type} (${args.name})`);
       return answer('', {});
     }
+    // AWS's (and the registry's, and the command provider's) refusals, before anything is made.
+    if (!args.type.startsWith('pulumi:providers:')) checkAwsRules(args.type, p, this.world);
     switch (args.type) {
       case 'pulumi:providers:aws':
       case 'pulumi:providers:docker':
@@ -135,7 +160,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       case 'docker:index/image:Image': {
         // The registry answers the push with the manifest digest.
         const repo = String(p.imageName).replace(/:[^:/]+$/, '');
-        const digest = `sha256:${hex(`${seed}/${JSON.stringify(p.build)}${this.world.appContext === undefined ? '' : `/${this.world.appContext}`}`, 64)}`;
+        const digest = `sha256:${hex(`${seed}/${JSON.stringify(p.build)}${this.scenario.appContext === undefined ? '' : `/${this.scenario.appContext}`}`, 64)}`;
         return answer(`${repo}@${digest}`, { repoDigest: `${repo}@${digest}`, registryServer: p.registry?.server, platform: p.build?.platform });
       }
       case 'aws:ec2/securityGroup:SecurityGroup': {
@@ -143,15 +168,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         return answer(id, { arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/${id}`, ownerId: ACCOUNT, name: `${args.name}-${hex(seed, 7)}` });
       }
       case 'aws:ssm/parameter:Parameter': {
-        // PutParameter's documented limits: a name of [a-zA-Z0-9_.-/] (at most 15 levels), a value
-        // of at least 1 character, at most 4 KB in the Standard tier and 8 KB in Advanced.
         const paramName = String(p.name);
-        if (!/^\/?[a-zA-Z0-9_.\-/]{1,2048}$/.test(paramName) || paramName.split('/').length > 16) throw new Error(`mock: ValidationException: parameter name ${paramName} is not valid`);
-        const value = String(p.value ?? '');
         const tier = p.tier ?? 'Standard';
-        if (value.length === 0) throw new Error(`mock: ValidationException: parameter ${paramName}: the value must not be empty`);
-        const limit = tier === 'Advanced' ? 8192 : 4096;
-        if (Buffer.byteLength(value) > limit) throw new Error(`mock: ValidationException: parameter ${paramName}: ${Buffer.byteLength(value)} bytes, over the ${tier} tier's ${limit}`);
         return answer(paramName, {
           arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${p.name}`,
           version: 1,
@@ -195,13 +213,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         return answer(id, { allocationId: id, associationId: `eipassoc-${hex(seed, 17)}`, publicIp: '203.0.113.10', publicDns: 'ec2-203-0-113-10.compute-1.amazonaws.com' });
       }
       case 'aws:ssm/document:Document': {
-        // Like CreateDocument: a JSON Command document of schema 2.2 with mainSteps, or refused.
-        const content = JSON.parse(String(p.content)) as { schemaVersion?: string; mainSteps?: unknown[]; parameters?: Record<string, { type: string; allowedPattern?: string }> };
-        if (p.documentType !== 'Command' || content.schemaVersion !== '2.2' || !Array.isArray(content.mainSteps)) {
-          throw new Error('mock: InvalidDocumentContent: a Command document needs schemaVersion 2.2 and mainSteps');
-        }
+        const content = JSON.parse(String(p.content)) as { schemaVersion?: string; parameters?: Record<string, { type: string }> };
         const docName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
-        this.documents.set(docName, { parameters: content.parameters ?? {}, bytes: Buffer.byteLength(String(p.content)) });
         return answer(docName, {
           name: docName,
           arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/${docName}`,
@@ -209,7 +222,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           defaultVersion: '1',
           documentVersion: '1',
           status: 'Active',
-          schemaVersion: '2.2',
+          schemaVersion: content.schemaVersion,
           hash: hex(String(p.content), 64),
           hashType: 'Sha256',
           owner: ACCOUNT,
@@ -217,34 +230,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         });
       }
       case 'aws:ssm/association:Association': {
-        // Like CreateAssociation: the document must exist, the parameters must fit it, the name
-        // must match ^[a-zA-Z0-9_\-.]{3,128}$, and the document with its parameter values may not
-        // exceed 64 KB (SSM API reference).
-        const doc = this.documents.get(String(p.name));
-        if (!doc) throw new Error(`mock: InvalidDocument: document ${p.name} does not exist`);
-        if (p.associationName !== undefined && !/^[a-zA-Z0-9_\-.]{3,128}$/.test(String(p.associationName))) {
-          throw new Error(`mock: ValidationException: AssociationName ${p.associationName} must match ^[a-zA-Z0-9_\\-.]{3,128}$`);
-        }
-        let bytes = doc.bytes;
-        for (const [key, value] of Object.entries((p.parameters ?? {}) as Record<string, string>)) {
-          const d = doc.parameters[key];
-          if (!d) throw new Error(`mock: InvalidParameters: ${key} is not a parameter of ${p.name}`);
-          if (d.allowedPattern && !new RegExp(d.allowedPattern).test(value)) throw new Error(`mock: InvalidParameters: ${key} does not match ${d.allowedPattern}`);
-          bytes += Buffer.byteLength(value);
-        }
-        if (bytes > 64 * 1024) throw new Error(`mock: InvalidParameters: the document with its parameter values is ${bytes} bytes, over 64 KB`);
         const id = [8, 4, 4, 4, 12].map((n, i) => hex(`${seed}/${i}`, n)).join('-');
         return answer(id, { associationId: id, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:association/${id}` });
       }
-      case 'command:local:Command': {
-        // The provider runs `create` with /bin/sh; the only command berth gives it is the release
-        // waiter, so the mock parses it as release:wait would and refuses what release:wait refuses.
-        const create = String(p.create ?? '');
-        const environment = (p.environment ?? {}) as Record<string, string>;
-        if (!create.startsWith('npm run --silent release:wait -- ')) throw new Error(`mock: command:local:Command runs only berth's release waiter here, not: ${create}`);
-        parseWaitArgs(releaseWaitArgs(create, environment));
+      case 'command:local:Command':
+        // The provider runs `create` with /bin/sh; the rules let only berth's release waiter through.
         return answer(`${args.name}-${hex(`${seed}/${JSON.stringify(p.triggers)}`, 8)}`, { stdout: 'release ok', stderr: '' });
-      }
       default:
         throw new Error(`mock: no AWS model for resource type ${args.type} (${args.name}); add one to test/support/pulumi-mocks.ts`);
     }
@@ -260,36 +251,23 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         if (inputs.default !== true) throw new Error('mock: only the default VPC exists in this account');
         // A default VPC is IPv4 only until an IPv6 block is associated with it: DescribeVpcs then
         // lists no Ipv6CidrBlockAssociationSet, and the provider's deprecated single fields are empty.
-        const v6 = this.world.vpcIpv6Cidr;
+        const v6 = this.scenario.vpcIpv6Cidr;
         const association = `vpc-cidr-assoc-${hex('ipv6', 17)}`;
         return {
-          id: 'vpc-0a1b2c3d4e5f60718', cidrBlock: '172.31.0.0/16', default: true, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0a1b2c3d4e5f60718`, ownerId: ACCOUNT,
+          id: DEFAULT_VPC.id, cidrBlock: DEFAULT_VPC.cidrBlock, default: true, arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/${DEFAULT_VPC.id}`, ownerId: ACCOUNT,
           ipv6CidrBlock: v6 ?? '', ipv6AssociationId: v6 ? association : '',
           ipv6CidrBlockAssociations: v6
             ? [{ associationId: association, ipv6CidrBlock: v6, state: 'associated', ipSource: 'amazon', ipv6AddressAttribute: 'public', ipv6Pool: 'Amazon', networkBorderGroup: REGION }]
             : [],
         };
       }
-      case 'aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings': {
-        // As in us-east-1: t3 is not offered in us-east-1e, and the API lists zones in no order.
-        const type = inputs.filters?.find((f: any) => f.name === 'instance-type')?.values?.[0];
-        const zones = this.world.offerings?.[type] ?? (type?.startsWith('t3.') ? ['us-east-1d', 'us-east-1b', 'us-east-1a', 'us-east-1c', 'us-east-1f'] : ['us-east-1c', 'us-east-1a']);
-        return { id: REGION, locations: zones, locationTypes: zones.map(() => 'availability-zone'), instanceTypes: zones.map(() => type) };
-      }
+      case 'aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings':
+        return instanceTypeOfferings(inputs, this.account);
       case 'aws:ec2/getSubnet:getSubnet':
-        if (inputs.vpcId !== 'vpc-0a1b2c3d4e5f60718' || inputs.defaultForAz !== true) throw new Error('mock: no such subnet');
-        return { id: `subnet-${hex(String(inputs.availabilityZone), 17)}`, availabilityZone: inputs.availabilityZone, vpcId: inputs.vpcId, defaultForAz: true, mapPublicIpOnLaunch: true, cidrBlock: '172.31.16.0/20' };
-      case 'aws:ec2/getAmi:getAmi': {
-        const arch = inputs.filters?.find((f: any) => f.name === 'architecture')?.values?.[0];
-        return {
-          id: this.world.amis?.[arch] ?? (arch === 'arm64' ? 'ami-0c5777a14602ab4b9' : 'ami-05b10e08d247fb927'),
-          architecture: arch,
-          name: `al2023-ami-2023.6.20250211.0-kernel-6.1-${arch}`,
-          ownerId: '137112412989',
-          rootDeviceName: '/dev/xvda',
-          virtualizationType: 'hvm',
-        };
-      }
+        if (inputs.vpcId !== DEFAULT_VPC.id || inputs.defaultForAz !== true || !ZONES.includes(inputs.availabilityZone)) throw new Error('mock: no such subnet');
+        return defaultSubnet(inputs.availabilityZone);
+      case 'aws:ec2/getAmi:getAmi':
+        return amiLookup(inputs, this.account);
       default:
         throw new Error(`mock: no AWS model for call ${args.token}; add one to test/support/pulumi-mocks.ts`);
     }
