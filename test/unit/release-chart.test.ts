@@ -35,7 +35,7 @@ describe('the release chart', () => {
 });
 
 describe("a release's phases, from the host's Docker events", () => {
-  it("berth's release: fetch and pull, health gate, the two renames, drain until the old container is removed", () => {
+  it("berth's release: fetch and pull, health gate, the two renames, the settle, the old container stopped and removed", () => {
     const events = [
       event('image', 'pull', 3400, 'registry/berth/notes@sha256:b'),
       event('container', 'create', 3600, 'new', 'berth-notes-r2'),
@@ -49,7 +49,8 @@ describe("a release's phases, from the host's Docker events", () => {
       { name: 'fetch, login, pull', fromMs: 3000, toMs: 3600 },
       { name: 'health gate', fromMs: 3600, toMs: 5000 },
       { name: 'switch', fromMs: 5000, toMs: 5010 },
-      { name: 'drain', fromMs: 5010, toMs: 7400 },
+      { name: 'settle', fromMs: 5010, toMs: 7100 },
+      { name: 'stop old', fromMs: 7100, toMs: 7400 },
     ]);
     // No pull when the image is on the host already (a rollback).
     expect(berthReleasePhases(events.slice(1), ORIGIN, 3000, 7600, 'berth-notes')[0]!.name).toBe('fetch, login');
