@@ -81,6 +81,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Inbound rules a security group holds per IP family (Amazon VPC quotas). */
+const SECURITY_GROUP_RULES = 60;
+
 const set = (key: string, example: string, secret = false) =>
   `pulumi config set ${secret ? '--secret ' : ''}${key} ${example}`;
 
@@ -196,6 +199,17 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       ? ok(v.replace(/\r\n/g, '\n'))
       : bad('must be one PEM certificate (-----BEGIN CERTIFICATE----- …), the root that signs your private ACME CA\'s TLS; set it with: pulumi config set berth:acmeCaRoot -- "$(cat root.pem)"'),
   );
+  // The security group holds every allowed network once per port, and a group takes at most 60
+  // inbound rules for IPv4 and 60 for IPv6 (Amazon VPC User Guide, "Amazon VPC quotas": inbound or
+  // outbound rules per security group; RulesPerSecurityGroupLimitExceeded). With a domain from a
+  // public CA, port 80 is one rule (open to everyone, host-settings.ts networkRules).
+  const ports = domain ? (acmeCaRootPem === undefined ? { perNetwork: 1, fixed: 1 } : { perNetwork: 2, fixed: 0 }) : { perNetwork: 1, fixed: 0 };
+  for (const [family, list] of [['IPv4', allowedCidrs.filter((c) => !c.includes(':'))], ['IPv6', allowedCidrs.filter((c) => c.includes(':'))]] as const) {
+    const rules = ports.fixed + ports.perNetwork * list.length;
+    if (rules > SECURITY_GROUP_RULES) {
+      problems.push(`berth:allowedCidrs: ${list.length} ${family} networks make ${rules} inbound rules, over the security group's ${SECURITY_GROUP_RULES}; merge them into fewer, wider CIDRs`);
+    }
+  }
   // acmeCa's default is filled in by Pulumi.yaml, so only another CA counts as set.
   const setWithoutDomain = [
     ...(acmeCa !== DEFAULTS.acmeCa ? ['berth:acmeCa'] : []),

@@ -219,3 +219,17 @@ describe('keys of the berth namespace are the keys berth reads', () => {
     expect(() => validate({ "berth:it's": 'x' })).toThrow(`remove it: pulumi config rm 'berth:it'\\''s'`);
   });
 });
+
+describe('allowedCidrs within what one security group holds', () => {
+  const nets = (n: number, v6 = false) => JSON.stringify(Array.from({ length: n }, (_, i) => (v6 ? `2001:db8:${i.toString(16)}::/48` : `10.${i}.0.0/16`)));
+  const root = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
+  it('takes up to 60 inbound rules per IP family: 60 networks on one port, 59 with a public-CA domain (80 is one rule), 30 with a private CA', () => {
+    expect(validate({ 'berth:allowedCidrs': nets(60) }).allowedCidrs).toHaveLength(60);
+    expect(validate({ 'berth:allowedCidrs': nets(59), 'berth:domain': 'notes.example.com' }).allowedCidrs).toHaveLength(59);
+    expect(validate({ 'berth:allowedCidrs': nets(30), 'berth:domain': 'notes.example.com', 'berth:acmeCa': 'https://ca.internal/dir', 'berth:acmeCaRoot': root }).allowedCidrs).toHaveLength(30);
+  });
+  it('refuses more, naming the key, the count and the fix', () => {
+    expect(() => validate({ 'berth:allowedCidrs': nets(61) })).toThrow('berth:allowedCidrs: 61 IPv4 networks make 61 inbound rules, over the security group\'s 60; merge them into fewer, wider CIDRs');
+    expect(() => validate({ 'berth:allowedCidrs': nets(31, true), 'berth:domain': 'notes.example.com', 'berth:acmeCa': 'https://ca.internal/dir', 'berth:acmeCaRoot': root })).toThrow('31 IPv6 networks make 62 inbound rules');
+  });
+});
