@@ -18,8 +18,9 @@ const nameOf = (e: DockerEvent) => e.Actor.Attributes?.name ?? '';
 
 /**
  * berth's release (deploy.sh): fetch the bundle and pull, start the new container and gate it on
- * health, rename old then new (the switch), let the proxy's lookup settle, stop and remove the old one. `originMs` is the epoch
- * ms the load started; `startMs` and `endMs` (relative to it) bound the release's command.
+ * health, rename old then new (the switch), let the proxy's lookup settle, stop the old one, then
+ * remove it and prune images. `originMs` is the epoch ms the load started; `startMs` and `endMs`
+ * (relative to it) bound the release's command.
  */
 export function berthReleasePhases(events: readonly DockerEvent[], originMs: number, startMs: number, endMs: number, app: string): ChartPhase[] {
   const containers = events.filter((e) => e.Type === 'container');
@@ -27,8 +28,9 @@ export function berthReleasePhases(events: readonly DockerEvent[], originMs: num
   const renames = containers.filter((e) => e.Action === 'rename');
   const retired = renames.find((e) => nameOf(e).includes('-retiring-'));
   const promoted = renames.find((e) => nameOf(e) === app);
-  const stopped = retired && containers.find((e) => e.Action === 'kill' && e.Actor.ID === retired.Actor.ID);
-  const removed = retired && containers.find((e) => e.Action === 'destroy' && e.Actor.ID === retired.Actor.ID);
+  const of = (action: string) => retired && containers.find((e) => e.Action === action && e.Actor.ID === retired.Actor.ID);
+  const stopped = of('kill');
+  const died = of('die');
   const pulled = events.find((e) => e.Type === 'image' && e.Action === 'pull');
   if (!created || !retired || !promoted) return [{ name: 'release', fromMs: startMs, toMs: endMs }];
   const t = (e: DockerEvent) => atMs(e, originMs);
@@ -38,11 +40,16 @@ export function berthReleasePhases(events: readonly DockerEvent[], originMs: num
     { name: pulled ? 'fetch, login, pull' : 'fetch, login', fromMs: startMs, toMs: t(created) },
     { name: 'health gate', fromMs: t(created), toMs: t(retired) },
     { name: 'switch', fromMs: t(retired), toMs: t(promoted) },
-    // deploy.sh waits SWITCH_SETTLE_S for the proxy's next lookup, then stops (SIGTERM: the old
-    // app finishes its requests) and removes the old container.
-    ...(stopped
-      ? [{ name: 'settle', fromMs: t(promoted), toMs: t(stopped) }, { name: 'stop old', fromMs: t(stopped), toMs: removed ? t(removed) : endMs }]
-      : [{ name: 'drain', fromMs: t(promoted), toMs: removed ? t(removed) : endMs }]),
+    // deploy.sh waits SWITCH_SETTLE_S for the proxy's next lookup, then stops the old container
+    // (SIGTERM: the old app finishes its requests and exits), removes it, and prunes old images
+    // before the command ends.
+    ...(stopped && died
+      ? [
+          { name: 'settle', fromMs: t(promoted), toMs: t(stopped) },
+          { name: 'stop old', fromMs: t(stopped), toMs: t(died) },
+          { name: 'remove, prune', fromMs: t(died), toMs: endMs },
+        ]
+      : [{ name: 'drain', fromMs: t(promoted), toMs: endMs }]),
   ];
 }
 

@@ -35,7 +35,7 @@ describe('the release chart', () => {
 });
 
 describe("a release's phases, from the host's Docker events", () => {
-  it("berth's release: fetch and pull, health gate, the two renames, the settle, the old container stopped and removed", () => {
+  it("berth's release: fetch and pull, health gate, the two renames, the settle, the old container stopped, then removed with the image prune", () => {
     const events = [
       event('image', 'pull', 3400, 'registry/berth/notes@sha256:b'),
       event('container', 'create', 3600, 'new', 'berth-notes-r2'),
@@ -43,6 +43,7 @@ describe("a release's phases, from the host's Docker events", () => {
       event('container', 'rename', 5000, 'old', 'berth-notes-retiring-r1'),
       event('container', 'rename', 5010, 'new', 'berth-notes'),
       event('container', 'kill', 7100, 'old', 'berth-notes-retiring-r1'),
+      event('container', 'die', 7300, 'old', 'berth-notes-retiring-r1'),
       event('container', 'destroy', 7400, 'old', 'berth-notes-retiring-r1'),
     ];
     expect(berthReleasePhases(events, ORIGIN, 3000, 7600, 'berth-notes')).toEqual([
@@ -50,7 +51,8 @@ describe("a release's phases, from the host's Docker events", () => {
       { name: 'health gate', fromMs: 3600, toMs: 5000 },
       { name: 'switch', fromMs: 5000, toMs: 5010 },
       { name: 'settle', fromMs: 5010, toMs: 7100 },
-      { name: 'stop old', fromMs: 7100, toMs: 7400 },
+      { name: 'stop old', fromMs: 7100, toMs: 7300 },
+      { name: 'remove, prune', fromMs: 7300, toMs: 7600 },
     ]);
     // No pull when the image is on the host already (a rollback).
     expect(berthReleasePhases(events.slice(1), ORIGIN, 3000, 7600, 'berth-notes')[0]!.name).toBe('fetch, login');
