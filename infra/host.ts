@@ -18,6 +18,7 @@ import { renderDeployDocument } from './ssm-document.js';
 import { packUserData, renderUserData } from './userdata.js';
 import { type HostSetup, type VpcFacts, networkRules, proxyPorts } from './host-settings.js';
 import { firstZone, hostZone } from './zone.js';
+import { ssmManagedInstanceCoreArn } from './aws/names.js';
 
 export interface HostArgs {
   /** The container's shape; plain data, shared with compose and the local scripts. */
@@ -250,7 +251,7 @@ export class Host extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent);
     new aws.iam.RolePolicyAttachment(
       `${name}-ssm-core`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+      { role: role.name, policyArn: partition.partition.apply(ssmManagedInstanceCoreArn) },
       parent,
     );
     const allParams = [registryToken, ...secretParams.map(([, p]) => p), ...parts, manifestParam];

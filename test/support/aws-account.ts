@@ -40,6 +40,8 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceTypeFacts>> = {
   't4g.micro': { architecture: 'arm64', zones: T4G_ZONES },
   't4g.small': { architecture: 'arm64', zones: T4G_ZONES },
   't4g.medium': { architecture: 'arm64', zones: T4G_ZONES },
+  // A Graviton general-purpose type, for plans that change to a type offered in fewer zones.
+  'm7g.medium': { architecture: 'arm64', zones: ['us-east-1c', 'us-east-1a'] },
 };
 
 /** The facts of an instance type, or a mock error: an unmodelled type must be added, not guessed. */

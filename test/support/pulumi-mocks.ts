@@ -6,7 +6,7 @@
 // from (zones, images, the default VPC) is aws-account.ts.
 import * as pulumi from '@pulumi/pulumi';
 import { type AwsWorld, checkAwsRules } from './aws-rules.js';
-import { ACCOUNT, type Account, DEFAULT_ACCOUNT, DEFAULT_VPC, REGION, ZONES, amazonImage, amiLookup, defaultSubnet, hex, instanceTypeOfferings } from './aws-account.js';
+import { ACCOUNT, type Account, DEFAULT_ACCOUNT, DEFAULT_VPC, REGION, ZONES, amazonImage, amiLookup, defaultSubnet, hex, instanceType, instanceTypeOfferings } from './aws-account.js';
 // waitForRPCs is exported by the runtime but not typed: it resolves when every registration the
 // program started has been answered. runInPulumiStack runs a program under its root Stack
 // resource, as the engine's language host does.
@@ -73,7 +73,8 @@ function accountOf(scenario: World): Account {
     amazonImage(id, `al2023-ami-2023.9.20261101.0-kernel-6.12-${arch}`, arch as 'x86_64' | 'arm64', '2026-11-01T00:00:00.000Z'));
   const types = Object.fromEntries(Object.entries(scenario.offerings ?? {}).map(([type, zones]) => [
     type,
-    { architecture: DEFAULT_ACCOUNT.instanceTypes[type]?.architecture ?? (/^[a-z]+\d+g[a-z]*\./.test(type) ? 'arm64' as const : 'x86_64' as const), zones },
+    // The architecture is the account model's (an unmodelled type is a mock error, not a guess).
+    { architecture: instanceType(type).architecture, zones },
   ]));
   return { images: [...DEFAULT_ACCOUNT.images, ...newer], instanceTypes: { ...DEFAULT_ACCOUNT.instanceTypes, ...types } };
 }
