@@ -3,12 +3,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
-import { Host } from './infra/host.js';
-import { checkNetworks, vpcFacts } from './infra/host-settings.js';
-import { Image } from './infra/image.js';
-import { containerShape } from './infra/shape.js';
-import { ssmCommands } from './infra/ssm-commands.js';
-import { HOST_LAYOUT } from './infra/release.js';
+import { Host } from './infra/components/single-host.js';
+import { checkNetworks, vpcFacts } from './infra/host/settings.js';
+import { Image } from './infra/components/image.js';
+import { containerShape } from './infra/app/spec.js';
+import { ssmCommands } from './infra/host/ssm-commands.js';
+import { HOST_LAYOUT } from './infra/release/release.js';
 
 const config = readDeployConfig();
 // The default VPC, looked up before anything is made: the config must fit it (no IPv6 network

@@ -1,4 +1,4 @@
-// The host part of npm run bench, on the simulated EC2 host (test/support/sim/), timed:
+// The host part of npm run bench, on the simulated EC2 host (sim/), timed:
 //   - boot: the rendered user-data against a baseline boot whose script does nothing;
 //   - releases through berth's SSM document under steady wrk load on the host's published port
 //     (closed-loop connections, reads and every tenth request a write): a new digest, a release
@@ -7,7 +7,7 @@
 //     same images published straight on a port, under the same load;
 //   - forced reloads of the proxy's config under the same load, against a steady baseline;
 //   - a release and the naive stop-then-run again, each under a load that records every request's
-//     end (test/support/timeline.ts), drawn as bench/release.svg with the phases the host's Docker
+//     end (sim/timeline.ts), drawn as bench/release.svg with the phases the host's Docker
 //     events show;
 //   - the release waiter (what `pulumi up` runs) through the State Manager stand-in: how long after
 //     the host's swap it reports success;
@@ -15,18 +15,18 @@
 //     new ACME contact email, under HTTPS load.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
-import { HOST_LAYOUT } from '../infra/release.js';
-import { multipart, renderCloudConfig } from '../infra/userdata.js';
-import { PROXY_CONFIG_IN } from '../infra/host-settings.js';
-import { type LoadResult, startLoad } from '../test/support/load.js';
-import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../test/support/sim/baseline.js';
-import { type SimRelease, deployRelease, mustDeploy, releaseAndWait, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../test/support/sim/berth.js';
-import { type Timeline, buckets, runTimeline } from '../test/support/timeline.js';
+import { CADDY_IMAGE } from '../infra/host/caddy.js';
+import { HOST_LAYOUT } from '../infra/release/release.js';
+import { multipart, renderCloudConfig } from '../infra/host/bootstrap.js';
+import { PROXY_CONFIG_IN } from '../infra/host/settings.js';
+import { type LoadResult, startLoad } from '../sim/load.js';
+import { buildNeverHealthy, naiveStopThenRun, startNaive } from '../sim/baseline.js';
+import { type SimRelease, deployRelease, mustDeploy, releaseAndWait, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../sim/berth.js';
+import { type Timeline, buckets, runTimeline } from '../sim/timeline.js';
 import { type ChartPanel, renderReleaseChart } from './release-chart.js';
 import { type DockerEvent, berthReleasePhases, naiveReleasePhases } from './release-phases.js';
 import { deployScript } from '../infra/host/scripts.js';
-import { type SimHost, type World, createWorld } from '../test/support/sim/world.js';
+import { type SimHost, type World, createWorld } from '../sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
 
@@ -198,7 +198,7 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     record('rollback_failed_requests', rollback.load.failed, `failed requests during that rollback, at ${rate(rollback.load)} (target 0)`);
     record('upgrade_failed_requests', upgrade.load.failed, `failed requests during a release that changes only deploy.sh (a berth upgrade: nothing swapped), at ${rate(upgrade.load)} (target 0)`);
     record('steady_failed_requests', steady.load.failed, `baseline for the next: the same load through the proxy with nothing happening, at ${rate(steady.load)}`);
-    record('release_chart_failed_requests', drawn.timeline.failed, `the release drawn in bench/release.svg (test/support/timeline.ts load, every request timed), at ${Math.round(drawn.timeline.requestsPerSecond)} requests/s; its naive baseline there: ${naiveDrawn.timeline.failed} failed at ${Math.round(naiveDrawn.timeline.requestsPerSecond)} requests/s`);
+    record('release_chart_failed_requests', drawn.timeline.failed, `the release drawn in bench/release.svg (sim/timeline.ts load, every request timed), at ${Math.round(drawn.timeline.requestsPerSecond)} requests/s; its naive baseline there: ${naiveDrawn.timeline.failed} failed at ${Math.round(naiveDrawn.timeline.requestsPerSecond)} requests/s`);
     record('release_wait_s', round(releaseWaitS), "from the host's swap done to the release waiter's success (what pulumi up runs; State Manager stand-in, agent pickup 1.5 s, the waiter's default 5 s poll)");
     record('host_setting_change_failed_requests', setting.timeline.failed, `a release that changes only the proxy's settings (a new ACME email with berth:domain): the proxy container is replaced, under HTTPS load at ${Math.round(setting.timeline.requestsPerSecond)} requests/s (${setting.timeline.requests} requests)`);
     record('proxy_reload_failed_requests', reloads.load.failed, `${RELOADS} forced reloads of ${CADDY_IMAGE}'s config under the same load, at ${rate(reloads.load)}: why a release never reloads the proxy`);

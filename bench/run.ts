@@ -6,9 +6,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerRun } from '../infra/docker-commands.js';
-import { CADDY_IMAGE } from '../infra/proxy/caddy.js';
-import { containerShape as shape } from '../infra/shape.js';
+import { dockerRun } from '../infra/app/docker-commands.js';
+import { CADDY_IMAGE } from '../infra/host/caddy.js';
+import { containerShape as shape } from '../infra/app/spec.js';
 import { benchHost } from './host.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -50,9 +50,9 @@ const INSTANCE_READ = [
   'ec2:DescribeTags', // findInstanceTagValue: the aws:ec2launchtemplate:id tag
 ];
 
-/** The release waiter (scripts/release-wait/waiter.ts) that the release gate runs with the deploy role's credentials. */
+/** The release waiter (infra/release/waiter.ts) that the release gate runs with the deploy role's credentials. */
 export const RELEASE_WAITER: LookUp = {
-  source: 'scripts/release-wait/waiter.ts (berth): the @aws-sdk/client-ssm commands it sends',
+  source: 'infra/release/waiter.ts (berth): the @aws-sdk/client-ssm commands it sends',
   read: [
     'ssm:DescribeAssociation',
     'ssm:DescribeInstanceInformation',
@@ -173,7 +173,7 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     note: 'iam:TagInstanceProfile for CreateInstanceProfile with Tags is assumed (tag-on-create), not verified',
   }),
   // Not an AWS resource, but its create runs berth's release waiter with the deploy role's
-  // credentials (infra/release-gate.ts); it has no update or delete command.
+  // credentials (infra/release/gate.ts); it has no update or delete command.
   'command:local:Command': calls(RELEASE_WAITER.source, { create: RELEASE_WAITER.read, read: [], update: [], delete: [] }),
   // The provider itself: credential validation and the account id (hashicorp/aws-sdk-go-base
   // aws_config.go, unless skip_credentials_validation). The STS API reference: GetCallerIdentity
@@ -205,7 +205,7 @@ export const DATA_SOURCE_ACTIONS: Readonly<Record<string, LookUp>> = {
 export const NO_AWS_CALLS: Readonly<Record<string, string>> = {
   'pulumi:pulumi:Stack': 'the engine records it',
   'berth:host:Host': "berth's component: the engine records it",
-  'berth:image:Image': "berth's component (infra/image.ts): the engine records it",
+  'berth:image:Image': "berth's component (infra/components/image.ts): the engine records it",
   'pulumi:providers:docker': 'the registry, not AWS',
   'pulumi:providers:command': 'runs local commands (the release gate, listed under command:local:Command)',
   'docker:index/image:Image': 'builds on the runner and pushes to the registry (Docker Hub), not AWS',

@@ -1,5 +1,5 @@
 // What berth's program names things in AWS, in one place for the two programs that must agree on
-// it: berth's own (index.ts, infra/host.ts) and ci/aws-oidc, whose CI roles may touch only what
+// it: berth's own (index.ts, infra/components/single-host.ts) and ci/aws-oidc, whose CI roles may touch only what
 // berth names this way. Pure data; test/unit/ci-roles.test.ts checks these against the names the
 // program really registers under Pulumi's mocks.
 
@@ -7,7 +7,7 @@
 export const PROJECT = 'berth';
 
 /**
- * Pulumi autonames a resource `<logical name>-<7 random characters>`; infra/host.ts names its parts
+ * Pulumi autonames a resource `<logical name>-<7 random characters>`; infra/components/single-host.ts names its parts
  * `<component>-role`, `-profile`, `-deploy`, and index.ts names the component `berth`.
  */
 export const HOST_NAME_PREFIXES = {

@@ -372,7 +372,7 @@ const MAX_ENV_VALUE = 4096;
 
 /**
  * What one standard-tier SSM parameter holds; each secret (and the registry token) is one
- * SecureString (infra/host.ts). The PutParameter API reference (Value, and Tier: "Standard
+ * SecureString (infra/components/single-host.ts). The PutParameter API reference (Value, and Tier: "Standard
  * parameters have a content size limit of 4 KB") gives the limit as 4 KB, while the service's own
  * error says "Standard tier parameters support a maximum parameter value of 4096 characters" (as
  * reported in github-aws-runners/terraform-aws-github-runner#3815). Which of the two it counts is

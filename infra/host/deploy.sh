@@ -1,5 +1,5 @@
 #!/bin/bash
-# berth's host deploy script. Every release carries it (infra/release-bundle.ts), beside the host's
+# berth's host deploy script. Every release carries it (infra/release/bundle.ts), beside the host's
 # settings (host.env), the proxy's config (caddy.json) and the app release (release.env):
 #
 #   deploy.sh release DIR     berth's SSM document (and a new host's first boot) runs this with
@@ -15,7 +15,7 @@
 #      BERTH_DEPLOY_TIMEOUT_S; if it never does, print its last log lines, remove it and fail: the
 #      old one has kept serving throughout;
 #   4. rename the old one away and the new one to BERTH_CONTAINER, the name the proxy looks up
-#      every second (infra/proxy/caddy.ts explains why a rename and not a proxy reload);
+#      every second (infra/host/caddy.ts explains why a rename and not a proxy reload);
 #   5. after the proxy has looked again, SIGTERM the old one, which finishes its requests within
 #      BERTH_DRAIN_TIMEOUT_S, and remove it.
 # A release that changes only this script or host settings the proxy does not use swaps nothing:
@@ -379,7 +379,7 @@ load_release() {
   # shellcheck source=/dev/null
   . "$file"
   for var in BERTH_RELEASE BERTH_IMAGE BERTH_CANDIDATE BERTH_RUN BERTH_HEALTH_PATH BERTH_DEPLOY_TIMEOUT_S BERTH_DRAIN_TIMEOUT_S; do
-    [[ -n ${!var:-} ]] || fail "release file $file has no $var; was it rendered by infra/release.ts?"
+    [[ -n ${!var:-} ]] || fail "release file $file has no $var; was it rendered by infra/release/release.ts?"
   done
 }
 

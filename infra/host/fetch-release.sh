@@ -3,7 +3,7 @@
 # document (every release) embed this text and call fetch_release. Changing it changes the
 # user-data, so it does as little as it can; everything else comes in the bundle.
 #
-#   fetch_release MANIFEST DIR   MANIFEST is "region sha256 name:version ..." (infra/release-bundle.ts);
+#   fetch_release MANIFEST DIR   MANIFEST is "region sha256 name:version ..." (infra/release/bundle.ts);
 #                                the parts are read at exactly those versions, joined, checked
 #                                against the sha256, and unpacked into DIR/files.
 berth_fetch_fail() {

@@ -2,7 +2,7 @@
 // way to the release and the user-data; the renderers take the text as an argument.
 import { readFileSync } from 'node:fs';
 
-/** The deploy script, carried by every release (infra/release-bundle.ts). */
+/** The deploy script, carried by every release (infra/release/bundle.ts). */
 export const deployScript = (): string => readFileSync(new URL('./deploy.sh', import.meta.url), 'utf8');
 /** The fetcher the user-data and the SSM document embed (POSIX sh functions only). */
 export const fetchScript = (): string => readFileSync(new URL('./fetch-release.sh', import.meta.url), 'utf8');

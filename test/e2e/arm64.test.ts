@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerRun } from '../../infra/docker-commands.js';
-import { containerShape as shape } from '../../infra/shape.js';
-import { Cleanup, docker, publishedUrl, uniqueName, waitServing } from '../support/docker.js';
-import { check, run } from '../support/exec.js';
+import { dockerRun } from '../../infra/app/docker-commands.js';
+import { containerShape as shape } from '../../infra/app/spec.js';
+import { Cleanup, docker, publishedUrl, uniqueName, waitServing } from '../../sim/docker.js';
+import { check, run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
     throw new Error(`arm64 emulation is not registered (${BINFMT}: ${(err as Error).message}); .ci/run mounts binfmt_misc and runs update-binfmts --enable qemu-aarch64`);
   }
   if (!binfmt.startsWith('enabled')) throw new Error(`arm64 emulation is registered but not enabled: ${binfmt}`);
-  await check(['bash', path.join(repoRoot, 'test/support/standins/build-node.sh'), '--arch', 'arm64'], { timeoutMs: 1_200_000 });
+  await check(['bash', path.join(repoRoot, 'sim/images/build-node.sh'), '--arch', 'arm64'], { timeoutMs: 1_200_000 });
 }, 1_500_000);
 
 describe('the image for linux/arm64 (Graviton), built and run here under emulation', () => {

@@ -2,9 +2,9 @@
 // up --build → healthy → down keeps the volume → up again finds the note → down -v removes it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerShape as shape } from '../../infra/shape.js';
-import { Cleanup, docker, publishedUrl, waitHealthy, waitServing } from '../support/docker.js';
-import { check, run } from '../support/exec.js';
+import { containerShape as shape } from '../../infra/app/spec.js';
+import { Cleanup, docker, publishedUrl, waitHealthy, waitServing } from '../../sim/docker.js';
+import { check, run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
 
@@ -62,7 +62,7 @@ describe('docker compose (v2) with compose.yaml', () => {
 
   it('npm run local:status -- --compose reports the service container, running', async () => {
     const { container } = await serviceUrl();
-    const status = await check([process.execPath, '--import', 'tsx', 'scripts/local.ts', 'status', '--compose'], {
+    const status = await check([process.execPath, '--import', 'tsx', 'ops/local.ts', 'status', '--compose'], {
       cwd: repoRoot,
       env: { ...env, COMPOSE_PROJECT_NAME: project },
     });

@@ -4,10 +4,10 @@ import { chownSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dockerRun } from '../../infra/docker-commands.js';
-import { containerShape as shape } from '../../infra/shape.js';
-import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } from '../support/docker.js';
-import { check, run, waitFor } from '../support/exec.js';
+import { dockerRun } from '../../infra/app/docker-commands.js';
+import { containerShape as shape } from '../../infra/app/spec.js';
+import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } from '../../sim/docker.js';
+import { check, run, waitFor } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
 
@@ -16,7 +16,7 @@ const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
 
 const local = (...args: string[]) =>
-  check([process.execPath, '--import', 'tsx', 'scripts/local.ts', ...args], { cwd: repoRoot });
+  check([process.execPath, '--import', 'tsx', 'ops/local.ts', ...args], { cwd: repoRoot });
 
 async function info(url: string) {
   return (await api(url, 'GET', '/api/info')).body;

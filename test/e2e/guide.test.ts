@@ -10,13 +10,13 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { shellLine } from '../../infra/docker-commands.js';
-import { containerShape } from '../../infra/shape.js';
-import { type AppRelease, DEFAULT_RELEASE_POLICY, releaseRunArgv } from '../../infra/release.js';
-import { LOCAL_DEFAULTS, localPlan } from '../../scripts/local/plan.js';
-import { Cleanup, uniqueName } from '../support/docker.js';
+import { shellLine } from '../../infra/app/docker-commands.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { type AppRelease, DEFAULT_RELEASE_POLICY, releaseRunArgv } from '../../infra/release/release.js';
+import { LOCAL_DEFAULTS, localPlan } from '../../ops/local/plan.js';
+import { Cleanup, uniqueName } from '../../sim/docker.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, run } from '../support/exec.js';
+import { check, run } from '../../ops/run.js';
 import {
   type Guide,
   GuideFormatError,
@@ -102,7 +102,7 @@ describe('the guide as text', () => {
     expect(argv).toEqual([...localPlan('run', LOCAL_DEFAULTS)[0]!]);
   });
 
-  it("shows the EC2 host's docker run as infra/release.ts renders it", () => {
+  it("shows the EC2 host's docker run as infra/release/release.ts renders it", () => {
     const shown = load(GUIDES.en).texts.filter((t) => t.marker === 'host-docker-run');
     expect(shown).toHaveLength(1);
     const release: AppRelease = {

@@ -3,24 +3,24 @@
 // reading SecureStrings from an SSM endpoint under its real name, a TLS registry with a login, a
 // Docker Hub stand-in serving the pinned Caddy, a block device under the by-id name Nitro gives an
 // EBS volume, and an SSM agent stand-in that runs berth's document as State Manager would
-// (test/support/sim/). The user-data is a bootstrap: at first boot it fetches the stack's current
+// (sim/). The user-data is a bootstrap: at first boot it fetches the stack's current
 // release from Parameter Store and serves it; every later release arrives through the document, in
 // place: a second digest, a new secret version, a rollback, a bad release. The host is rebooted and
 // finally replaced in Pulumi's order while its data volume is kept: the note written by the first
 // release is there each time.
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
-import { HOST_LAYOUT, releaseId } from '../../infra/release.js';
-import { containerShape } from '../../infra/shape.js';
-import { hostStatusScript } from '../../infra/ssm-commands.js';
-import { splitStatusOutput } from '../../scripts/host/plan.js';
-import { describeContainer, describeDeploy, parseInspect } from '../../scripts/status.js';
+import { CADDY_IMAGE } from '../../infra/host/caddy.js';
+import { HOST_LAYOUT, releaseId } from '../../infra/release/release.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { hostStatusScript } from '../../infra/host/ssm-commands.js';
+import { splitStatusOutput } from '../../ops/host/plan.js';
+import { describeContainer, describeDeploy, parseInspect } from '../../ops/status.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, waitFor } from '../support/exec.js';
+import { check, waitFor } from '../../ops/run.js';
 import { api } from '../support/http.js';
-import { API_KEY_PARAM, PARAMETER_PATH, type SimRelease, TOKEN_PARAM, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
-import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../support/sim/world.js';
+import { API_KEY_PARAM, PARAMETER_PATH, type SimRelease, TOKEN_PARAM, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../../sim/berth.js';
+import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../../sim/world.js';
 
 const VOLUME_ID = 'vol-0a1b2c3d4e5f60789';
 const API_KEY = `sim-secret-${Math.random().toString(36).slice(2)}`;

@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
-import { HOST_LAYOUT } from '../../infra/release.js';
-import { run, waitFor } from '../support/exec.js';
-import { mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../support/sim/berth.js';
-import { type Acme, type SimHost, type World, createWorld } from '../support/sim/world.js';
+import { CADDY_IMAGE } from '../../infra/host/caddy.js';
+import { HOST_LAYOUT } from '../../infra/release/release.js';
+import { run, waitFor } from '../../ops/run.js';
+import { mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../../sim/berth.js';
+import { type Acme, type SimHost, type World, createWorld } from '../../sim/world.js';
 
 const DOMAIN = 'notes.berth.test';
 const VOLUME_ID = 'vol-0d0d0d0d0d0d0d0d1';

@@ -6,17 +6,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
-import { containerShape } from '../../infra/shape.js';
-import { type HostSetup, proxyConfig } from '../../infra/host-settings.js';
+import { CADDY_IMAGE } from '../../infra/host/caddy.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { type HostSetup, proxyConfig } from '../../infra/host/settings.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, run } from '../support/exec.js';
+import { check, run } from '../../ops/run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-test-proxy-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  await check(['bash', path.join(repoRoot, 'test/support/standins/build-caddy.sh')], { timeoutMs: 900_000 });
+  await check(['bash', path.join(repoRoot, 'sim/images/build-caddy.sh')], { timeoutMs: 900_000 });
 }, 900_000);
 
 /** `caddy validate` of a config file in the pinned image, as deploy.sh mounts it. */

@@ -1,4 +1,4 @@
-// The simulated world's stand-ins for what surrounds a host on AWS (test/support/sim/world.ts),
+// The simulated world's stand-ins for what surrounds a host on AWS (sim/world.ts),
 // each proven against a real sim host: Docker Hub (an official image pulled by its plain name),
 // the host's ports 80 and 443 from this machine, the SSM agent running command documents, and an
 // ACME CA (pebble) that issues for real, validating against the host's ports.
@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, run, waitFor } from '../support/exec.js';
-import { CADDY_IMAGE as CADDY } from '../../infra/proxy/caddy.js';
-import { ACME_HOST, type Acme, HOST_CA_CERT_PATH, type SimHost, type World, createWorld } from '../support/sim/world.js';
+import { check, run, waitFor } from '../../ops/run.js';
+import { CADDY_IMAGE as CADDY } from '../../infra/host/caddy.js';
+import { ACME_HOST, type Acme, HOST_CA_CERT_PATH, type SimHost, type World, createWorld } from '../../sim/world.js';
 
 const SITE = 'notes.berth.test';
 const BODY = 'notes, over a certificate from the world ACME CA';
@@ -20,7 +20,7 @@ let host: SimHost;
 let tmp: string;
 
 beforeAll(async () => {
-  await check(['bash', path.join(repoRoot, 'test/support/standins/build-caddy.sh')], { timeoutMs: 900_000 });
+  await check(['bash', path.join(repoRoot, 'sim/images/build-caddy.sh')], { timeoutMs: 900_000 });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'berth-test-sim-world-'));
   world = await createWorld();
   // Any user-data will do: cloud-init runs a plain shell script as the user-data's only part.

@@ -1,4 +1,4 @@
-// Zero-downtime releases, proven under load on the simulated host (test/support/sim/): wrk keeps
+// Zero-downtime releases, proven under load on the simulated host (sim/): wrk keeps
 // closed-loop connections on the host's published port (reads, and every tenth request a write)
 // while berth's SSM document swaps the app behind Caddy. The same load against the same host during
 // a naive stop-then-run (what berth did before, and what most scripts do) shows what that drops.
@@ -7,18 +7,18 @@
 // note lost. bench/swap.ts measures the same things for bench/results.json.
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
-import { HOST_LAYOUT, releaseId } from '../../infra/release.js';
+import { CADDY_IMAGE } from '../../infra/host/caddy.js';
+import { HOST_LAYOUT, releaseId } from '../../infra/release/release.js';
 import { deployScript } from '../../infra/host/scripts.js';
-import { containerShape } from '../../infra/shape.js';
+import { containerShape } from '../../infra/app/spec.js';
 import { repoRoot } from '../support/engine-setup.js';
-import { check, waitFor } from '../support/exec.js';
+import { check, waitFor } from '../../ops/run.js';
 import { api } from '../support/http.js';
-import { pollRevisions, revisionRuns, startLoad } from '../support/load.js';
-import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '../support/sim/baseline.js';
-import { type SimRelease, deployRelease, mustDeploy, releaseAndWait as releaseAndWaitOn, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../support/sim/berth.js';
-import { type PushedImage, type SimHost, type World, createWorld } from '../support/sim/world.js';
-import type { StateManager } from '../support/sim/state-manager.js';
+import { pollRevisions, revisionRuns, startLoad } from '../../sim/load.js';
+import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '../../sim/baseline.js';
+import { type SimRelease, deployRelease, mustDeploy, releaseAndWait as releaseAndWaitOn, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../../sim/berth.js';
+import { type PushedImage, type SimHost, type World, createWorld } from '../../sim/world.js';
+import type { StateManager } from '../../sim/state-manager.js';
 
 const VOLUME_ID = 'vol-0c0c0c0c0c0c0c0c1';
 let world: World;

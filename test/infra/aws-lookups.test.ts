@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AMAZON_OWNER_ID, IMAGES, amiLookup, instanceTypeOfferings } from '../support/aws-account.js';
 import { AwsMocks } from '../support/pulumi-mocks.js';
 
-/** The lookup infra/host.ts makes, for an architecture. */
+/** The lookup infra/components/single-host.ts makes, for an architecture. */
 const berthLookup = (arch: 'x86_64' | 'arm64') => ({
   owners: ['amazon'],
   mostRecent: true,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
-import { firstZone, hostZone } from '../../infra/zone.js';
+import { firstZone, hostZone } from '../../infra/aws/zone.js';
 import { readBundle } from '../support/bundle.js';
 import { type Applied, type Plan, type Variant, apply, planFrom } from '../support/plan.js';
 import { AwsMocks, plain } from '../support/pulumi-mocks.js';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { check, run } from './exec.js';
+import { check, run } from '../../ops/run.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,7 +22,7 @@ export default async function setup(project: TestProject) {
         '`nohup dockerd >/var/log/dockerd.log 2>&1 &` as root, as .ci/run does.\n' + info.stderr,
     );
   }
-  await check(['bash', path.join(repoRoot, 'test/support/standins/build-node.sh')]);
+  await check(['bash', path.join(repoRoot, 'sim/images/build-node.sh')]);
 
   const tag = `berth-notes:test-${process.pid}-${Date.now().toString(36)}`;
   await check(['docker', 'build', '--quiet', '--tag', tag, '--build-arg', 'REVISION=e2e-test', path.join(repoRoot, 'app')], {

@@ -1,9 +1,9 @@
 // Starts the real server (app/src/main.ts, through tsx) as a child process on a free loopback port.
 import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './exec.js';
+import { freePort } from '../../sim/net.js';
+import { waitFor } from '../../ops/run.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const main = path.join(repoRoot, 'app/src/main.ts');
@@ -15,16 +15,6 @@ export interface ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export function spawnServer(env: Record<string, string>): Omit<ServerProcess, 'url'> {
   const child = spawn(process.execPath, ['--import', 'tsx', main], {

@@ -1,7 +1,7 @@
 // The proxy's config as data: what Caddy serves on which port. (test/e2e/proxy-config.test.ts has
 // the pinned Caddy validate the same configs.)
 import { describe, expect, it } from 'vitest';
-import { renderCaddyConfig } from '../../infra/proxy/caddy.js';
+import { renderCaddyConfig } from '../../infra/host/caddy.js';
 
 const upstream = { name: 'berth-notes', port: 8080 };
 const https = { domain: 'notes.example.com', acmeCa: 'https://acme-v02.api.letsencrypt.org/directory' };

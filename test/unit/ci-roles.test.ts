@@ -150,12 +150,12 @@ describe('the action table (infra/aws/iam-actions.ts)', () => {
 
   it('names the provider file each list was read in', () => {
     for (const [type, entry] of Object.entries({ ...RESOURCE_ACTIONS, ...DATA_SOURCE_ACTIONS })) {
-      expect(entry.source, type).toMatch(/^internal\/service\/\w+\/\w+\.go|^scripts\/release-wait\/waiter\.ts|^hashicorp\/aws-sdk-go-base /);
+      expect(entry.source, type).toMatch(/^internal\/service\/\w+\/\w+\.go|^infra\/release\/waiter\.ts|^hashicorp\/aws-sdk-go-base /);
     }
   });
 
   it("lists exactly the SSM calls the release waiter sends (every @aws-sdk/client-ssm command it imports)", () => {
-    const source = read('scripts/release-wait/waiter.ts');
+    const source = read('infra/release/waiter.ts');
     const imports = /import \{([^}]+)\} from '@aws-sdk\/client-ssm'/.exec(source)![1]!;
     const commands = [...imports.matchAll(/\b(\w+)Command\b/g)].map((m) => `ssm:${m[1]}`).sort();
     expect(commands.length).toBeGreaterThan(3);
@@ -242,7 +242,7 @@ function subjects(run: ProgramRun): Subject[] {
         case 'aws:ssm/association:Association':
           return { ...base, arns: associations.get(r.id)!, context: {} };
         case 'command:local:Command':
-          // The release gate waits for the association it is given (infra/release-gate.ts).
+          // The release gate waits for the association it is given (infra/release/gate.ts).
           return { ...base, arns: associations.get(String(i.environment?.BERTH_ASSOCIATION_ID)) ?? {}, context: {} };
         case 'aws:iam/role:Role': {
           const { role, boundary } = roleOf(String(r.state.name));

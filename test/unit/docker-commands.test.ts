@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dockerExec, dockerRun, shellLine } from '../../infra/docker-commands.js';
-import { containerShape } from '../../infra/shape.js';
-import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../scripts/local/plan.js';
+import { dockerExec, dockerRun, shellLine } from '../../infra/app/docker-commands.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
 
 const run = dockerRun(containerShape, {
   name: 'notes',

@@ -1,14 +1,14 @@
-// The container's shape is defined once (infra/shape.ts). These tests fail when the Dockerfile,
+// The container's shape is defined once (infra/app/spec.ts). These tests fail when the Dockerfile,
 // compose.yaml or the server's own defaults drift from it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { COMPOSE_SERVICE } from '../../scripts/local/plan.js';
+import { COMPOSE_SERVICE } from '../../ops/local/plan.js';
 import { parseConfig } from '../../app/src/config.js';
 import { HEALTH_PATH } from '../../app/src/paths.js';
-import { containerShape as shape } from '../../infra/shape.js';
+import { containerShape as shape } from '../../infra/app/spec.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');

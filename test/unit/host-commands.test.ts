@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostStatusScript } from '../../infra/ssm-commands.js';
+import { hostStatusScript } from '../../infra/host/ssm-commands.js';
 import {
   CREDENTIALS_MISSING,
   credentialsArgv,
@@ -15,8 +15,8 @@ import {
   stackOutputsArgv,
   stackOutputsProblem,
   statusArgv,
-} from '../../scripts/host/plan.js';
-import { describeContainer, describeDeploy, parseInspect, uptime } from '../../scripts/status.js';
+} from '../../ops/host/plan.js';
+import { describeContainer, describeDeploy, parseInspect, uptime } from '../../ops/status.js';
 import { repoRoot } from '../support/engine-setup.js';
 
 // What `pulumi stack output --json` prints for a deployed berth stack.
@@ -95,7 +95,7 @@ describe('npm run host:*', () => {
   });
 
   it('run without the Pulumi CLI, it stops before anything else with how to install it', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/host.ts'), 'status'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'ops/host.ts'), 'status'], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: { ...process.env, PATH: path.dirname(process.execPath) },

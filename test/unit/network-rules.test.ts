@@ -1,7 +1,7 @@
 // Who may reach the host, and where it may go: the security group's rules as pure decisions
-// (infra/host-settings.ts), read as policy.
+// (infra/host/settings.ts), read as policy.
 import { describe, expect, it } from 'vitest';
-import { checkNetworks, networkRules, vpcFacts } from '../../infra/host-settings.js';
+import { checkNetworks, networkRules, vpcFacts } from '../../infra/host/settings.js';
 
 const letsEncrypt = { domain: 'notes.example.com', acmeCa: 'https://acme-v02.api.letsencrypt.org/directory' };
 const privateCa = { domain: 'notes.corp.example', acmeCa: 'https://ca.corp.example/acme/acme/directory', acmeCaRootPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../support/http.js';
 import { LOG_FLUSH_MS } from '../../app/src/server.js';
-import { waitFor } from '../support/exec.js';
+import { waitFor } from '../../ops/run.js';
 import { type ServerProcess, spawnServer, startServer } from '../support/server-process.js';
 
 let dataDir: string;

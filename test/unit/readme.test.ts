@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { shellLine } from '../../infra/docker-commands.js';
-import { LOCAL_DEFAULTS, localPlan } from '../../scripts/local/plan.js';
+import { shellLine } from '../../infra/app/docker-commands.js';
+import { LOCAL_DEFAULTS, localPlan } from '../../ops/local/plan.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');

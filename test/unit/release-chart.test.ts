@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { niceStep, renderReleaseChart } from '../../bench/release-chart.js';
 import { type DockerEvent, berthReleasePhases, naiveReleasePhases } from '../../bench/release-phases.js';
-import { buckets } from '../support/timeline.js';
+import { buckets } from '../../sim/timeline.js';
 
 const ORIGIN = 1_700_000_000_000;
 const event = (Type: string, Action: string, atMs: number, ID: string, name?: string): DockerEvent => ({

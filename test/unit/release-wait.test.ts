@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAILED_PREFIX, OK_PREFIX } from '../../infra/host/status-lines.js';
-import { WaitUsageError, parseWaitArgs, targetFromOutputs } from '../../scripts/release-wait/args.js';
-import { summarize, waitForRelease } from '../../scripts/release-wait/waiter.js';
-import { run } from '../support/exec.js';
-import { type ManagedInstance, type RunOutcome, StateManager, VERSION_LIMIT } from '../support/sim/state-manager.js';
+import { WaitUsageError, parseWaitArgs, targetFromOutputs } from '../../ops/release-wait/args.js';
+import { summarize, waitForRelease } from '../../infra/release/waiter.js';
+import { run } from '../../ops/run.js';
+import { type ManagedInstance, type RunOutcome, StateManager, VERSION_LIMIT } from '../../sim/state-manager.js';
 
 const DOC = 'berth-deploy';
 const CONTENT = JSON.stringify({ schemaVersion: '2.2', parameters: { release: { type: 'String' } }, mainSteps: [] });
@@ -139,7 +139,7 @@ describe('the release waiter', () => {
     await ssm.send(new DeleteAssociationCommand({ AssociationId: one }));
     await sm.settled();
 
-    // berth's way (infra/host.ts): each release is a new association, created before the old one is deleted.
+    // berth's way (infra/components/single-host.ts): each release is a new association, created before the old one is deleted.
     let previous: string | undefined;
     let succeeded = 0;
     for (let r = 1; r <= VERSION_LIMIT + 5; r++) {
@@ -159,11 +159,11 @@ describe('npm run release:wait', () => {
     sm.register(instance('i-0123456789abcdef0'));
     const id = await create(ssm, 'bad-1');
     const env = { ...process.env, ...sm.clientEnv(), BERTH_RELEASE_WAIT_POLL_S: '0.1' };
-    const failed = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--association-id', id, '--region', sm.region, '--timeout', '20'], { env });
+    const failed = await run(['npx', 'tsx', 'ops/release-wait.ts', '--association-id', id, '--region', sm.region, '--timeout', '20'], { env });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`${FAILED_PREFIX}img did not answer /healthz within 30 s`);
     const good = await create(ssm, 'good-2');
-    const ok = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--association-id', good, '--region', sm.region, '--timeout', '20'], { env });
+    const ok = await run(['npx', 'tsx', 'ops/release-wait.ts', '--association-id', good, '--region', sm.region, '--timeout', '20'], { env });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('release ok: version 1 succeeded on 1 host(s)');
   }, 60_000);
@@ -188,12 +188,12 @@ describe('npm run release:wait', () => {
         '',
       ].join('\n'), { mode: 0o755 });
       const env = { ...process.env, ...sm.clientEnv(), BERTH_RELEASE_WAIT_POLL_S: '0.1', PATH: `${bin}:${process.env.PATH}` };
-      const selected = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--timeout', '20'], { env });
+      const selected = await run(['npx', 'tsx', 'ops/release-wait.ts', '--timeout', '20'], { env });
       expect(selected.code, selected.stderr).toBe(0);
       expect(selected.stdout).toContain('release ok: version 1 succeeded on 1 host(s)');
-      const named = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--stack', 'prod', '--timeout', '20'], { env });
+      const named = await run(['npx', 'tsx', 'ops/release-wait.ts', '--stack', 'prod', '--timeout', '20'], { env });
       expect(named.code, named.stderr).toBe(0);
-      const missing = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--stack', 'staging'], { env });
+      const missing = await run(['npx', 'tsx', 'ops/release-wait.ts', '--stack', 'staging'], { env });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain("could not read the stack's outputs (pulumi stack output: error: no stack named 'staging' found)");
       expect(missing.stderr).toContain('pass --association-id ID --region REGION');
@@ -214,7 +214,7 @@ describe('npm run release:wait', () => {
       region: 'eu-west-1',
       timeoutS: 60,
     });
-    const usage = await run(['npx', 'tsx', 'scripts/release-wait.ts', '--timeout', 'soon']);
+    const usage = await run(['npx', 'tsx', 'ops/release-wait.ts', '--timeout', 'soon']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("--timeout must be whole seconds from 1 to 86400; got 'soon'");
   }, 30_000);

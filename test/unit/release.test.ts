@@ -4,7 +4,7 @@
 // (only the proxy does), it fits what SSM takes, and nothing in the document's parameter can break
 // out of the command line SSM substitutes it into.
 import { describe, expect, it } from 'vitest';
-import { shellLine } from '../../infra/docker-commands.js';
+import { shellLine } from '../../infra/app/docker-commands.js';
 import {
   type AppRelease,
   DEFAULT_RELEASE_POLICY,
@@ -13,17 +13,17 @@ import {
   releaseId,
   releaseRunArgv,
   renderRelease,
-} from '../../infra/release.js';
-import { containerShape } from '../../infra/shape.js';
-import { renderDeployDocument } from '../../infra/ssm-document.js';
+} from '../../infra/release/release.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { renderDeployDocument } from '../../infra/release/ssm-document.js';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
-import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release-bundle.js';
-import type { HostSetup } from '../../infra/host-settings.js';
-import { DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES } from '../support/sim/state-manager.js';
+import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release/bundle.js';
+import type { HostSetup } from '../../infra/host/settings.js';
+import { DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES } from '../../sim/state-manager.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from '../support/exec.js';
+import { run } from '../../ops/run.js';
 
 const release: AppRelease = {
   imageRef: `docker.io/alice/notes@sha256:${'ab12'.repeat(16)}`,

@@ -2,17 +2,17 @@
 // sources, the host settings and a release, are checked as rendered in userdata and release tests).
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../support/exec.js';
+import { run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 
 const scripts = [
   '.ci/run',
   'infra/host/deploy.sh',
-  'test/support/standins/build-caddy.sh',
-  'test/support/standins/build-node.sh',
-  'test/support/standins/build-sim-host.sh',
-  'test/support/standins/lib.sh',
-  'test/support/sim/host/init.sh',
+  'sim/images/build-caddy.sh',
+  'sim/images/build-node.sh',
+  'sim/images/build-sim-host.sh',
+  'sim/images/lib.sh',
+  'sim/host/init.sh',
 ];
 
 describe('shell scripts', () => {

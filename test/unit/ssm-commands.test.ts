@@ -1,7 +1,7 @@
 // The day-2 commands berth prints are exact AWS CLI lines: checked as the argv a shell makes of them.
 import { describe, expect, it } from 'vitest';
-import { ssmCommands } from '../../infra/ssm-commands.js';
-import { run } from '../support/exec.js';
+import { ssmCommands } from '../../infra/host/ssm-commands.js';
+import { run } from '../../ops/run.js';
 
 const commands = ssmCommands({ instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', container: 'berth-notes' });
 

@@ -1,5 +1,5 @@
 // The host's user-data as data: a bootstrap that holds nothing berth's code or the host's
-// settings decide (those travel with each release, infra/release-bundle.ts), and its parts pass
+// settings decide (those travel with each release, infra/release/bundle.ts), and its parts pass
 // the real checkers (shellcheck for the script, cloud-init's own schema for the cloud-config).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,12 +7,12 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fetchScript } from '../../infra/host/scripts.js';
-import { CADDY_IMAGE } from '../../infra/proxy/caddy.js';
-import { HOST_LAYOUT } from '../../infra/release.js';
-import { containerShape } from '../../infra/shape.js';
-import { type HostSetup, proxyConfig, proxyRunArgv, renderHostEnv } from '../../infra/host-settings.js';
-import { type Bootstrap, USER_DATA_LIMIT_BYTES, packUserData, renderBootstrap, renderCloudConfig, renderUserData } from '../../infra/userdata.js';
-import { run } from '../support/exec.js';
+import { CADDY_IMAGE } from '../../infra/host/caddy.js';
+import { HOST_LAYOUT } from '../../infra/release/release.js';
+import { containerShape } from '../../infra/app/spec.js';
+import { type HostSetup, proxyConfig, proxyRunArgv, renderHostEnv } from '../../infra/host/settings.js';
+import { type Bootstrap, USER_DATA_LIMIT_BYTES, packUserData, renderBootstrap, renderCloudConfig, renderUserData } from '../../infra/host/bootstrap.js';
+import { run } from '../../ops/run.js';
 
 const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 8080 };
 const withDomain: HostSetup = {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { run } from '../support/exec.js';
+import { run } from '../../ops/run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -204,7 +204,7 @@ describe('ci.yml: the jobs', () => {
     expect(step.run!.trim()).toBe('sudo --preserve-env=BERTH_PULL_BASE,BERTH_STANDIN_CACHE env "PATH=$PATH" bash .ci/run');
     expect(step.env).toEqual({ BERTH_PULL_BASE: '1', BERTH_STANDIN_CACHE: '${{ runner.temp }}/berth-standins' });
     // The variables it sets are the ones the stand-in scripts read.
-    const standins = ['build-node.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`test/support/standins/${f}`)).join('\n');
+    const standins = ['build-node.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`sim/images/${f}`)).join('\n');
     expect(standins).toContain('${BERTH_PULL_BASE:-}');
     expect(standins).toContain('${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}');
     // The runner gives up Docker's docker-ce for the distribution's own engine, buildx and Compose v2
@@ -223,7 +223,7 @@ describe('ci.yml: the jobs', () => {
     expect(ciRun).toContain('debootstrap');
     const cache = onlyStep(ci.jobs.test!, 'actions/cache');
     expect(cache.with?.path).toBe(step.env!.BERTH_STANDIN_CACHE);
-    expect(String(cache.with?.key)).toContain("hashFiles('test/support/standins/*.sh')");
+    expect(String(cache.with?.key)).toContain("hashFiles('sim/images/*.sh')");
   });
 
   it('previews pull requests from this repository on the target stack, the result posted on the pull request', () => {

@@ -2,8 +2,8 @@
 // command provider (command:local:Command).
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { releaseWaitArgs } from '../../../infra/release-gate.js';
-import { parseWaitArgs } from '../../../scripts/release-wait/args.js';
+import { releaseWaitArgs } from '../../../infra/release/gate.js';
+import { parseWaitArgs } from '../../../ops/release-wait/args.js';
 import { type FieldRules, matches, noConstraint, rule } from './shared.js';
 
 export const TOOL_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = {
@@ -39,7 +39,7 @@ export const TOOL_RULES: Readonly<Record<string, Readonly<Record<string, FieldRu
   // it is the release waiter, so the mock parses it as release:wait would and refuses what
   // release:wait refuses; anything else is refused as a command the mock cannot run.
   'command:local:Command': {
-    create: [rule('release-waiter', 'UnsupportedCommand', "berth's release gate (infra/release-gate.ts), parsed as scripts/release-wait/args.ts does", (v, { inputs }) => {
+    create: [rule('release-waiter', 'UnsupportedCommand', "berth's release gate (infra/release/gate.ts), parsed as ops/release-wait/args.ts does", (v, { inputs }) => {
       if (!String(v).startsWith('npm run --silent release:wait -- ')) return `command:local:Command runs only berth's release waiter here, not: ${String(v)}`;
       parseWaitArgs(releaseWaitArgs(String(v), (inputs.environment ?? {}) as Record<string, string>));
       return undefined;

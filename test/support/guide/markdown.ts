@@ -8,7 +8,7 @@
 //            `…` stands for a part that varies; a line that is only `…` for any number of lines.
 //            Two or more in a row are alternatives (cgroup v1 / v2): the output matches one.
 //   <!-- host-docker-run -->  right before a ```text block: the EC2 host's `docker run`, checked
-//            against infra/userdata.ts. Any other ```text block needs such a marker too.
+//            against infra/host/bootstrap.ts. Any other ```text block needs such a marker too.
 // Any other fence language, an indented fence or a ~~~ fence is an error, so no command can sit in
 // the guide without being either run or explicitly marked as not run.
 

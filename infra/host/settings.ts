@@ -1,0 +1,195 @@
+// The host's settings, rendered by pure functions: what the proxy publishes and how it runs, its
+// config, and host.env, the file deploy.sh sources. They travel with every release
+// (infra/release/bundle.ts), never in the user-data, so changing one is a release, in place.
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../config/validate.js';
+import { type Argv, shellQuote } from '../app/docker-commands.js';
+import { CADDY_IMAGE, renderCaddyConfig } from './caddy.js';
+import { HOST_LAYOUT } from '../release/release.js';
+import type { ContainerShape } from '../app/spec.js';
+
+/** The host's settings; none of it is secret. They travel with every release, in host.env. */
+export interface HostSetup {
+  readonly region: string;
+  /** EBS volume id of the data volume (vol-…), how the host finds its device. */
+  readonly volumeId: string;
+  /** The attachment's device name (/dev/sdf); only Xen instances show the volume under it. */
+  readonly deviceName: string;
+  /** Plain HTTP on this port (without a domain). */
+  readonly hostPort: number;
+  /** HTTPS for this name, with an ACME certificate; HTTP on 80 redirects to it. */
+  readonly https?: {
+    readonly domain: string;
+    readonly acmeCa: string;
+    readonly acmeEmail?: string;
+    /** PEM to trust for the ACME CA's own TLS, for a private CA. */
+    readonly acmeCaRootPem?: string;
+  };
+}
+
+/** Inside the proxy container. */
+export const PROXY_CONFIG_IN = '/etc/caddy/caddy.json';
+export const ACME_ROOT_IN = '/etc/caddy/acme-ca-root.pem';
+
+/** The ports the proxy publishes on the host: hostPort, or 80 and 443 with a domain. */
+export function proxyPorts(setup: Pick<HostSetup, 'hostPort' | 'https'>): readonly number[] {
+  return setup.https ? [80, 443] : [setup.hostPort];
+}
+
+/** Networks on each side of one family: IPv4 and IPv6 CIDRs, as the security group lists them. */
+export interface Networks {
+  readonly ipv4: readonly string[];
+  readonly ipv6: readonly string[];
+}
+
+/** The security group's rules as data: who may reach each published port, and where the host may go. */
+export interface NetworkRules {
+  readonly ingress: readonly (Networks & { readonly port: number })[];
+  readonly egress: Networks;
+}
+
+/** What berth needs to know of the VPC the host goes in, looked up before anything is made. */
+export interface VpcFacts {
+  readonly id: string;
+  /** Whether it has an IPv6 CIDR block, and so instances in it can have IPv6 addresses. */
+  readonly hasIpv6: boolean;
+}
+
+/**
+ * The facts from getVpc's answer. IPv6: its `ipv6CidrBlockAssociations` (@pulumi/aws 7,
+ * node_modules/@pulumi/aws/ec2/getVpc.d.ts; `ipv6CidrBlock` is deprecated there), each with the
+ * state EC2's DescribeVpcs reports for it (associating, associated, disassociating,
+ * disassociated, failing, failed): only an associated block counts. Not verified against the
+ * provider's newest data source, whose source was not available here (the stored
+ * terraform-provider-aws internal/service/ec2/vpc_data_source.go predates the list).
+ */
+export function vpcFacts(vpc: { readonly id: string; readonly ipv6CidrBlockAssociations?: readonly { readonly state: string }[] }): VpcFacts {
+  return { id: vpc.id, hasIpv6: (vpc.ipv6CidrBlockAssociations ?? []).some((a) => a.state === 'associated') };
+}
+
+/**
+ * Refuses `allowedCidrs` the VPC cannot honour: an IPv6 network where the VPC has no IPv6 block.
+ * An instance there has no IPv6 address, so the rule would let nobody in, silently.
+ */
+export function checkNetworks(allowedCidrs: readonly string[], vpc: Pick<VpcFacts, 'hasIpv6'>): void {
+  const ipv4 = allowedCidrs.filter((c) => !c.includes(':'));
+  const ipv6 = allowedCidrs.filter((c) => c.includes(':'));
+  if (ipv6.length === 0 || vpc.hasIpv6) return;
+  const fix = ipv4.length > 0
+    ? `keep the IPv4 ones: pulumi config set berth:allowedCidrs '${JSON.stringify(ipv4)}'`
+    : `name IPv4 networks instead, such as: pulumi config set berth:allowedCidrs '["203.0.113.0/24"]'`;
+  throw new ConfigError([
+    `berth:allowedCidrs: ${ipv6.join(', ')} ${ipv6.length === 1 ? 'is' : 'are'} IPv6, but the default VPC has no IPv6 CIDR block, so the host has no IPv6 address; ${fix} (or associate an IPv6 block with the VPC)`,
+  ]);
+}
+
+/**
+ * The security group's rules. Each published port is open to `allowedCidrs`, with one exception:
+ * with a domain whose certificate comes from a public CA, port 80 is open to everyone. The CA checks
+ * the HTTP-01 challenge on port 80 (the only port it may use) from several vantage points it does
+ * not publish and changes without notice (Let's Encrypt, docs/challenge-types: HTTP-01 "can only be
+ * done on port 80", retrieved "potentially multiple times from multiple vantage points";
+ * docs/integration-guide, Firewall Configuration: "For the http-01 ACME challenge, you need to allow
+ * inbound port 80 traffic. We don't publish the IP ranges"), so a narrowed port 80 means no
+ * certificate, ever, while the host serves its redirect and reports healthy. Port 80 only answers
+ * challenges and redirects to HTTPS (proxy/caddy.ts), and the proxy validates with HTTP-01 alone,
+ * so 443 keeps to `allowedCidrs`.
+ * A private CA (berth:acmeCaRoot set: a public CA needs no root of its own) validates from networks
+ * its operator knows, maybe inside the VPC: port 80 then keeps to `allowedCidrs` too, which must
+ * include the CA's validation addresses.
+ * IPv6 only where the VPC has it (checkNetworks refuses an IPv6 `allowedCidrs` entry elsewhere):
+ * `::/0` out of a VPC without IPv6 would be a rule for traffic that cannot exist.
+ */
+export function networkRules(setup: Pick<HostSetup, 'hostPort' | 'https'>, allowedCidrs: readonly string[], vpc: Pick<VpcFacts, 'hasIpv6'>): NetworkRules {
+  checkNetworks(allowedCidrs, vpc);
+  const allowed: Networks = { ipv4: allowedCidrs.filter((c) => !c.includes(':')), ipv6: allowedCidrs.filter((c) => c.includes(':')) };
+  const everyone: Networks = { ipv4: ['0.0.0.0/0'], ipv6: vpc.hasIpv6 ? ['::/0'] : [] };
+  const challengeFromAnywhere = setup.https !== undefined && setup.https.acmeCaRootPem === undefined;
+  return {
+    ingress: proxyPorts(setup).map((port) => ({ port, ...(port === 80 && challengeFromAnywhere ? everyone : allowed) })),
+    // Out: the registry, SSM, the ACME CA, and the package mirrors on first boot.
+    egress: everyone,
+  };
+}
+
+/** Caddy's config for this host. */
+export function proxyConfig(shape: ContainerShape, setup: HostSetup): string {
+  const https = setup.https && {
+    domain: setup.https.domain,
+    acmeCa: setup.https.acmeCa,
+    ...(setup.https.acmeEmail ? { acmeEmail: setup.https.acmeEmail } : {}),
+    ...(setup.https.acmeCaRootPem ? { acmeCaRootFile: ACME_ROOT_IN } : {}),
+  };
+  return `${JSON.stringify(
+    renderCaddyConfig({ upstream: { name: HOST_LAYOUT.container, port: shape.containerPort }, ...(https ? { https } : {}) }),
+    null,
+    2,
+  )}\n`;
+}
+
+/**
+ * The proxy's `docker run`. Only Caddy publishes ports; it reaches the app on the private network.
+ * Its label `berth.proxy.config` fingerprints the config and these flags: deploy.sh recreates the
+ * proxy when the label differs, and otherwise never touches it (a release does not).
+ */
+export function proxyRunArgv(shape: ContainerShape, setup: HostSetup): Argv {
+  const argv = proxyRunArgvUnlabelled(setup);
+  const id = createHash('sha256').update(proxyConfig(shape, setup)).update(JSON.stringify(argv)).update(setup.https?.acmeCaRootPem ?? '').digest('hex').slice(0, 16);
+  const imageAt = argv.indexOf(CADDY_IMAGE);
+  return [...argv.slice(0, imageAt), '--label', `berth.proxy.config=${id}`, ...argv.slice(imageAt)];
+}
+
+function proxyRunArgvUnlabelled(setup: HostSetup): Argv {
+  const publish = setup.https ? ['--publish', '80:80', '--publish', '443:443'] : ['--publish', `${setup.hostPort}:80`];
+  return [
+    'docker', 'run', '--detach', '--name', HOST_LAYOUT.proxy,
+    '--network', HOST_LAYOUT.network,
+    ...publish,
+    '--mount', `type=bind,source=${HOST_LAYOUT.proxyConfigFile},target=${PROXY_CONFIG_IN},readonly`,
+    ...(setup.https?.acmeCaRootPem ? ['--mount', `type=bind,source=${HOST_LAYOUT.acmeCaRootFile},target=${ACME_ROOT_IN},readonly`] : []),
+    // Certificates live on the data volume (a replacement host keeps them: no new issuance, no
+    // rate limit); --mount fails closed if the volume is not mounted.
+    '--mount', `type=bind,source=${HOST_LAYOUT.proxyDataDir},target=/data`,
+    '--read-only', '--tmpfs', '/config', '--tmpfs', '/tmp',
+    '--cap-drop', 'ALL', '--cap-add', 'NET_BIND_SERVICE', '--security-opt', 'no-new-privileges:true',
+    '--memory', '256m', '--memory-swap', '256m', '--pids-limit', '200',
+    '--restart', 'unless-stopped',
+    '--log-driver', 'json-file', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3',
+    '--label', 'berth.proxy=caddy',
+    CADDY_IMAGE, 'caddy', 'run', '--config', PROXY_CONFIG_IN,
+  ];
+}
+
+/** The host's settings as deploy.sh sources them (host.env, carried by every release). */
+export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
+  const scalar = (name: string, value: string | number) => `${name}=${shellQuote(String(value))}`;
+  const array = (name: string, words: readonly string[]) => `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
+  return [
+    '# berth host settings, rendered by infra/host/bootstrap.ts; deploy.sh sources this file.',
+    '# shellcheck disable=SC2034 # the variables are used by deploy.sh',
+    scalar('BERTH_REGION', setup.region),
+    scalar('BERTH_VOLUME_ID', setup.volumeId),
+    scalar('BERTH_DEVICE_NAME', setup.deviceName),
+    scalar('BERTH_VOLUME_WAIT_S', HOST_LAYOUT.volumeWaitS),
+    scalar('BERTH_MOUNT', HOST_LAYOUT.mount),
+    scalar('BERTH_DATA_DIR', HOST_LAYOUT.dataDir),
+    scalar('BERTH_DATA_OWNER', shape.user),
+    scalar('BERTH_PROXY_DATA_DIR', HOST_LAYOUT.proxyDataDir),
+    scalar('BERTH_ENV_FILE', HOST_LAYOUT.envFile),
+    scalar('BERTH_STATUS_FILE', HOST_LAYOUT.statusFile),
+    scalar('BERTH_LIVE_DIR', HOST_LAYOUT.liveDir),
+    scalar('BERTH_PROXY_CONFIG_FILE', HOST_LAYOUT.proxyConfigFile),
+    scalar('BERTH_ACME_CA_ROOT_FILE', HOST_LAYOUT.acmeCaRootFile),
+    scalar('BERTH_CONTAINER', HOST_LAYOUT.container),
+    scalar('BERTH_NETWORK', HOST_LAYOUT.network),
+    scalar('BERTH_PROXY', HOST_LAYOUT.proxy),
+    scalar('BERTH_PROXY_IMAGE', CADDY_IMAGE),
+    // The port deploy.sh checks the proxy on: plain HTTP, or 80 (the redirect) with a domain.
+    scalar('BERTH_PROXY_PORT', setup.https ? 80 : setup.hostPort),
+    scalar('BERTH_KEEP_IMAGES', HOST_LAYOUT.keepImages),
+    scalar('BERTH_RELEASED_IMAGES_FILE', HOST_LAYOUT.releasedImagesFile),
+    '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
+    array('BERTH_PROXY_RUN', proxyRunArgv(shape, setup)),
+    '',
+  ].join('\n');
+}
