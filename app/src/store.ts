@@ -107,6 +107,16 @@ export class NoteStore {
     return swept;
   }
 
+  /**
+   * The last listing if the directory is provably unchanged since it was read (one stat), without
+   * a promise: the common case of a read-heavy server answers from here synchronously.
+   */
+  unchangedListing(): readonly Note[] | undefined {
+    const listing = this.listing;
+    if (listing === undefined) return undefined;
+    return this.dirMtimeNs() === listing.mtimeNs ? listing.notes : undefined;
+  }
+
   async list(): Promise<readonly Note[]> {
     const readAt = BigInt(Date.now()) * 1_000_000n;
     const mtimeNs = this.dirMtimeNs();
