@@ -3,7 +3,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
-import { Host } from './infra/components/single-host.js';
+import { SingleHost } from './infra/components/single-host.js';
 import { checkNetworks, vpcFacts } from './infra/host/settings.js';
 import { Image } from './infra/components/image.js';
 import { containerShape } from './infra/app/spec.js';
@@ -34,7 +34,7 @@ const image = config.pinDigest
       registry: { server: config.image.registry, username: config.registryUsername, password: config.registryToken },
     });
 
-const host = new Host('berth', {
+const host = new SingleHost('berth', {
   shape: containerShape,
   region: config.region,
   imageRef: image.imageRef,

@@ -13,7 +13,6 @@
 //     the host's swap it reports success;
 //   - a change of the proxy's settings with a domain (HTTPS from the world's ACME CA, pebble): a
 //     new ACME contact email, under HTTPS load.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CADDY_IMAGE } from '../infra/host/caddy.js';
 import { HOST_LAYOUT } from '../infra/release/release.js';
@@ -26,6 +25,7 @@ import { type Timeline, buckets, runTimeline } from '../sim/timeline.js';
 import { type ChartPanel, renderReleaseChart } from './release-chart.js';
 import { type DockerEvent, berthReleasePhases, naiveReleasePhases } from './release-phases.js';
 import { deployScript } from '../infra/host/scripts.js';
+import { runSync } from '../ops/run.js';
 import { type SimHost, type World, createWorld } from '../sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
@@ -204,6 +204,6 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     record('proxy_reload_failed_requests', reloads.load.failed, `${RELOADS} forced reloads of ${CADDY_IMAGE}'s config under the same load, at ${rate(reloads.load)}: why a release never reloads the proxy`);
   } finally {
     await world?.close();
-    spawnSync('docker', ['image', 'rm', '--force', brokenTag]);
+    runSync(['docker', 'image', 'rm', '--force', brokenTag]);
   }
 }

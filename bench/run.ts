@@ -1,7 +1,6 @@
 // npm run bench: measures berth's image and container against baselines built in the same run,
 // prints a table and writes bench/results.json. Needs the Docker engine, the stand-in (or real)
 // base image, and wrk (Debian: apt-get install wrk). All traffic goes to loopback.
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { dockerRun } from '../infra/app/docker-commands.js';
 import { CADDY_IMAGE } from '../infra/host/caddy.js';
 import { containerShape as shape } from '../infra/app/spec.js';
 import { benchHost } from './host.js';
+import { checkSync, runSync } from '../ops/run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const id = `${process.pid}-${Date.now().toString(36)}`;
@@ -19,11 +19,7 @@ const images: string[] = [];
 const volumes: string[] = [];
 const work = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 
-function sh(argv: string[], opts: { cwd?: string } = {}): string {
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd ?? root, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return r.stdout;
-}
+const sh = (argv: string[], opts: { cwd?: string } = {}): string => checkSync(argv, { cwd: opts.cwd ?? root });
 const docker = (...args: string[]) => sh(['docker', ...args]);
 const seconds = (fn: () => void) => {
   const t0 = performance.now();
@@ -64,8 +60,7 @@ function runPlain(image: string, name: string, extra: string[] = []): string {
 }
 
 function curlStatus(url: string): number {
-  const r = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', url], { encoding: 'utf8' });
-  return Number(r.stdout || 0);
+  return Number(runSync(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '1', url]).stdout || 0);
 }
 
 function waitStatus(url: string, timeoutMs = 30_000): void {
@@ -199,8 +194,8 @@ try {
   writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write('\nwrote bench/results.json\n');
 } finally {
-  if (containers.length) spawnSync('docker', ['rm', '--force', ...containers]);
-  if (volumes.length) spawnSync('docker', ['volume', 'rm', '--force', ...volumes]);
-  if (images.length) spawnSync('docker', ['image', 'rm', '--force', ...images]);
+  if (containers.length) runSync(['docker', 'rm', '--force', ...containers]);
+  if (volumes.length) runSync(['docker', 'volume', 'rm', '--force', ...volumes]);
+  if (images.length) runSync(['docker', 'image', 'rm', '--force', ...images]);
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,7 +1,6 @@
 // npm run host:<logs|exec|status|shell> [-- --stack NAME]: act on the deployed host through SSM.
 // Reads the stack outputs with the Pulumi CLI, checks for the AWS CLI (and its Session Manager
 // plugin) and credentials, prints each command, then runs it. What runs is built in host/plan.ts.
-import { spawnSync } from 'node:child_process';
 import { shellLine } from '../infra/app/docker-commands.js';
 import {
   CREDENTIALS_MISSING,
@@ -17,14 +16,14 @@ import {
   statusArgv,
 } from './host/plan.js';
 import { StatusError, describeContainer, describeDeploy, parseInspect } from './status.js';
+import { runAttached, runSync } from './run.js';
 
 class Stop extends Error {}
 
 function capture(argv: readonly string[], problem?: (stderr: string) => string): string {
-  const [program, ...args] = argv;
-  const result = spawnSync(program!, args, { encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new Stop(problem ? problem(result.stderr ?? String(result.error)) : `host: ${shellLine(argv)} failed: ${(result.stderr || String(result.error)).trim()}`);
+  const result = runSync(argv);
+  if (result.error || result.code !== 0) {
+    throw new Stop(problem ? problem(result.error ? String(result.error) : result.stderr) : `host: ${shellLine(argv)} failed: ${(result.stderr || String(result.error)).trim()}`);
   }
   return result.stdout;
 }
@@ -33,9 +32,7 @@ function main(): number {
   try {
     const args = parseHostArgs(process.argv.slice(2));
     for (const tool of requiredTools(args.command)) {
-      const [program, ...rest] = tool.argv;
-      const found = spawnSync(program!, rest, { stdio: 'ignore' });
-      if (found.error) throw new Stop(tool.missing);
+      if (runAttached(tool.argv, { stdio: 'ignore' }).error) throw new Stop(tool.missing);
     }
     const target = parseStackOutputs(capture(stackOutputsArgv(args), (stderr) => stackOutputsProblem(args, stderr)));
     capture(credentialsArgv(target), () => CREDENTIALS_MISSING);
@@ -43,8 +40,7 @@ function main(): number {
     if (args.command !== 'status') {
       const argv = sessionArgv(args.command, target);
       process.stdout.write(`$ ${shellLine(argv)}\n`);
-      const session = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-      return session.status ?? 1;
+      return runAttached(argv).code ?? 1;
     }
     const steps = statusArgv(target);
     process.stdout.write(`$ ${shellLine(steps.send)}\n`);

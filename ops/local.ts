@@ -1,13 +1,13 @@
 // npm run local:<step> [-- --port N --name NAME --bind /abs/dir --compose]: the plain-docker way to
 // run berth on this machine; logs, exec and status act on the compose deployment with --compose.
 // Prints each docker command, then runs it, from the repository root.
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellLine } from '../infra/app/docker-commands.js';
 import { containerShape } from '../infra/app/spec.js';
 import { COMPOSE_SERVICE, localPlan, parseLocalArgs, UsageError } from './local/plan.js';
 import { StatusError, describeContainer, parseInspect } from './status.js';
+import { runAttached, runSync } from './run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,10 +25,9 @@ function main(): number {
   const plan = localPlan(parsed.command, parsed.options);
   if (parsed.command === 'status') {
     if (!parsed.options.compose) return status(plan[0]!, parsed.options.name);
-    const [program, ...args] = plan[0]!;
-    const id = spawnSync(program!, args, { cwd: root, encoding: 'utf8' });
-    const container = id.stdout?.trim();
-    if (id.error || id.status !== 0 || !container) {
+    const id = runSync(plan[0]!, { cwd: root });
+    const container = id.stdout.trim();
+    if (id.error || id.code !== 0 || !container) {
       process.stderr.write(`local: no running compose service ${COMPOSE_SERVICE}; start it with docker compose up --build --detach\n`);
       return 1;
     }
@@ -37,27 +36,26 @@ function main(): number {
   for (const [program, ...args] of plan) {
     process.stdout.write(`$ ${shellLine([program!, ...args])}\n`);
     if (parsed.command === 'print') continue;
-    const result = spawnSync(program!, args, { cwd: root, stdio: 'inherit' });
+    const result = runAttached([program!, ...args], { cwd: root });
     if (result.error) {
       process.stderr.write(`local: could not run ${program}: ${result.error.message}; is Docker installed?\n`);
       return 1;
     }
-    if (result.status !== 0) return result.status ?? 1;
+    if (result.code !== 0) return result.code ?? 1;
   }
   if (parsed.command === 'run' || parsed.command === 'up') {
     // Ask Docker where the port landed (it picks one when --port 0).
-    const port = spawnSync('docker', ['port', parsed.options.name, String(containerShape.containerPort)], {
-      encoding: 'utf8',
-    });
-    const address = port.stdout?.split('\n')[0]?.trim() || `127.0.0.1:${parsed.options.port}`;
+    const port = runSync(['docker', 'port', parsed.options.name, String(containerShape.containerPort)]);
+    const address = port.stdout.split('\n')[0]?.trim() || `127.0.0.1:${parsed.options.port}`;
     process.stdout.write(`berth-notes is starting on http://${address}/ (try /api/info)\n`);
   }
   return 0;
 }
 
 /** Runs docker inspect and prints what it says about the container, as host:status does. */
-function status([program, ...args]: readonly string[], name: string): number {
-  const result = spawnSync(program!, args, { cwd: root, encoding: 'utf8' });
+function status(argv: readonly string[], name: string): number {
+  const [program] = argv;
+  const result = runSync(argv, { cwd: root });
   if (result.error) {
     process.stderr.write(`local: could not run ${program}: ${result.error.message}; is Docker installed?\n`);
     return 1;

@@ -4,11 +4,11 @@
 // still waiting for, 2 on bad arguments. `pulumi up` runs the same (infra/release/gate.ts).
 // Credentials, profile and endpoint come from the AWS SDK's standard configuration (AWS_PROFILE,
 // AWS_REGION, AWS_ENDPOINT_URL_SSM, ...); --region wins over it.
-import { spawnSync } from 'node:child_process';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DOCUMENT_TIMEOUT_S } from '../infra/release/ssm-document.js';
 import { WaitUsageError, parseWaitArgs, targetFromOutputs } from './release-wait/args.js';
 import { WaitError, summarize, waitForRelease } from '../infra/release/waiter.js';
+import { runSync } from './run.js';
 
 /** Without --timeout: longer than the document may run, as the first release also waits for the boot. */
 const DEFAULT_TIMEOUT_S = DOCUMENT_TIMEOUT_S + 300;
@@ -23,8 +23,8 @@ async function main(): Promise<number> {
       if (!region) throw new WaitUsageError('release:wait: --association-id needs --region REGION (or AWS_REGION)');
       target = { associationId: args.associationId, region };
     } else {
-      const out = spawnSync('pulumi', ['stack', 'output', '--json', ...(args.stack ? ['--stack', args.stack] : [])], { encoding: 'utf8' });
-      if (out.error || out.status !== 0) {
+      const out = runSync(['pulumi', 'stack', 'output', '--json', ...(args.stack ? ['--stack', args.stack] : [])]);
+      if (out.error || out.code !== 0) {
         throw new WaitUsageError(`release:wait: could not read the stack's outputs (pulumi stack output: ${(out.stderr || String(out.error)).trim().split('\n').at(-1)}); select a stack, or pass --association-id ID --region REGION`);
       }
       target = targetFromOutputs(out.stdout);

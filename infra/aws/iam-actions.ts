@@ -204,7 +204,10 @@ export const DATA_SOURCE_ACTIONS: Readonly<Record<string, LookUp>> = {
  */
 export const NO_AWS_CALLS: Readonly<Record<string, string>> = {
   'pulumi:pulumi:Stack': 'the engine records it',
-  'berth:host:Host': "berth's component: the engine records it",
+  'berth:host:SingleHost': "berth's component (infra/components/single-host.ts): the engine records it",
+  'berth:secrets:Secrets': "berth's component (infra/components/secrets.ts): the engine records it",
+  'berth:identity:Identity': "berth's component (infra/components/identity.ts): the engine records it",
+  'berth:release:ReleaseChannel': "berth's component (infra/components/release-channel.ts): the engine records it",
   'berth:image:Image': "berth's component (infra/components/image.ts): the engine records it",
   'pulumi:providers:docker': 'the registry, not AWS',
   'pulumi:providers:command': 'runs local commands (the release gate, listed under command:local:Command)',

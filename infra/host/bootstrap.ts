@@ -13,7 +13,7 @@
 //      the host serves without waiting for State Manager, which then finds it already serving.
 import { gzipSync } from 'node:zlib';
 import { shellQuote } from '../app/docker-commands.js';
-import { HOST_LAYOUT } from '../release/release.js';
+import { HOST_LAYOUT } from './contract.js';
 
 /** EC2 refuses user-data over 16 KB (before base64; gzip counts as sent). */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../config/validate.js';
 import { type Argv, shellQuote } from '../app/docker-commands.js';
 import { CADDY_IMAGE, renderCaddyConfig } from './caddy.js';
-import { HOST_LAYOUT } from '../release/release.js';
+import { HOST_LAYOUT, type HostVariable } from './contract.js';
 import type { ContainerShape } from '../app/spec.js';
 
 /** The host's settings; none of it is secret. They travel with every release, in host.env. */
@@ -162,8 +162,8 @@ function proxyRunArgvUnlabelled(setup: HostSetup): Argv {
 
 /** The host's settings as deploy.sh sources them (host.env, carried by every release). */
 export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
-  const scalar = (name: string, value: string | number) => `${name}=${shellQuote(String(value))}`;
-  const array = (name: string, words: readonly string[]) => `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
+  const scalar = (name: HostVariable, value: string | number) => `${name}=${shellQuote(String(value))}`;
+  const array = (name: HostVariable, words: readonly string[]) => `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
   return [
     '# berth host settings, rendered by infra/host/bootstrap.ts; deploy.sh sources this file.',
     '# shellcheck disable=SC2034 # the variables are used by deploy.sh',

@@ -9,7 +9,7 @@
 // parameter is that manifest (tiny: far inside the 64 KB a document's content and its run-time
 // parameter values may take, SSM API reference, SendCommand/CreateAssociation), and a new host's
 // first boot reads the same manifest from its parameter. Pure functions: the program
-// (infra/components/single-host.ts) and the simulated world (sim/berth.ts) both call them.
+// (infra/components/release-channel.ts) and the simulated world (sim/berth.ts) both call them.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { ContainerShape } from '../app/spec.js';

@@ -4,7 +4,7 @@
 // for an association only on create (waitForSuccessTimeoutSeconds is read in
 // resourceAssociationCreate, never in resourceAssociationUpdate; hashicorp/terraform-provider-aws
 // internal/service/ssm/association.go), and even that wait can end early
-// (hashicorp/terraform-provider-aws#31175). Pure data: infra/components/single-host.ts wires it.
+// (hashicorp/terraform-provider-aws#31175). Pure data: infra/components/release-channel.ts wires it.
 import { DOCUMENT_TIMEOUT_S } from './ssm-document.js';
 
 export interface ReleaseGate {

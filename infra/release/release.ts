@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { type Argv, dockerRun, shellQuote } from '../app/docker-commands.js';
 import type { ContainerShape } from '../app/spec.js';
+import { HOST_LAYOUT, type HostVariable } from '../host/contract.js';
 
 /** A SecureString parameter pinned to one version, so a changed secret changes the release too. */
 export interface SsmRef {
@@ -41,31 +42,8 @@ export interface AppRelease {
   readonly policy: ReleasePolicy;
 }
 
-/** Names and paths on the host that releases and the host setup share. */
-export const HOST_LAYOUT = {
-  /** The serving container's name, and the name the proxy finds it by on the private network. */
-  container: 'berth-notes',
-  /** The private network the proxy and the app share; the app publishes no port. */
-  network: 'berth',
-  proxy: 'berth-proxy',
-  mount: '/var/lib/berth/data',
-  /** A directory on the volume: it exists only while the volume is mounted. */
-  dataDir: '/var/lib/berth/data/app',
-  /** Caddy's certificates and ACME account, on the volume so a replacement host keeps them. */
-  proxyDataDir: '/var/lib/berth/data/caddy',
-  envFile: '/etc/berth/app.env',
-  statusFile: '/var/lib/berth/status',
-  /** The bundle (infra/release/bundle.ts) of the release that last went live: what a boot
-   * converges to, with the deploy script that came with it. */
-  liveDir: '/var/lib/berth/live',
-  proxyConfigFile: '/etc/berth/caddy.json',
-  acmeCaRootFile: '/etc/berth/acme-ca-root.pem',
-  volumeWaitS: 300,
-  /** Images of the repository kept on the host, the running one included: rollbacks need no pull. */
-  keepImages: 3,
-  /** The image ids this host released, the latest last: which images to keep. */
-  releasedImagesFile: '/var/lib/berth/images',
-} as const;
+// The host's paths and names live in the host contract; re-exported for the modules that import them from here.
+export { HOST_LAYOUT } from '../host/contract.js';
 
 const DIGEST_REF = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
 
@@ -98,8 +76,8 @@ function runSpec(release: AppRelease, id: string | undefined) {
   };
 }
 
-const scalar = (name: string, value: string | number) => `${name}=${shellQuote(String(value))}`;
-const array = (name: string, words: readonly string[]) =>
+const scalar = (name: HostVariable, value: string | number) => `${name}=${shellQuote(String(value))}`;
+const array = (name: HostVariable, words: readonly string[]) =>
   words.length === 0 ? `${name}=()` : `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
 const sortedEntries = <T>(record: Readonly<Record<string, T>>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 

@@ -1,5 +1,5 @@
 // berth's SSM command document: how a release reaches a running host in place. Pure data.
-// A State Manager association (infra/components/single-host.ts) targets the instance with this document and the
+// A State Manager association (infra/components/release-channel.ts) targets the instance with this document and the
 // release's manifest as its one parameter; AWS runs it when the association is created (berth
 // makes a new association per release), and `pulumi up` waits for that run with the release
 // waiter (infra/release/gate.ts). The document fetches the release bundle the manifest names from

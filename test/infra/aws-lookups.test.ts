@@ -3,17 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { AMAZON_OWNER_ID, IMAGES, amiLookup, instanceTypeOfferings } from '../support/aws-account.js';
 import { AwsMocks } from '../support/pulumi-mocks.js';
+import { al2023AmiLookup } from '../../infra/aws/ami.js';
 
-/** The lookup infra/components/single-host.ts makes, for an architecture. */
-const berthLookup = (arch: 'x86_64' | 'arm64') => ({
-  owners: ['amazon'],
-  mostRecent: true,
-  filters: [
-    { name: 'name', values: [`al2023-ami-2023.*-kernel-*-${arch}`] },
-    { name: 'architecture', values: [arch] },
-    { name: 'state', values: ['available'] },
-  ],
-});
+/** The lookup the host makes (infra/aws/ami.ts), for an architecture. */
+const berthLookup = al2023AmiLookup;
 const without = (lookup: ReturnType<typeof berthLookup>, filter: string) => ({ ...lookup, filters: lookup.filters.filter((f) => f.name !== filter) });
 const image = (id: unknown) => IMAGES.find((i) => i.imageId === id)!;
 
@@ -96,7 +89,7 @@ describe('the mocks answer the program through these', () => {
   const call = (token: string, inputs: Record<string, unknown>) => mocks.call({ token, inputs, provider: '' } as never);
 
   it('the AMI, the offerings, the default VPC and its subnet per zone', () => {
-    expect(call('aws:ec2/getAmi:getAmi', berthLookup('arm64')).id).toBe('ami-0c5777a14602ab4b9');
+    expect(call('aws:ec2/getAmi:getAmi', { ...berthLookup('arm64') }).id).toBe('ami-0c5777a14602ab4b9');
     expect(call('aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings', { locationType: 'availability-zone', filters: [{ name: 'instance-type', values: ['t4g.small'] }] }).locations).toEqual(['us-east-1c', 'us-east-1a']);
     const vpc = call('aws:ec2/getVpc:getVpc', { default: true });
     expect(call('aws:ec2/getSubnet:getSubnet', { vpcId: vpc.id, availabilityZone: 'us-east-1c', defaultForAz: true })).toMatchObject({ availabilityZone: 'us-east-1c', vpcId: vpc.id });

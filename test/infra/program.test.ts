@@ -94,7 +94,10 @@ describe('with the example stack', () => {
     for (const r of run.mocks.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toMatchObject({
       'berth:image:Image': 1,
-      'berth:host:Host': 1,
+      'berth:host:SingleHost': 1,
+      'berth:secrets:Secrets': 1,
+      'berth:identity:Identity': 1,
+      'berth:release:ReleaseChannel': 1,
       'docker:index/image:Image': 1,
       'aws:ec2/securityGroup:SecurityGroup': 1,
       'aws:iam/role:Role': 1,
@@ -125,7 +128,7 @@ describe('with the example stack', () => {
       expect(child.name, child.type).toMatch(/^berth-/);
       expect(child.parent, `${child.type} ${child.name}`).toBe('berth');
     }
-    expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:host:Host', 'berth:image:Image']);
+    expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:host:SingleHost', 'berth:identity:Identity', 'berth:image:Image', 'berth:release:ReleaseChannel', 'berth:secrets:Secrets']);
   });
 
   it('pulumi destroy removes everything it made: nothing is protected or retained', () => {

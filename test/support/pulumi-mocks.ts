@@ -26,6 +26,25 @@ export interface Registered {
   readonly state: Record<string, unknown>;
 }
 
+/** One alias as the SDK sent it in a RegisterResource request (an Alias spec, or a whole URN). */
+export interface SentAlias {
+  readonly urn?: string;
+  readonly name?: string;
+  readonly type?: string;
+  readonly parentUrn?: string;
+  readonly noParent?: boolean;
+}
+
+/** A RegisterResource request as the engine receives it: the URN the mock monitor answered with
+ * (type chain of the parents, then the name), the parent's URN and the aliases sent. */
+export interface Registration {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parentUrn: string;
+  readonly aliases: readonly SentAlias[];
+}
+
 export interface Called {
   readonly token: string;
   readonly inputs: Record<string, unknown>;
@@ -82,6 +101,8 @@ function accountOf(scenario: World): Account {
 export class AwsMocks implements pulumi.runtime.Mocks {
   readonly resources: Registered[] = [];
   readonly calls: Called[] = [];
+  /** Every RegisterResource request, in the order the engine got them (runProgram records them). */
+  readonly registrations: Registration[] = [];
   /** type::name → how many times the resource was replaced: each replacement is a new cloud
    * resource, with its own id and generated names (infra plans set it; a fresh stack has none). */
   protected readonly generations = new Map<string, number>();
@@ -304,6 +325,7 @@ export async function runProgram(
 ): Promise<ProgramRun> {
   pulumi.runtime.setAllConfig(config, [...secretKeys]);
   await pulumi.runtime.setMocks(mocks, 'berth', 'dev', false);
+  recordRegistrations(mocks);
   // An error inside an apply fails the registrations that depend on it, and the SDK lets those
   // rejections go unhandled on purpose, for the language host to report and fail the run
   // (@pulumi/pulumi runtime/resource.js: "so that it triggers unhandled rejection logic"). They are
@@ -340,4 +362,39 @@ export async function runProgram(
   failure ??= rejected[0];
   if (failure) throw Object.assign(failure as Error, { registered: mocks.resources.filter((r) => r.type !== 'pulumi:pulumi:Stack') });
   return { mocks, outputs };
+}
+
+/** The RegisterResource requests the runtime's mock monitor gets, with the aliases in them: the mocks'
+ * own `newResource` sees neither URNs nor aliases (@pulumi/pulumi runtime/mocks.js, MockMonitor). */
+interface AliasMessage {
+  getUrn(): string;
+  hasSpec(): boolean;
+  getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getAliasesList(): AliasMessage[];
+}
+function recordRegistrations(mocks: AwsMocks): void {
+  const monitor = (settings as unknown as { getMonitor(): { registerResource(req: RegisterRequest, cb: (err: unknown, res?: { getUrn(): string }) => void): unknown } }).getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (err, res) => {
+      if (!err && res) {
+        const aliases = req.getAliasesList().map((a): SentAlias => {
+          const spec = a.hasSpec() ? a.getSpec() : undefined;
+          if (!spec) return { urn: a.getUrn() };
+          return {
+            ...(spec.getName() ? { name: spec.getName() } : {}),
+            ...(spec.getType() ? { type: spec.getType() } : {}),
+            ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+            ...(spec.getNoparent() ? { noParent: true } : {}),
+          };
+        });
+        mocks.registrations.push({ urn: res.getUrn(), type: req.getType(), name: req.getName(), parentUrn: req.getParent(), aliases });
+      }
+      callback(err, res);
+    });
 }

@@ -139,7 +139,7 @@ describe('the release waiter', () => {
     await ssm.send(new DeleteAssociationCommand({ AssociationId: one }));
     await sm.settled();
 
-    // berth's way (infra/components/single-host.ts): each release is a new association, created before the old one is deleted.
+    // berth's way (infra/components/release-channel.ts): each release is a new association, created before the old one is deleted.
     let previous: string | undefined;
     let succeeded = 0;
     for (let r = 1; r <= VERSION_LIMIT + 5; r++) {
