@@ -10,7 +10,7 @@ import * as aws from '@pulumi/aws';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
 import { deployScript, fetchScript } from '../host/scripts.js';
-import type { ContainerShape } from '../app/spec.js';
+import type { AppSpec } from '../app/spec.js';
 import { type AppRelease, type ReleasePolicy, releaseId } from '../release/release.js';
 import { BUNDLE_PARTS, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../release/bundle.js';
 import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } from '../release/gate.js';
@@ -21,8 +21,8 @@ import { firstZone, hostZone } from '../aws/zone.js';
 import { ssmManagedInstanceCoreArn } from '../aws/names.js';
 
 export interface HostArgs {
-  /** The container's shape; plain data, shared with compose and the local scripts. */
-  readonly shape: ContainerShape;
+  /** The app to run (berth:app); plain data, shared with the local commands. */
+  readonly app: AppSpec;
   readonly region: pulumi.Input<string>;
   /** repository@sha256:… to run. */
   readonly imageRef: pulumi.Input<string>;
@@ -199,7 +199,7 @@ export class Host extends pulumi.ComponentResource {
       ...(args.https ? { https: args.https } : {}),
     }));
     const script = deployScript();
-    const bundle = pulumi.all([setup, release]).apply(([s, r]) => packBundle(bundleFiles(args.shape, s, r, script)));
+    const bundle = pulumi.all([setup, release]).apply(([s, r]) => packBundle(bundleFiles(args.app, s, r, script)));
     const names = releaseParameterNames(args.parameterPath);
     const parts = names.parts.map(
       (partName, i) =>
@@ -372,7 +372,7 @@ export class Host extends pulumi.ComponentResource {
       : args.hostPort === 80
         ? pulumi.interpolate`http://${eip.publicIp}/`
         : pulumi.interpolate`http://${eip.publicIp}:${args.hostPort}/`;
-    this.releaseId = release.apply((r) => releaseId(args.shape, r));
+    this.releaseId = release.apply((r) => releaseId(args.app, r));
     this.associationId = association.associationId;
     this.availabilityZone = availabilityZone;
     this.dataVolumeId = dataVolume.id;

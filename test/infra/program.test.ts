@@ -7,7 +7,6 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { ConfigError } from '../../infra/config/validate.js';
-import { containerShape } from '../../infra/app/spec.js';
 import { gunzipSync } from 'node:zlib';
 import { HOST_LAYOUT } from '../../infra/release/release.js';
 import { renderDeployDocument } from '../../infra/release/ssm-document.js';
@@ -18,6 +17,7 @@ import { AwsMocks, type ProgramRun, type Registered, occurrences, plain, runProg
 import { readBundle } from '../support/bundle.js';
 import { fetchScript } from '../../infra/host/scripts.js';
 import { deployScript } from '../../infra/host/scripts.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const TOKEN_CANARY = 'CANARY-token-3f9a1c';
 const ENV_CANARY = 'CANARY-env-b7e2d0';
@@ -266,7 +266,7 @@ describe('with the example stack', () => {
     const hostEnv = bundleOf(run).get('host.env')!;
     expect(hostEnv).toContain(`BERTH_VOLUME_ID=${volumeId}`);
     expect(hostEnv).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
-    expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
+    expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${DEFAULT_APP.dataPath}`);
   });
 
   it('the release pins each secret to its SSM parameter version and carries the plain env', () => {

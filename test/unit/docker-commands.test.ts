@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { dockerExec, dockerRun, shellLine } from '../../infra/app/docker-commands.js';
-import { containerShape } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
 
-const run = dockerRun(containerShape, {
+const run = dockerRun(DEFAULT_APP, {
   name: 'notes',
   image: 'berth-notes:1',
   publish: { hostIp: '127.0.0.1', hostPort: 9000 },
@@ -16,7 +16,7 @@ const run = dockerRun(containerShape, {
 const flagValues = (argv: readonly string[], flag: string) =>
   argv.flatMap((word, i) => (word === flag ? [argv[i + 1]] : []));
 
-describe('docker run is built from the container shape', () => {
+describe('docker run is built from the app\'s spec and berth\'s policy', () => {
   it('publishes the container port on the host port and address asked for', () => {
     expect(flagValues(run, '--publish')).toEqual(['127.0.0.1:9000:8080']);
   });
@@ -28,7 +28,7 @@ describe('docker run is built from the container shape', () => {
 
   it('mounts the volume, or a bind-mounted host directory, on the data directory', () => {
     expect(flagValues(run, '--volume')).toEqual(['notes-data:/data']);
-    const bind = dockerRun(containerShape, {
+    const bind = dockerRun(DEFAULT_APP, {
       name: 'n', image: 'i', publish: { hostPort: 80 }, data: { kind: 'bind', hostPath: '/srv/notes' },
     });
     // --mount, not --volume: a missing host directory is an error, never silently created.
@@ -101,7 +101,7 @@ describe('npm run local:* (plain docker, no compose)', () => {
     [['run', '--port'], 'local: --port needs a value'],
     [['run', '--bind', 'data'], "local: --bind needs an absolute host path; got 'data'"],
     [['run', '--name', 'a b'], "local: --name must be letters, digits, '_', '.' or '-' (a container name); got 'a b'"],
-    [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
+    [['run', '--detach'], "local: unknown option '--detach'; options are --stack NAME, --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
     [['up', '--compose'], 'local: --compose works with logs, exec, status; for the rest use docker compose itself (up --build, down)'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseLocalArgs(argv, {})).toThrow(message);
