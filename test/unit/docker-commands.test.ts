@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dockerExec, dockerRun, shellLine } from '../../infra/app/docker-commands.js';
 import { DEFAULT_APP } from '../../infra/config/schema.js';
-import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
+import { appFromStackFile, localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
+import type { AppFiles } from '../../infra/config/app-spec.js';
 
 const run = dockerRun(DEFAULT_APP, {
   name: 'notes',
@@ -122,5 +123,54 @@ describe('npm run local:* (plain docker, no compose)', () => {
     expect(() => parseLocalArgs(['run'], { BERTH_HOST_PORT: '8o8o' })).toThrow(
       "local: BERTH_HOST_PORT must be a port from 1 to 65535, or 0 for any free port; got '8o8o'",
     );
+  });
+});
+
+describe('npm run local:* --stack NAME: the app of Pulumi.NAME.yaml, as the host runs it', () => {
+  const files: AppFiles = { isDirectory: (p) => p === 'app' || p === 'api', isFile: (p) => p === 'app/Dockerfile' || p === 'api/Containerfile' };
+  // What `pulumi config set --path berth:app.port 5000` (and the others) write to the stack file.
+  const stackFile = [
+    'config:',
+    '  aws:region: us-east-1',
+    '  berth:app:',
+    '    name: api',
+    '    context: api',
+    '    dockerfile: Containerfile',
+    '    port: 5000',
+    '    healthPath: /up',
+    '    dataPath: ""',
+    '    readOnly: false',
+    '',
+  ].join('\n');
+  const load = (stack: string) => appFromStackFile(stack, stackFile, files);
+
+  it('builds and runs the stack\'s app: its context and Dockerfile, its name, its port, no volume', () => {
+    const { command, options } = parseLocalArgs(['up', '--stack', 'dev'], {}, load);
+    const [build, run] = localPlan(command, options);
+    expect(build).toEqual(['docker', 'build', '--tag', 'berth-api:local', '--file', 'api/Containerfile', '--build-arg', 'REVISION=local', 'api']);
+    expect(flagValues(run!, '--name')).toEqual(['berth-api']);
+    expect(flagValues(run!, '--publish')).toEqual(['127.0.0.1:5000:5000']);
+    expect(flagValues(run!, '--volume')).toEqual([]);
+    expect(run).not.toContain('--read-only');
+  });
+
+  it('lets flags win over what the stack implies, wherever they stand', () => {
+    const { options } = parseLocalArgs(['run', '--port', '9000', '--stack', 'dev', '--name', 'mine'], {}, load);
+    expect(options).toMatchObject({ port: 9000, name: 'mine', app: { port: 5000 } });
+  });
+
+  it('takes the defaults from a stack without berth:app', () => {
+    expect(appFromStackFile('prod', 'config:\n  aws:region: us-east-1\n', files)).toEqual(LOCAL_DEFAULTS.app);
+  });
+
+  it('refuses a bad berth:app in the stack file with the program\'s own message', () => {
+    expect(() => appFromStackFile('dev', 'config:\n  berth:app:\n    port: 0\n    prot: 1\n', files)).toThrow(
+      'local: Pulumi.dev.yaml: berth:app.prot: unknown key; did you mean berth:app.port? (pulumi config rm --path berth:app.prot)\n  berth:app.port: must be the port the app listens on in the container, from 1 to 65535; got "0"',
+    );
+  });
+
+  it('refuses --bind for an app that keeps no data, and --stack without a name', () => {
+    expect(() => parseLocalArgs(['run', '--stack', 'dev', '--bind', '/srv/api'], {}, load)).toThrow('local: --bind needs an app with a data path');
+    expect(() => parseLocalArgs(['run', '--stack'], {}, load)).toThrow('local: --stack needs a stack name');
   });
 });
