@@ -1,14 +1,14 @@
 // berth's Pulumi program: wiring only. Read and validate the config once, build and push the image,
 // make the host that runs it, and export what an operator needs.
+import path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { readDeployConfig } from './infra/config/read.js';
 import { SingleHost } from './infra/components/single-host.js';
 import { checkNetworks, vpcFacts } from './infra/host/settings.js';
 import { Image } from './infra/components/image.js';
-import { containerShape } from './infra/app/spec.js';
+import { containerName } from './infra/app/spec.js';
 import { ssmCommands } from './infra/host/ssm-commands.js';
-import { HOST_LAYOUT } from './infra/release/release.js';
 
 const config = readDeployConfig();
 // The default VPC, looked up before anything is made: the config must fit it (no IPv6 network
@@ -26,8 +26,13 @@ const image = config.pinDigest
       // Relative to the project directory, where Pulumi runs the program: the provider stores the
       // context as given, so an absolute path (a laptop's, a CI runner's) would differ from one
       // machine to the next and show as a change that rebuilds. Pulumi's docker.Image example
-      // gives `context: "app/"` and `dockerfile: "app/Dockerfile"` the same way.
-      context: 'app',
+      // gives `context: "app/"` and `dockerfile: "app/Dockerfile"` the same way. berth:app.context
+      // is taken as the user wrote it (relative stays relative), and the Dockerfile is given
+      // relative to the project too, as the provider takes it (pulumi/pulumi-docker v4.0.1 release
+      // notes: a given Dockerfile is "absolute, or relative to the Pulumi context, not the Docker
+      // build context"): app/Dockerfile for the default, as before.
+      context: config.app.context,
+      dockerfile: path.posix.join(config.app.context, config.app.dockerfile),
       repository: config.image.name,
       tag: stack,
       platform: config.platform,
@@ -35,7 +40,7 @@ const image = config.pinDigest
     });
 
 const host = new SingleHost('berth', {
-  shape: containerShape,
+  app: config.app,
   region: config.region,
   imageRef: image.imageRef,
   registry: config.image.registry,
@@ -67,7 +72,9 @@ export const dataVolumeId = host.dataVolumeId;
 export const releaseId = host.releaseId;
 // What `npm run release:wait` waits on when given no flags (the current release's association).
 export const associationId = host.associationId;
-const commands = host.instanceId.apply((id) => ssmCommands({ instanceId: id, region: config.region, container: HOST_LAYOUT.container }));
+// The app's container on the host, for npm run host:* (berth-notes by default).
+export const container = pulumi.output(containerName(config.app));
+const commands = host.instanceId.apply((id) => ssmCommands({ instanceId: id, region: config.region, container: containerName(config.app) }));
 export const shellCommand = commands.shell;
 export const logsCommand = commands.logs;
 export const execCommand = commands.exec;

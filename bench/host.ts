@@ -16,6 +16,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CADDY_IMAGE } from '../infra/host/caddy.js';
 import { HOST_LAYOUT } from '../infra/release/release.js';
+import { containerName } from '../infra/app/spec.js';
+import { DEFAULT_APP } from '../infra/config/schema.js';
 import { multipart, renderCloudConfig } from '../infra/host/bootstrap.js';
 import { PROXY_CONFIG_IN } from '../infra/host/settings.js';
 import { type LoadResult, startLoad } from '../sim/load.js';
@@ -140,7 +142,7 @@ export async function benchHost(appImage: string, secondImage: string, record: R
     await naiveDrawnApp.remove();
     const caption = (t: Timeline, what: string) => `${what}: ${t.failed} of ${t.requests} requests failed, at ${Math.round(t.requestsPerSecond)} requests/s (8 connections, 1 in 10 a write)`;
     const panels: ChartPanel[] = [
-      { title: 'berth: a release behind Caddy (SSM document, health-gated swap)', buckets: buckets(drawn.timeline), caption: caption(drawn.timeline, 'new digest'), phases: berthReleasePhases(drawn.events, drawn.timeline.startedAt, drawn.startMs, drawn.endMs, HOST_LAYOUT.container) },
+      { title: 'berth: a release behind Caddy (SSM document, health-gated swap)', buckets: buckets(drawn.timeline), caption: caption(drawn.timeline, 'new digest'), phases: berthReleasePhases(drawn.events, drawn.timeline.startedAt, drawn.startMs, drawn.endMs, containerName(DEFAULT_APP)) },
       { title: 'baseline: naive stop-then-run of the same images, published on a port', buckets: buckets(naiveDrawn.timeline), caption: caption(naiveDrawn.timeline, 'new digest'), phases: naiveReleasePhases(naiveDrawn.events, naiveDrawn.timeline.startedAt, naiveDrawn.startMs, naiveDrawn.endMs, 'berth-naive') },
     ];
     writeFileSync(chartPath, renderReleaseChart(panels));

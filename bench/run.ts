@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerRun } from '../infra/app/docker-commands.js';
 import { CADDY_IMAGE } from '../infra/host/caddy.js';
-import { containerShape as shape } from '../infra/app/spec.js';
+import { NOTES_HEALTHCHECK, memoryFlag } from '../infra/app/spec.js';
+import { DEFAULT_APP } from '../infra/config/schema.js';
 import { benchHost } from './host.js';
 import { checkSync, runSync } from '../ops/run.js';
 
@@ -40,23 +41,23 @@ function build(image: string, context: string, extra: string[] = []): number {
   return seconds(() => docker('build', '--quiet', '--tag', image, ...extra, context));
 }
 
-/** Runs an image the way berth does (the shape's flags), published on a loopback port. */
+/** Runs an image the way berth does (the default app's flags), published on a loopback port. */
 function runBerth(image: string, name: string): string {
   const volume = `${name}-data`;
   containers.push(name);
   volumes.push(volume);
-  const [, ...args] = dockerRun(shape, {
+  const [, ...args] = dockerRun(DEFAULT_APP, {
     name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume },
   });
   docker(...args);
-  return docker('port', name, String(shape.containerPort)).split('\n')[0]!.trim();
+  return docker('port', name, String(DEFAULT_APP.port)).split('\n')[0]!.trim();
 }
 
 function runPlain(image: string, name: string, extra: string[] = []): string {
   containers.push(name);
-  docker('run', '--detach', '--name', name, '--publish', `127.0.0.1:0:${shape.containerPort}`,
-    '--memory', shape.limits.memory, '--cpus', String(shape.limits.cpus), ...extra, image);
-  return docker('port', name, String(shape.containerPort)).split('\n')[0]!.trim();
+  docker('run', '--detach', '--name', name, '--publish', `127.0.0.1:0:${DEFAULT_APP.port}`,
+    '--memory', memoryFlag(DEFAULT_APP), '--cpus', String(DEFAULT_APP.cpus), ...extra, image);
+  return docker('port', name, String(DEFAULT_APP.port)).split('\n')[0]!.trim();
 }
 
 function curlStatus(url: string): number {
@@ -127,28 +128,28 @@ try {
     const name = `berth-bench-start-${id}-${i}`;
     const t0 = performance.now();
     const address = runBerth(app, name);
-    waitStatus(`http://${address}${shape.healthPath}`);
+    waitStatus(`http://${address}${DEFAULT_APP.healthPath}`);
     starts.push(performance.now() - t0);
     while (docker('inspect', '--format', '{{.State.Health.Status}}', name).trim() !== 'healthy') sleep(20);
     dockerHealthy.push(performance.now() - t0);
     stops.push(seconds(() => docker('stop', name)) * 1000);
   }
   record('start_to_healthy_ms', Math.round(median(starts)), 'docker run → /healthz 200 on the published port, median of 5 (target ≤ 1500)');
-  record('start_to_docker_healthy_ms', Math.round(median(dockerHealthy)), `docker run → Docker's "healthy" (first check after the ${shape.health.intervalS} s interval)`);
+  record('start_to_docker_healthy_ms', Math.round(median(dockerHealthy)), `docker run → Docker's "healthy" (first check after the ${NOTES_HEALTHCHECK.intervalS} s interval)`);
   record('stop_ms', Math.round(median(stops)), 'docker stop on an idle container, median of 5 (target ≤ 1000)');
   const naiveName = `berth-bench-naive-${id}`;
   const naiveAddress = runPlain(naive, naiveName, ['--volume', `${naiveName}-data:/data`]);
   volumes.push(`${naiveName}-data`);
-  waitStatus(`http://${naiveAddress}${shape.healthPath}`);
+  waitStatus(`http://${naiveAddress}${DEFAULT_APP.healthPath}`);
   record('stop_ms_naive', Math.round(seconds(() => docker('stop', naiveName)) * 1000), 'baseline: shell-form CMD, SIGTERM never reaches the app');
 
-  // --- throughput, with the shape's limits (1 CPU, 256 MiB), wrk on loopback, 32 connections, 8 s.
+  // --- throughput, with the default app's limits (1 CPU, 256 MiB), wrk on loopback, 32 connections, 8 s.
   const served = runBerth(app, `berth-bench-rps-${id}`);
-  waitStatus(`http://${served}${shape.healthPath}`);
+  waitStatus(`http://${served}${DEFAULT_APP.healthPath}`);
   for (let i = 0; i < 20; i++) {
     sh(['curl', '-s', '-o', '/dev/null', '-H', 'content-type: application/json', '-d', JSON.stringify({ title: `note ${i}`, body: 'x'.repeat(200) }), `http://${served}/api/notes`]);
   }
-  const helloAddress = runPlain(hello, `berth-bench-hello-${id}`, ['--user', shape.user]);
+  const helloAddress = runPlain(hello, `berth-bench-hello-${id}`, ['--user', DEFAULT_APP.user]);
   waitStatus(`http://${helloAddress}/`);
   const post = path.join(work, 'post.lua');
   writeFileSync(post, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '${JSON.stringify({ title: 'bench', body: 'x'.repeat(200) })}'\n`);

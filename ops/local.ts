@@ -1,11 +1,13 @@
-// npm run local:<step> [-- --port N --name NAME --bind /abs/dir --compose]: the plain-docker way to
-// run berth on this machine; logs, exec and status act on the compose deployment with --compose.
+// npm run local:<step> [-- --stack NAME --port N --name NAME --bind /abs/dir --compose]: the
+// plain-docker way to run berth on this machine (the app of Pulumi.NAME.yaml with --stack, else the
+// default app); logs, exec and status act on the compose deployment with --compose.
 // Prints each docker command, then runs it, from the repository root.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellLine } from '../infra/app/docker-commands.js';
-import { containerShape } from '../infra/app/spec.js';
-import { COMPOSE_SERVICE, localPlan, parseLocalArgs, UsageError } from './local/plan.js';
+import { projectFiles } from '../infra/config/read.js';
+import { COMPOSE_SERVICE, appFromStackFile, localPlan, parseLocalArgs, UsageError } from './local/plan.js';
 import { StatusError, describeContainer, parseInspect } from './status.js';
 import { runAttached, runSync } from './run.js';
 
@@ -14,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function main(): number {
   let parsed;
   try {
-    parsed = parseLocalArgs(process.argv.slice(2), process.env);
+    parsed = parseLocalArgs(process.argv.slice(2), process.env, loadStackApp);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`${err.message}\n`);
@@ -45,11 +47,23 @@ function main(): number {
   }
   if (parsed.command === 'run' || parsed.command === 'up') {
     // Ask Docker where the port landed (it picks one when --port 0).
-    const port = runSync(['docker', 'port', parsed.options.name, String(containerShape.containerPort)]);
+    const port = runSync(['docker', 'port', parsed.options.name, String(parsed.options.app.port)]);
     const address = port.stdout.split('\n')[0]?.trim() || `127.0.0.1:${parsed.options.port}`;
-    process.stdout.write(`berth-notes is starting on http://${address}/ (try /api/info)\n`);
+    process.stdout.write(`${parsed.options.name} is starting on http://${address}/ (ready when ${parsed.options.app.healthPath} answers)\n`);
   }
   return 0;
+}
+
+/** The stack's app, from its config file beside Pulumi.yaml, validated as `pulumi up` validates it. */
+function loadStackApp(stack: string) {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`local: no stack config file Pulumi.${stack}.yaml in ${root}; create the stack with pulumi stack init ${stack}`);
+  }
+  return appFromStackFile(stack, text, projectFiles(root));
 }
 
 /** Runs docker inspect and prints what it says about the container, as host:status does. */

@@ -5,9 +5,10 @@
 // parameter). Nothing here renders anything of its own: it calls the pure functions
 // infra/components/single-host.ts calls.
 import { deployScript, fetchScript } from '../infra/host/scripts.js';
-import { type AppRelease, DEFAULT_RELEASE_POLICY, type ReleasePolicy } from '../infra/release/release.js';
+import type { AppRelease, ReleasePolicy } from '../infra/release/release.js';
 import { type PackedBundle, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../infra/release/bundle.js';
-import { containerShape } from '../infra/app/spec.js';
+import type { AppSpec } from '../infra/app/spec.js';
+import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../infra/config/schema.js';
 import { renderDeployDocument } from '../infra/release/ssm-document.js';
 import { packUserData, renderUserData } from '../infra/host/bootstrap.js';
 import { type HostSetup } from '../infra/host/settings.js';
@@ -58,13 +59,16 @@ export function simRelease(world: World, image: PushedImage | string, options: R
 
 /** What a release carries: the app release with the host settings and a deploy script (berth's own by default). */
 export interface SimRelease {
+  /** The app (berth:app) the stack describes; the default app (the notes server) when unset. */
+  readonly app?: AppSpec;
   readonly setup: HostSetup;
   readonly release: AppRelease;
   /** The deploy script the release carries: berth's infra/host/deploy.sh unless a test upgrades it. */
   readonly script?: string;
 }
 
-export const simBundle = ({ setup, release, script }: SimRelease): PackedBundle => packBundle(bundleFiles(containerShape, setup, release, script ?? deployScript()));
+export const simBundle = ({ app, setup, release, script }: SimRelease): PackedBundle =>
+  packBundle(bundleFiles(app ?? DEFAULT_APP, setup, release, script ?? deployScript()));
 
 /** The release's parameters as a brand-new stack publishes them (every part at version 1), for launchHost. */
 export function releaseParameters(r: SimRelease): Record<string, SsmParameter> {

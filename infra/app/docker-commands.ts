@@ -1,7 +1,7 @@
 // Docker commands as data: each function returns the argv of one `docker` command, built from the
-// container's shape and the values of one deployment. Nothing here runs anything; the local
+// app's spec, berth's container policy and the values of one deployment. Nothing here runs anything; the local
 // scripts and the host's user-data execute these, and tests check them as exact data.
-import type { ContainerShape } from './spec.js';
+import { type AppSpec, CONTAINER_POLICY, memoryFlag } from './spec.js';
 
 export type Argv = readonly string[];
 
@@ -21,6 +21,7 @@ export interface RunSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Files of KEY=value lines, given with --env-file. */
   readonly envFiles?: readonly string[];
+  /** Where the app's data lives on this machine; unused (no flag at all) when the app has no dataPath. */
   readonly data: DataMount;
   /** Container labels, e.g. which release a host deployed. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -28,27 +29,31 @@ export interface RunSpec {
 
 export function dockerBuild(opts: {
   readonly context: string;
+  /** The Dockerfile, as `docker build --file` takes it (relative to the working directory); unset: the context's Dockerfile. */
+  readonly file?: string;
   readonly tag: string;
   readonly buildArgs?: Readonly<Record<string, string>>;
 }): Argv {
   const args = Object.entries(opts.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  return ['docker', 'build', '--tag', opts.tag, ...args, opts.context];
+  return ['docker', 'build', '--tag', opts.tag, ...(opts.file ? ['--file', opts.file] : []), ...args, opts.context];
 }
 
-export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
-  const { hardening, limits, logging } = shape;
+export function dockerRun(app: AppSpec, spec: RunSpec): Argv {
+  const { logging } = CONTAINER_POLICY;
   const publish = !spec.publish
     ? []
     : ['--publish', spec.publish.hostIp
-      ? `${spec.publish.hostIp}:${spec.publish.hostPort}:${shape.containerPort}`
-      : `${spec.publish.hostPort}:${shape.containerPort}`];
+      ? `${spec.publish.hostIp}:${spec.publish.hostPort}:${app.port}`
+      : `${spec.publish.hostPort}:${app.port}`];
   // A bind mount uses --mount, which refuses a missing source, where --volume would quietly create
   // an empty root-owned directory: on a host whose data disk failed to mount, the container must
-  // not start and write notes onto the root disk.
+  // not start and write its data onto the root disk. An app without a data path gets neither.
   const dataMount =
-    spec.data.kind === 'volume'
-      ? ['--volume', `${spec.data.name}:${shape.dataDir}`]
-      : ['--mount', `type=bind,source=${spec.data.hostPath},target=${shape.dataDir}`];
+    app.dataPath === undefined
+      ? []
+      : spec.data.kind === 'volume'
+        ? ['--volume', `${spec.data.name}:${app.dataPath}`]
+        : ['--mount', `type=bind,source=${spec.data.hostPath},target=${app.dataPath}`];
   return [
     'docker', 'run', '--detach',
     '--name', spec.name,
@@ -58,18 +63,18 @@ export function dockerRun(shape: ContainerShape, spec: RunSpec): Argv {
     ...(spec.envFiles ?? []).flatMap((file) => ['--env-file', file]),
     ...dataMount,
     ...Object.entries(spec.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-    '--user', shape.user,
-    ...(hardening.readOnlyRoot ? ['--read-only'] : []),
-    ...hardening.tmpfs.flatMap((path) => ['--tmpfs', path]),
-    ...hardening.capDrop.flatMap((cap) => ['--cap-drop', cap]),
-    ...hardening.securityOpt.flatMap((opt) => ['--security-opt', opt]),
-    '--memory', limits.memory,
+    '--user', app.user,
+    ...(app.readOnly ? ['--read-only'] : []),
+    ...CONTAINER_POLICY.tmpfs.flatMap((path) => ['--tmpfs', path]),
+    ...CONTAINER_POLICY.capDrop.flatMap((cap) => ['--cap-drop', cap]),
+    ...CONTAINER_POLICY.securityOpt.flatMap((opt) => ['--security-opt', opt]),
+    '--memory', memoryFlag(app),
     // Swap equal to memory: no swap at all, so the limit is a hard cap on a host that has swap.
-    '--memory-swap', limits.memory,
-    '--cpus', String(limits.cpus),
-    '--pids-limit', String(limits.pids),
-    '--restart', shape.restart,
-    '--stop-timeout', String(shape.stopGraceS),
+    '--memory-swap', memoryFlag(app),
+    '--cpus', String(app.cpus),
+    '--pids-limit', String(app.pids),
+    '--restart', CONTAINER_POLICY.restart,
+    '--stop-timeout', String(CONTAINER_POLICY.stopGraceS),
     '--log-driver', logging.driver,
     '--log-opt', `max-size=${logging.maxSize}`,
     '--log-opt', `max-file=${logging.maxFile}`,

@@ -5,8 +5,11 @@ import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
 
 export interface ImageArgs {
-  /** Build context: the app directory with its Dockerfile. */
+  /** Build context: the app directory. */
   readonly context: pulumi.Input<string>;
+  /** The Dockerfile, relative to the project directory (as the docker provider takes it) or
+   * absolute; unset: the context's Dockerfile. */
+  readonly dockerfile?: pulumi.Input<string>;
   /** registry/path, fully qualified: docker.io/user/app. */
   readonly repository: pulumi.Input<string>;
   /** Tag pushed along with the digest, for people browsing the registry. */
@@ -38,7 +41,7 @@ export class Image extends pulumi.ComponentResource {
         imageName: pulumi.interpolate`${args.repository}:${args.tag}`,
         build: {
           context: args.context,
-          dockerfile: pulumi.output(args.context).apply((dir) => `${dir}/Dockerfile`),
+          dockerfile: args.dockerfile ?? pulumi.output(args.context).apply((dir) => `${dir}/Dockerfile`),
           platform: args.platform,
           args: args.buildArgs,
         },

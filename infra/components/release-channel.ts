@@ -8,7 +8,7 @@
 import * as aws from '@pulumi/aws';
 import * as command from '@pulumi/command';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerShape } from '../app/spec.js';
+import type { AppSpec } from '../app/spec.js';
 import { deployScript, fetchScript } from '../host/scripts.js';
 import type { HostSetup } from '../host/settings.js';
 import { type AssociationTarget, associationName } from '../release/association.js';
@@ -19,8 +19,8 @@ import { renderDeployDocument } from '../release/ssm-document.js';
 import { type Transform, childOptions, namedTags, transformed } from './child.js';
 
 export interface ReleaseChannelArgs {
-  /** The container's shape; plain data, shared with compose and the local scripts. */
-  readonly shape: ContainerShape;
+  /** The app to run (berth:app); plain data. */
+  readonly app: AppSpec;
   readonly region: pulumi.Input<string>;
   /** SSM parameter path for this stack: /<project>/<stack>. */
   readonly parameterPath: string;
@@ -69,7 +69,7 @@ export class ReleaseChannel extends pulumi.ComponentResource {
   constructor(name: string, args: ReleaseChannelArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('berth:release:ReleaseChannel', name, {}, opts);
     const release = appRelease(args);
-    const bundle = pulumi.all([args.setup, release]).apply(([setup, r]) => packBundle(bundleFiles(args.shape, setup, r, deployScript())));
+    const bundle = pulumi.all([args.setup, release]).apply(([setup, r]) => packBundle(bundleFiles(args.app, setup, r, deployScript())));
     const names = releaseParameterNames(args.parameterPath);
     const parts = this.createParts(name, args, names.parts, bundle);
     const manifest = pulumi
@@ -82,7 +82,7 @@ export class ReleaseChannel extends pulumi.ComponentResource {
 
     this.manifestParameterName = names.manifest;
     this.parameterArns = pulumi.all([...parts, this.manifest].map((p) => p.arn));
-    this.releaseId = release.apply((r) => releaseId(args.shape, r));
+    this.releaseId = release.apply((r) => releaseId(args.app, r));
     this.associationId = association.associationId;
     this.registerOutputs({ releaseId: this.releaseId, associationId: this.associationId, parameterArns: this.parameterArns });
   }

@@ -6,7 +6,7 @@
 // arrives through the channel, in place.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerShape } from '../app/spec.js';
+import type { AppSpec } from '../app/spec.js';
 import { al2023AmiLookup } from '../aws/ami.js';
 import { firstZone, hostZone } from '../aws/zone.js';
 import { packUserData, renderUserData } from '../host/bootstrap.js';
@@ -21,8 +21,8 @@ import { ReleaseChannel, type ReleaseChannelArgs } from './release-channel.js';
 import { Secrets, type SecretsArgs } from './secrets.js';
 
 export interface SingleHostArgs {
-  /** The container's shape; plain data, shared with compose and the local scripts. */
-  readonly shape: ContainerShape;
+  /** The app to run (berth:app); plain data, shared with the local commands. */
+  readonly app: AppSpec;
   readonly region: pulumi.Input<string>;
   /** repository@sha256:… to run. */
   readonly imageRef: pulumi.Input<string>;

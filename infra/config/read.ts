@@ -1,11 +1,14 @@
 // The one place the Pulumi program reads its configuration. It collects the raw values and which
 // keys were set with --secret, validates them (validate.ts), and hands back a DeployConfig whose
 // secrets are Pulumi secret Outputs from here on. Components never read config themselves.
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 // isConfigSecret is exported by the SDK's runtime but not in its typings: it tells whether the
 // engine marked a key as secret, which the public Config API does not expose.
 import * as runtimeConfig from '@pulumi/pulumi/runtime/config.js';
 import { type DeployConfig, validateDeployConfig } from './validate.js';
+import type { AppFiles } from './app-spec.js';
 
 export const CONFIG_KEYS = [
   'aws:region',
@@ -27,7 +30,14 @@ export const CONFIG_KEYS = [
   'berth:deployTimeout',
   'berth:drainTimeout',
   'berth:hostRoleBoundary',
+  'berth:app',
 ] as const;
+
+/** The disk, as berth:app's validation asks it: paths relative to `projectDir`, or absolute. */
+export function projectFiles(projectDir: string): AppFiles {
+  const stat = (p: string) => statSync(path.resolve(projectDir, p), { throwIfNoEntry: false });
+  return { isDirectory: (p) => stat(p)?.isDirectory() ?? false, isFile: (p) => stat(p)?.isFile() ?? false };
+}
 
 export type PulumiDeployConfig = Omit<DeployConfig, 'registryToken' | 'secretEnv'> & {
   readonly registryToken: pulumi.Output<string>;
@@ -46,7 +56,8 @@ export function readDeployConfig(): PulumiDeployConfig {
   // All of them, so that validation sees a `berth:` key nothing reads.
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter((key) => isSecret(key)));
-  const config = validateDeployConfig({ values, secretKeys, knownKeys: CONFIG_KEYS });
+  // The program runs in the project directory (Pulumi.yaml's), the base of berth:app.context.
+  const config = validateDeployConfig({ values, secretKeys, knownKeys: CONFIG_KEYS, files: projectFiles(process.cwd()) });
   return {
     ...config,
     registryToken: pulumi.secret(config.registryToken),

@@ -3,6 +3,10 @@
 // DeployConfig, or throws one ConfigError listing every bad key with how to fix it. read.ts is the
 // thin layer that gets the raw values from Pulumi.
 import { APP_ENV_VARS } from '../../app/src/config.js';
+import type { AppSpec } from '../app/spec.js';
+import { APP_CONFIG_KEY, type AppFiles, validateAppSpec } from './app-spec.js';
+import { DEFAULTS } from './schema.js';
+import { closestKey, quote, shellWord } from './suggest.js';
 
 /** Raw stack config, as Pulumi delivers it to the program: every value a string. */
 export interface RawConfig {
@@ -12,6 +16,8 @@ export interface RawConfig {
   readonly secretKeys: ReadonlySet<string>;
   /** The keys berth reads (read.ts's CONFIG_KEYS): any other `berth:` key is a mistake. */
   readonly knownKeys: readonly string[];
+  /** The project directory, asked whether berth:app's context and Dockerfile exist (read.ts). */
+  readonly files?: AppFiles;
 }
 
 export interface ImageRepository {
@@ -49,19 +55,10 @@ export interface DeployConfig<Secret = string> {
   readonly release: { readonly healthIntervalS: number; readonly deployTimeoutS: number; readonly drainTimeoutS: number };
   /** Permissions boundary of the host role (ci/aws-oidc's hostRoleBoundaryArn); unset: none. */
   readonly hostRoleBoundary?: string;
+  /** The user's app (berth:app), the notes server by default. */
+  readonly app: AppSpec;
 }
 
-export const DEFAULTS = {
-  instanceType: 't3.micro',
-  hostPort: 80,
-  allowedCidrs: ['0.0.0.0/0'],
-  dataVolumeGiB: 8,
-  acmeCa: 'https://acme-v02.api.letsencrypt.org/directory',
-  // Kamal's defaults.
-  healthIntervalS: 1,
-  deployTimeoutS: 30,
-  drainTimeoutS: 30,
-} as const;
 
 /** Names the app or the platform sets in the container; a user's env must not shadow them. */
 export const RESERVED_ENV = [...APP_ENV_VARS.filter((name) => name !== 'GREETING' && name !== 'LOG_LEVEL'), 'NODE_ENV'];
@@ -234,6 +231,9 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       : bad(`must be the ARN of an IAM managed policy: pulumi config set berth:hostRoleBoundary "$(pulumi -C ci/aws-oidc stack output hostRoleBoundaryArn)"; got ${quote(v)}`),
   );
 
+  const app = validateAppSpec(get(APP_CONFIG_KEY), raw.files);
+  problems.push(...app.problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region,
@@ -253,6 +253,7 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       : {}),
     release: { healthIntervalS, deployTimeoutS, drainTimeoutS },
     ...(hostRoleBoundary ? { hostRoleBoundary } : {}),
+    app: app.app,
   };
 }
 
@@ -266,6 +267,10 @@ export function unknownKeyProblems(keys: readonly string[], knownKeys: readonly 
     .sort()
     .map((key) => {
       const remove = `pulumi config rm ${shellWord(key)}`;
+      // `pulumi config set berth:app.port 5000` without --path makes a key named "app.port".
+      if (key.startsWith(`${APP_CONFIG_KEY}.`)) {
+        return `${key}: set without --path, so Pulumi stored a key of that name; set it with: pulumi config set --path ${shellWord(key)} <value>, and remove this one: ${remove}`.replace(/[\u0000-\u001f\u007f]/g, '?');
+      }
       const guess = closestKey(key, knownKeys);
       const line = guess
         ? `${key}: unknown key; did you mean ${guess}? (${remove})`
@@ -273,34 +278,6 @@ export function unknownKeyProblems(keys: readonly string[], knownKeys: readonly 
       return line.replace(/[\u0000-\u001f\u007f]/g, '?'); // one line, whatever the key holds
     });
 }
-
-/** The known key whose name (after the namespace, case-insensitive) is nearest, if near enough. */
-function closestKey(key: string, knownKeys: readonly string[]): string | undefined {
-  const name = key.slice(key.indexOf(':') + 1).toLowerCase();
-  let best: { key: string; distance: number } | undefined;
-  for (const known of knownKeys) {
-    const distance = editDistance(name, known.slice(known.indexOf(':') + 1).toLowerCase());
-    if (!best || distance < best.distance) best = { key: known, distance };
-  }
-  // Near enough: two edits, or a third of the name for long ones (healthcheckinterval → healthInterval).
-  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.key : undefined;
-}
-
-/** Edits (insert, delete, substitute, swap two neighbours) that turn a into b. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** A key as one shell word, for a command the user pastes. */
-const shellWord = (word: string) => (/^[A-Za-z0-9_:./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
 
 // --- images: `user/app`, `docker.io/user/app`, `host[:port]/path`, never with a tag or digest.
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -426,7 +403,3 @@ export function isGraviton(instanceType: string): boolean {
   return /^[a-z]+\d+g[a-z]*\./.test(instanceType) || instanceType.startsWith('a1.');
 }
 
-function quote(value: string): string {
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return JSON.stringify(clean.length > 60 ? `${clean.slice(0, 60)}…` : clean);
-}

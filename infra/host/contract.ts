@@ -7,8 +7,7 @@
 
 /** Names and paths on the host that releases and the host setup share. */
 export const HOST_LAYOUT = {
-  /** The serving container's name, and the name the proxy finds it by on the private network. */
-  container: 'berth-notes',
+  // The serving container's name comes from the app (infra/app/spec.ts, containerName): berth-<name>.
   /** The private network the proxy and the app share; the app publishes no port. */
   network: 'berth',
   proxy: 'berth-proxy',

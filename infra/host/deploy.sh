@@ -147,11 +147,16 @@ mount_data_volume() {
     printf 'UUID=%s %s %s defaults,noatime,nodev,nosuid,nofail 0 2\n' "$uuid" "$BERTH_MOUNT" "$(blkid -o value -s TYPE "$dev")" >>/etc/fstab
   fi
   # The containers bind-mount directories that exist only on the volume: if the volume is not
-  # mounted, docker refuses to start them rather than write to the root disk.
-  mkdir -p "$BERTH_DATA_DIR" "$BERTH_PROXY_DATA_DIR"
-  chown "$BERTH_DATA_OWNER" "$BERTH_DATA_DIR"
-  chmod 0750 "$BERTH_DATA_DIR"
+  # mounted, docker refuses to start them rather than write to the root disk. BERTH_DATA_DIR is
+  # empty for an app without a data path (berth:app.dataPath ""): the volume then holds only the
+  # proxy's data.
+  mkdir -p "$BERTH_PROXY_DATA_DIR"
   chmod 0700 "$BERTH_PROXY_DATA_DIR"
+  if [[ -n $BERTH_DATA_DIR ]]; then
+    mkdir -p "$BERTH_DATA_DIR"
+    chown "$BERTH_DATA_OWNER" "$BERTH_DATA_DIR"
+    chmod 0750 "$BERTH_DATA_DIR"
+  fi
 }
 
 ensure_network() {

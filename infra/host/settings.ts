@@ -6,7 +6,7 @@ import { ConfigError } from '../config/validate.js';
 import { type Argv, shellQuote } from '../app/docker-commands.js';
 import { CADDY_IMAGE, renderCaddyConfig } from './caddy.js';
 import { HOST_LAYOUT, type HostVariable } from './contract.js';
-import type { ContainerShape } from '../app/spec.js';
+import { type AppSpec, containerName } from '../app/spec.js';
 
 /** The host's settings; none of it is secret. They travel with every release, in host.env. */
 export interface HostSetup {
@@ -113,7 +113,7 @@ export function networkRules(setup: Pick<HostSetup, 'hostPort' | 'https'>, allow
 }
 
 /** Caddy's config for this host. */
-export function proxyConfig(shape: ContainerShape, setup: HostSetup): string {
+export function proxyConfig(app: AppSpec, setup: HostSetup): string {
   const https = setup.https && {
     domain: setup.https.domain,
     acmeCa: setup.https.acmeCa,
@@ -121,7 +121,7 @@ export function proxyConfig(shape: ContainerShape, setup: HostSetup): string {
     ...(setup.https.acmeCaRootPem ? { acmeCaRootFile: ACME_ROOT_IN } : {}),
   };
   return `${JSON.stringify(
-    renderCaddyConfig({ upstream: { name: HOST_LAYOUT.container, port: shape.containerPort }, ...(https ? { https } : {}) }),
+    renderCaddyConfig({ upstream: { name: containerName(app), port: app.port }, ...(https ? { https } : {}) }),
     null,
     2,
   )}\n`;
@@ -132,9 +132,9 @@ export function proxyConfig(shape: ContainerShape, setup: HostSetup): string {
  * Its label `berth.proxy.config` fingerprints the config and these flags: deploy.sh recreates the
  * proxy when the label differs, and otherwise never touches it (a release does not).
  */
-export function proxyRunArgv(shape: ContainerShape, setup: HostSetup): Argv {
+export function proxyRunArgv(app: AppSpec, setup: HostSetup): Argv {
   const argv = proxyRunArgvUnlabelled(setup);
-  const id = createHash('sha256').update(proxyConfig(shape, setup)).update(JSON.stringify(argv)).update(setup.https?.acmeCaRootPem ?? '').digest('hex').slice(0, 16);
+  const id = createHash('sha256').update(proxyConfig(app, setup)).update(JSON.stringify(argv)).update(setup.https?.acmeCaRootPem ?? '').digest('hex').slice(0, 16);
   const imageAt = argv.indexOf(CADDY_IMAGE);
   return [...argv.slice(0, imageAt), '--label', `berth.proxy.config=${id}`, ...argv.slice(imageAt)];
 }
@@ -161,7 +161,7 @@ function proxyRunArgvUnlabelled(setup: HostSetup): Argv {
 }
 
 /** The host's settings as deploy.sh sources them (host.env, carried by every release). */
-export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
+export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
   const scalar = (name: HostVariable, value: string | number) => `${name}=${shellQuote(String(value))}`;
   const array = (name: HostVariable, words: readonly string[]) => `${name}=(\n${words.map((w) => `  ${shellQuote(w)}`).join('\n')}\n)`;
   return [
@@ -172,15 +172,17 @@ export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
     scalar('BERTH_DEVICE_NAME', setup.deviceName),
     scalar('BERTH_VOLUME_WAIT_S', HOST_LAYOUT.volumeWaitS),
     scalar('BERTH_MOUNT', HOST_LAYOUT.mount),
-    scalar('BERTH_DATA_DIR', HOST_LAYOUT.dataDir),
-    scalar('BERTH_DATA_OWNER', shape.user),
+    // Empty for an app without a data path: deploy.sh then makes no app data directory (the volume
+    // still holds the proxy's data).
+    scalar('BERTH_DATA_DIR', app.dataPath === undefined ? '' : HOST_LAYOUT.dataDir),
+    scalar('BERTH_DATA_OWNER', app.user),
     scalar('BERTH_PROXY_DATA_DIR', HOST_LAYOUT.proxyDataDir),
     scalar('BERTH_ENV_FILE', HOST_LAYOUT.envFile),
     scalar('BERTH_STATUS_FILE', HOST_LAYOUT.statusFile),
     scalar('BERTH_LIVE_DIR', HOST_LAYOUT.liveDir),
     scalar('BERTH_PROXY_CONFIG_FILE', HOST_LAYOUT.proxyConfigFile),
     scalar('BERTH_ACME_CA_ROOT_FILE', HOST_LAYOUT.acmeCaRootFile),
-    scalar('BERTH_CONTAINER', HOST_LAYOUT.container),
+    scalar('BERTH_CONTAINER', containerName(app)),
     scalar('BERTH_NETWORK', HOST_LAYOUT.network),
     scalar('BERTH_PROXY', HOST_LAYOUT.proxy),
     scalar('BERTH_PROXY_IMAGE', CADDY_IMAGE),
@@ -189,7 +191,7 @@ export function renderHostEnv(shape: ContainerShape, setup: HostSetup): string {
     scalar('BERTH_KEEP_IMAGES', HOST_LAYOUT.keepImages),
     scalar('BERTH_RELEASED_IMAGES_FILE', HOST_LAYOUT.releasedImagesFile),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
-    array('BERTH_PROXY_RUN', proxyRunArgv(shape, setup)),
+    array('BERTH_PROXY_RUN', proxyRunArgv(app, setup)),
     '',
   ].join('\n');
 }

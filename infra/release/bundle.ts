@@ -12,7 +12,7 @@
 // (infra/components/release-channel.ts) and the simulated world (sim/berth.ts) both call them.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { ContainerShape } from '../app/spec.js';
+import type { AppSpec } from '../app/spec.js';
 import { type AppRelease, renderRelease } from './release.js';
 import { type HostSetup, renderHostEnv, proxyConfig } from '../host/settings.js';
 
@@ -37,13 +37,13 @@ export interface BundleFile {
 }
 
 /** The files of one release, as the host unpacks them; names are the contract with deploy.sh. */
-export function bundleFiles(shape: ContainerShape, setup: HostSetup, release: AppRelease, deployScript: string): BundleFile[] {
+export function bundleFiles(app: AppSpec, setup: HostSetup, release: AppRelease, deployScript: string): BundleFile[] {
   return [
     { name: 'deploy.sh', mode: 0o755, text: deployScript },
-    { name: 'host.env', mode: 0o644, text: renderHostEnv(shape, setup) },
-    { name: 'caddy.json', mode: 0o644, text: proxyConfig(shape, setup) },
+    { name: 'host.env', mode: 0o644, text: renderHostEnv(app, setup) },
+    { name: 'caddy.json', mode: 0o644, text: proxyConfig(app, setup) },
     ...(setup.https?.acmeCaRootPem ? [{ name: 'acme-ca-root.pem', mode: 0o644, text: `${setup.https.acmeCaRootPem.trimEnd()}\n` }] : []),
-    { name: 'release.env', mode: 0o600, text: renderRelease(shape, release) },
+    { name: 'release.env', mode: 0o600, text: renderRelease(app, release) },
   ];
 }
 

@@ -6,8 +6,8 @@
 // secrets are named by SSM parameter and version, and the host reads them with its role.
 import { createHash } from 'node:crypto';
 import { type Argv, dockerRun, shellQuote } from '../app/docker-commands.js';
-import type { ContainerShape } from '../app/spec.js';
 import { HOST_LAYOUT, type HostVariable } from '../host/contract.js';
+import { type AppSpec, containerName } from '../app/spec.js';
 
 /** A SecureString parameter pinned to one version, so a changed secret changes the release too. */
 export interface SsmRef {
@@ -24,8 +24,6 @@ export interface ReleasePolicy {
   /** Seconds the old container has to finish its requests after SIGTERM, before SIGKILL. */
   readonly drainTimeoutS: number;
 }
-
-export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { healthIntervalS: 1, deployTimeoutS: 30, drainTimeoutS: 30 };
 
 /** Everything that decides what runs. None of it is secret. */
 export interface AppRelease {
@@ -52,27 +50,28 @@ export class ReleaseError extends Error {
 }
 
 /** A short fingerprint of everything that decides what runs: same release, same id. */
-export function releaseId(shape: ContainerShape, release: AppRelease): string {
-  const unnamed = dockerRun(shape, runSpec(release, undefined));
+export function releaseId(app: AppSpec, release: AppRelease): string {
+  const unnamed = dockerRun(app, runSpec(app, release, undefined));
   return createHash('sha256').update(JSON.stringify({ release, run: unnamed })).digest('hex').slice(0, 12);
 }
 
-/** The name a release's container starts under, beside the one serving; promoted by a rename. */
-export const candidateName = (id: string) => `${HOST_LAYOUT.container}-${id}`;
+/** The name a release's container starts under, beside the one serving (containerName(app), the
+ * name the proxy finds it by); promoted by a rename. */
+export const candidateName = (app: AppSpec, id: string) => `${containerName(app)}-${id}`;
 
 /** The release's `docker run`: on the private network, no published port, labelled with its id. */
-export function releaseRunArgv(shape: ContainerShape, release: AppRelease): Argv {
-  return dockerRun(shape, runSpec(release, releaseId(shape, release)));
+export function releaseRunArgv(app: AppSpec, release: AppRelease): Argv {
+  return dockerRun(app, runSpec(app, release, releaseId(app, release)));
 }
 
-function runSpec(release: AppRelease, id: string | undefined) {
+function runSpec(app: AppSpec, release: AppRelease, id: string | undefined) {
   return {
-    name: id ? candidateName(id) : HOST_LAYOUT.container,
+    name: id ? candidateName(app, id) : containerName(app),
     image: release.imageRef,
     network: HOST_LAYOUT.network,
     envFiles: [HOST_LAYOUT.envFile],
     data: { kind: 'bind', hostPath: HOST_LAYOUT.dataDir } as const,
-    labels: { 'berth.app': HOST_LAYOUT.container, ...(id ? { 'berth.release': id } : {}) },
+    labels: { 'berth.app': containerName(app), ...(id ? { 'berth.release': id } : {}) },
   };
 }
 
@@ -82,7 +81,7 @@ const array = (name: HostVariable, words: readonly string[]) =>
 const sortedEntries = <T>(record: Readonly<Record<string, T>>) => Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The release file deploy.sh sources. ASCII only: it travels as an SSM document parameter. */
-export function renderRelease(shape: ContainerShape, release: AppRelease): string {
+export function renderRelease(app: AppSpec, release: AppRelease): string {
   if (!DIGEST_REF.test(release.imageRef)) {
     throw new ReleaseError(`imageRef must be registry/path@sha256:<64 hex>, never a tag; got ${JSON.stringify(release.imageRef)}`);
   }
@@ -91,7 +90,7 @@ export function renderRelease(shape: ContainerShape, release: AppRelease): strin
     throw new ReleaseError(`berth:env: ${nonAscii[0]} has characters outside printable ASCII; put it in berth:secretEnv, which travels through SSM`);
   }
   const { healthIntervalS, deployTimeoutS, drainTimeoutS } = release.policy;
-  const id = releaseId(shape, release);
+  const id = releaseId(app, release);
   const ref = (r: SsmRef) => `${r.name}:${r.version}`;
   return [
     `# berth release ${id}, rendered by infra/release/release.ts. Secrets are not here: the host reads them`,
@@ -105,14 +104,14 @@ export function renderRelease(shape: ContainerShape, release: AppRelease): strin
     array('BERTH_SECRET_ENV', sortedEntries(release.secretEnv).map(([name, r]) => `${name}=${ref(r)}`)),
     '# shellcheck disable=SC2016 # env values are literal: a $ in them is not expanded, by design',
     array('BERTH_ENV', sortedEntries(release.env).map(([name, value]) => `${name}=${value}`)),
-    scalar('BERTH_CANDIDATE', candidateName(id)),
-    scalar('BERTH_APP_PORT', shape.containerPort),
-    scalar('BERTH_HEALTH_PATH', shape.healthPath),
+    scalar('BERTH_CANDIDATE', candidateName(app, id)),
+    scalar('BERTH_APP_PORT', app.port),
+    scalar('BERTH_HEALTH_PATH', app.healthPath),
     scalar('BERTH_HEALTH_INTERVAL_S', healthIntervalS),
     scalar('BERTH_DEPLOY_TIMEOUT_S', deployTimeoutS),
     scalar('BERTH_DRAIN_TIMEOUT_S', drainTimeoutS),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
-    array('BERTH_RUN', releaseRunArgv(shape, release)),
+    array('BERTH_RUN', releaseRunArgv(app, release)),
     '',
   ].join('\n');
 }

@@ -3,7 +3,8 @@
 // (no SSH). ops/host.ts executes what this returns.
 import type { Argv } from '../../infra/app/docker-commands.js';
 import { STATUS_SEPARATOR, type SsmTarget, ssmExecArgv, ssmLogsArgv, ssmSessionArgv, ssmStatusArgv } from '../../infra/host/ssm-commands.js';
-import { HOST_LAYOUT } from '../../infra/release/release.js';
+import { containerName } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 export const HOST_COMMANDS = ['logs', 'exec', 'status', 'shell'] as const;
 export type HostCommand = (typeof HOST_COMMANDS)[number];
@@ -82,7 +83,11 @@ export function parseStackOutputs(text: string): SsmTarget {
     throw new HostUsageError(`host: the stack has no ${missing} output; deploy it first with pulumi up`);
   }
   if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new HostUsageError(`host: the stack's instanceId output is not an EC2 instance id: '${instanceId}'`);
-  return { instanceId, region, container: HOST_LAYOUT.container };
+  // index.ts exports the app's container name (berth:app.name); a stack last deployed before it
+  // did runs the notes server under the default name.
+  const container = outputs.container === undefined ? containerName(DEFAULT_APP) : outputs.container;
+  if (typeof container !== 'string' || !/^berth-[a-z0-9-]+$/.test(container)) throw new HostUsageError(`host: the stack's container output is not a berth container name: '${String(container)}'`);
+  return { instanceId, region, container };
 }
 
 /** Proves there are AWS credentials before a session is opened (a cheap call, any identity). */

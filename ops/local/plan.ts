@@ -1,6 +1,12 @@
 // The local deployment with plain `docker` (no compose), as data: which docker commands each
-// `npm run local:*` step runs. ops/local.ts executes them; the README shows the same lines.
-import { containerShape } from '../../infra/app/spec.js';
+// `npm run local:*` step runs. ops/local.ts executes them; the README shows the same lines. The app
+// is the stack's (`--stack NAME`: Pulumi.NAME.yaml's berth:app, through the program's own
+// validator), or the default app: what runs locally is what runs on the host.
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type AppSpec, containerName } from '../../infra/app/spec.js';
+import { type AppFiles, APP_CONFIG_KEY, validateAppSpec } from '../../infra/config/app-spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 import {
   type Argv,
   dockerBuild,
@@ -16,6 +22,8 @@ export const LOCAL_COMMANDS = ['build', 'run', 'up', 'logs', 'exec', 'status', '
 export type LocalCommand = (typeof LOCAL_COMMANDS)[number];
 
 export interface LocalOptions {
+  /** The app: the stack's berth:app with --stack, else the default (the notes server). */
+  readonly app: AppSpec;
   readonly name: string;
   readonly image: string;
   readonly port: number;
@@ -26,12 +34,16 @@ export interface LocalOptions {
   readonly revision: string;
 }
 
-export const LOCAL_DEFAULTS: LocalOptions = {
-  name: 'berth-notes',
-  image: 'berth-notes:local',
-  port: 8080,
+/** The options for an app when no flag says otherwise: its container name, a local tag, its own port. */
+export const localDefaults = (app: AppSpec): LocalOptions => ({
+  app,
+  name: containerName(app),
+  image: `${containerName(app)}:local`,
+  port: app.port,
   revision: 'local',
-};
+});
+
+export const LOCAL_DEFAULTS: LocalOptions = localDefaults(DEFAULT_APP);
 
 /** Non-secret settings for the local container; real secrets never go in a committed file. */
 export const LOCAL_ENV_FILE = 'local.env';
@@ -42,14 +54,31 @@ export const COMPOSE_COMMANDS = ['logs', 'exec', 'status'] as const;
 
 export class UsageError extends Error {}
 
-export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>) {
+/**
+ * The command and its options. `loadApp` reads a stack's app (ops/local.ts: from Pulumi.NAME.yaml,
+ * appFromStackFile); flags win over what the app implies, wherever they stand.
+ */
+export function parseLocalArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  loadApp: (stack: string) => AppSpec = () => {
+    throw new UsageError('local: --stack is not available here');
+  },
+) {
   const [command, ...rest] = argv;
   if (!command || !(LOCAL_COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(
       `local: ${command ? `unknown command '${command}'` : 'no command given'}; use one of ${LOCAL_COMMANDS.join(', ')}`,
     );
   }
-  let options: LocalOptions = { ...LOCAL_DEFAULTS, port: parsePort(env.BERTH_HOST_PORT ?? '8080', 'BERTH_HOST_PORT') };
+  const stackAt = rest.indexOf('--stack');
+  const stack = stackAt >= 0 ? rest[stackAt + 1] : undefined;
+  if (stackAt >= 0 && (stack === undefined || !/^[\w.-]+$/.test(stack))) {
+    throw new UsageError(`local: --stack needs a stack name whose config file is Pulumi.<name>.yaml, such as dev; got '${stack ?? ''}'`);
+  }
+  const app = stack === undefined ? DEFAULT_APP : loadApp(stack);
+  const defaults = localDefaults(app);
+  let options: LocalOptions = { ...defaults, port: parsePort(env.BERTH_HOST_PORT ?? String(defaults.port), 'BERTH_HOST_PORT') };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = rest[i + 1];
@@ -68,9 +97,13 @@ export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<str
       case '--image':
         options = { ...options, image: need() };
         break;
+      case '--stack':
+        need();
+        break;
       case '--bind': {
         const dir = need();
         if (!dir.startsWith('/')) throw new UsageError(`local: --bind needs an absolute host path; got '${dir}'`);
+        if (app.dataPath === undefined) throw new UsageError('local: --bind needs an app with a data path; this one has none (berth:app.dataPath is "")');
         options = { ...options, bind: dir };
         break;
       }
@@ -81,7 +114,7 @@ export function parseLocalArgs(argv: readonly string[], env: Readonly<Record<str
         options = { ...options, compose: true };
         break;
       default:
-        throw new UsageError(`local: unknown option '${flag}'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose`);
+        throw new UsageError(`local: unknown option '${flag}'; options are --stack NAME, --port N, --name NAME, --image TAG, --bind /abs/dir, --compose`);
     }
   }
   return { command: command as LocalCommand, options };
@@ -103,11 +136,35 @@ function parseName(raw: string): string {
   return raw;
 }
 
+/** The app of a stack, from its config file's text (Pulumi.<stack>.yaml), validated as the program
+ * validates it; `files` answers relative to the project directory. */
+export function appFromStackFile(stack: string, yamlText: string, files: AppFiles): AppSpec {
+  let config: unknown;
+  try {
+    config = (parseYaml(yamlText) as { config?: unknown } | null)?.config;
+  } catch (err) {
+    throw new UsageError(`local: Pulumi.${stack}.yaml is not YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const value = config && typeof config === 'object' ? (config as Record<string, unknown>)[APP_CONFIG_KEY] : undefined;
+  // The stack file holds an object set with --path as YAML; the program receives it as JSON.
+  const text = value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
+  const { app, problems } = validateAppSpec(text, files);
+  if (problems.length > 0) throw new UsageError(`local: Pulumi.${stack}.yaml: ${problems.join('\n  ')}`);
+  return app;
+}
+
 export const localVolume = (o: LocalOptions) => `${o.name}-data`;
 
 export function localPlan(command: LocalCommand, o: LocalOptions): Argv[] {
-  const build = dockerBuild({ context: 'app', tag: o.image, buildArgs: { REVISION: o.revision } });
-  const run = dockerRun(containerShape, {
+  const { app } = o;
+  const build = dockerBuild({
+    context: app.context,
+    // docker build's --file is relative to the working directory (the repository root), like the context.
+    ...(app.dockerfile === 'Dockerfile' ? {} : { file: path.posix.join(app.context, app.dockerfile) }),
+    tag: o.image,
+    buildArgs: { REVISION: o.revision },
+  });
+  const run = dockerRun(app, {
     name: o.name,
     image: o.image,
     // Published on loopback only: a local server is for this machine, not its network.

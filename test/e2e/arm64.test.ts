@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerRun } from '../../infra/app/docker-commands.js';
-import { containerShape as shape } from '../../infra/app/spec.js';
 import { Cleanup, docker, publishedUrl, uniqueName, waitServing } from '../../sim/docker.js';
 import { check, run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const BINFMT = '/proc/sys/fs/binfmt_misc/qemu-aarch64';
 const pinned = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(path.join(repoRoot, 'app/Dockerfile'), 'utf8'))![1]!;
@@ -50,9 +50,9 @@ describe('the image for linux/arm64 (Graviton), built and run here under emulati
   it("runs with berth's docker run under emulation: healthy, and it keeps a note", async () => {
     const name = cleanup.container(uniqueName('arm64-run'));
     const volume = cleanup.volume(`${name}-data`);
-    const [, ...args] = dockerRun(shape, { name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume } });
+    const [, ...args] = dockerRun(DEFAULT_APP, { name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume } });
     await docker(...args);
-    const url = await publishedUrl(name, shape.containerPort);
+    const url = await publishedUrl(name, DEFAULT_APP.port);
     await waitServing(url, 120_000);
     const info = (await api(url, 'GET', '/api/info')).body;
     expect(info).toMatchObject({ revision: 'arm64-test', uid: 1000 });
@@ -60,7 +60,7 @@ describe('the image for linux/arm64 (Graviton), built and run here under emulati
     const created = await api(url, 'POST', '/api/notes', { title: 'from arm64', body: 'under QEMU' });
     expect(created.status).toBe(201);
     expect((await api(url, 'GET', `/api/notes/${created.body.id}`)).body.title).toBe('from arm64');
-    const listed = await run(['docker', 'exec', name, 'ls', `${shape.dataDir}/notes`]);
+    const listed = await run(['docker', 'exec', name, 'ls', `${DEFAULT_APP.dataPath}/notes`]);
     expect(listed.stdout).toContain(created.body.id);
   });
 });

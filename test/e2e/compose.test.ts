@@ -2,11 +2,12 @@
 // up --build → healthy → down keeps the volume → up again finds the note → down -v removes it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { containerShape as shape } from '../../infra/app/spec.js';
 import { Cleanup, docker, publishedUrl, waitHealthy, waitServing } from '../../sim/docker.js';
 import { check, run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
+import { CONTAINER_POLICY, memoryBytes } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const project = `berthtest${randomBytes(4).toString('hex')}`;
 const image = `berth-notes:${project}`;
@@ -24,7 +25,7 @@ const volumeExists = async () => (await run(['docker', 'volume', 'inspect', volu
 
 async function serviceUrl(): Promise<{ container: string; url: string }> {
   const container = (await compose('ps', '--quiet', 'notes')).trim();
-  return { container, url: await publishedUrl(container, shape.containerPort) };
+  return { container, url: await publishedUrl(container, DEFAULT_APP.port) };
 }
 
 describe('docker compose (v2) with compose.yaml', () => {
@@ -37,27 +38,27 @@ describe('docker compose (v2) with compose.yaml', () => {
     await waitServing(url);
     const info = (await api(url, 'GET', '/api/info')).body;
     expect(info).toMatchObject({ greeting: 'hello from local.env', revision: 'compose-test', uid: 1000 });
-    expect(info.cgroup.memoryLimitBytes).toBe(shape.limits.memoryBytes);
+    expect(info.cgroup.memoryLimitBytes).toBe(memoryBytes(DEFAULT_APP));
     noteId = (await api(url, 'POST', '/api/notes', { title: 'composed' })).body.id;
   });
 
-  it('runs the container hardened and limited as the shape says', async () => {
+  it('runs the container hardened and limited as the DEFAULT_APP says', async () => {
     const { container } = await serviceUrl();
     const [{ HostConfig: host, Config: config }] = JSON.parse(await docker('inspect', container));
-    expect(config.User).toBe(shape.user);
+    expect(config.User).toBe(DEFAULT_APP.user);
     expect(host).toMatchObject({
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
-      Memory: shape.limits.memoryBytes,
-      MemorySwap: shape.limits.memoryBytes,
-      NanoCpus: shape.limits.cpus * 1e9,
-      PidsLimit: shape.limits.pids,
-      RestartPolicy: { Name: shape.restart, MaximumRetryCount: 0 },
+      Memory: memoryBytes(DEFAULT_APP),
+      MemorySwap: memoryBytes(DEFAULT_APP),
+      NanoCpus: DEFAULT_APP.cpus * 1e9,
+      PidsLimit: DEFAULT_APP.pids,
+      RestartPolicy: { Name: CONTAINER_POLICY.restart, MaximumRetryCount: 0 },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
     });
     expect(Object.keys(host.Tmpfs)).toEqual(['/tmp']);
-    expect(host.PortBindings[`${shape.containerPort}/tcp`][0].HostIp).toBe('127.0.0.1');
+    expect(host.PortBindings[`${DEFAULT_APP.port}/tcp`][0].HostIp).toBe('127.0.0.1');
   });
 
   it('npm run local:status -- --compose reports the service container, running', async () => {

@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dockerRun } from '../../infra/app/docker-commands.js';
-import { containerShape as shape } from '../../infra/app/spec.js';
 import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } from '../../sim/docker.js';
 import { check, run, waitFor } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
+import { NOTES_HEALTHCHECK, memoryBytes } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const image = inject('appImage');
 const cleanup = new Cleanup();
@@ -25,9 +26,9 @@ async function info(url: string) {
 describe('the image', () => {
   it('is labelled, exposes the container port, runs as the unprivileged user and checks its health', async () => {
     const [config] = JSON.parse(await docker('image', 'inspect', image)).map((i: any) => i.Config);
-    expect(config.User).toBe(shape.user);
-    expect(Object.keys(config.ExposedPorts)).toEqual([`${shape.containerPort}/tcp`]);
-    expect(config.Healthcheck.Test).toEqual(['CMD', ...shape.health.command]);
+    expect(config.User).toBe(DEFAULT_APP.user);
+    expect(Object.keys(config.ExposedPorts)).toEqual([`${DEFAULT_APP.port}/tcp`]);
+    expect(config.Healthcheck.Test).toEqual(['CMD', ...NOTES_HEALTHCHECK.command]);
     expect(config.Labels).toMatchObject({
       'org.opencontainers.image.revision': 'e2e-test',
       'org.opencontainers.image.version': expect.stringMatching(/^\d+\.\d+\.\d+$/),
@@ -53,7 +54,7 @@ describe('plain docker run, through npm run local:run', () => {
   beforeAll(async () => {
     const out = await local('run', '--name', name, '--port', '0', '--image', image);
     expect(out).toContain('$ docker run --detach');
-    url = await publishedUrl(name, shape.containerPort);
+    url = await publishedUrl(name, DEFAULT_APP.port);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await waitServing(url);
   });
@@ -77,11 +78,11 @@ describe('plain docker run, through npm run local:run', () => {
 
   it('runs as uid 1000 with the --memory, --cpus and --pids-limit limits visible from inside', async () => {
     const seen = await info(url);
-    expect(seen).toMatchObject({ uid: 1000, gid: 1000, pid: 1, dataDir: shape.dataDir, revision: 'e2e-test' });
+    expect(seen).toMatchObject({ uid: 1000, gid: 1000, pid: 1, dataDir: DEFAULT_APP.dataPath, revision: 'e2e-test' });
     expect(seen.node).toMatch(/^v22\./);
-    expect(seen.cgroup.memoryLimitBytes).toBe(shape.limits.memoryBytes);
-    expect(seen.cgroup.cpuQuota.cpus).toBe(shape.limits.cpus);
-    expect(seen.cgroup.pidsLimit).toBe(shape.limits.pids);
+    expect(seen.cgroup.memoryLimitBytes).toBe(memoryBytes(DEFAULT_APP));
+    expect(seen.cgroup.cpuQuota.cpus).toBe(DEFAULT_APP.cpus);
+    expect(seen.cgroup.pidsLimit).toBe(DEFAULT_APP.pids);
     expect((await docker('exec', name, 'id', '-u')).trim()).toBe('1000');
   });
 
@@ -104,7 +105,7 @@ describe('plain docker run, through npm run local:run', () => {
     const root = await run(['docker', 'exec', name, 'sh', '-c', 'touch /app/x']);
     expect(root.code).not.toBe(0);
     expect(root.stderr).toContain('Read-only file system');
-    await docker('exec', name, 'sh', '-c', `touch /tmp/x ${shape.dataDir}/x && rm /tmp/x ${shape.dataDir}/x`);
+    await docker('exec', name, 'sh', '-c', `touch /tmp/x ${DEFAULT_APP.dataPath}/x && rm /tmp/x ${DEFAULT_APP.dataPath}/x`);
     const status = await docker('exec', name, 'cat', '/proc/1/status');
     expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
     expect(status).toMatch(/^CapBnd:\s+0000000000000000$/m);
@@ -130,14 +131,14 @@ describe('plain docker run, through npm run local:run', () => {
   it('keeps notes through docker restart and through recreating the container on the volume', async () => {
     const { id } = (await api(url, 'POST', '/api/notes', { title: 'survivor' })).body;
     await docker('restart', name);
-    url = await publishedUrl(name, shape.containerPort);
+    url = await publishedUrl(name, DEFAULT_APP.port);
     await waitServing(url);
     expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('survivor');
 
     await local('down', '--name', name);
     expect((await run(['docker', 'inspect', name])).code).not.toBe(0);
     await local('run', '--name', name, '--port', '0', '--image', image);
-    url = await publishedUrl(name, shape.containerPort);
+    url = await publishedUrl(name, DEFAULT_APP.port);
     await waitServing(url);
     expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('survivor');
   });
@@ -157,7 +158,7 @@ describe('a bind mount instead of the named volume', () => {
     chownSync(dir, 1000, 1000); // the container's user must be able to write it
     const name = cleanup.container(uniqueName('bind'));
     await local('run', '--name', name, '--port', '0', '--image', image, '--bind', dir);
-    const url = await publishedUrl(name, shape.containerPort);
+    const url = await publishedUrl(name, DEFAULT_APP.port);
     await waitServing(url);
     const { id } = (await api(url, 'POST', '/api/notes', { title: 'on the host' })).body;
     const file = path.join(dir, 'notes', `${id}.json`);
@@ -170,7 +171,7 @@ describe('env at runtime', () => {
   it('-e wins over the same variable in --env-file', async () => {
     const name = cleanup.container(uniqueName('env'));
     const volume = cleanup.volume(`${name}-data`);
-    const [program, ...args] = dockerRun(shape, {
+    const [program, ...args] = dockerRun(DEFAULT_APP, {
       name,
       image,
       publish: { hostIp: '127.0.0.1', hostPort: 0 },
@@ -179,7 +180,7 @@ describe('env at runtime', () => {
       data: { kind: 'volume', name: volume },
     });
     await check([program!, ...args]);
-    const url = await publishedUrl(name, shape.containerPort);
+    const url = await publishedUrl(name, DEFAULT_APP.port);
     await waitServing(url);
     expect((await info(url)).greeting).toBe('from -e');
   });
@@ -198,8 +199,8 @@ describe('without a writable data directory', () => {
   it('serves but is not ready: /healthz says why', async () => {
     const name = cleanup.container(uniqueName('nodata'));
     // Read-only root and no volume on /data: nothing to write to.
-    await docker('run', '--detach', '--name', name, '--read-only', '--publish', `127.0.0.1:0:${shape.containerPort}`, image);
-    const url = await publishedUrl(name, shape.containerPort);
+    await docker('run', '--detach', '--name', name, '--read-only', '--publish', `127.0.0.1:0:${DEFAULT_APP.port}`, image);
+    const url = await publishedUrl(name, DEFAULT_APP.port);
     const res = await waitServingAnything(url);
     expect(res.status).toBe(503);
     expect(res.body.error.message).toContain('not writable');

@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { shellLine } from '../../infra/app/docker-commands.js';
-import { containerShape } from '../../infra/app/spec.js';
-import { type AppRelease, DEFAULT_RELEASE_POLICY, releaseRunArgv } from '../../infra/release/release.js';
+import { type AppRelease, releaseRunArgv } from '../../infra/release/release.js';
 import { LOCAL_DEFAULTS, localPlan } from '../../ops/local/plan.js';
 import { Cleanup, uniqueName } from '../../sim/docker.js';
 import { repoRoot } from '../support/engine-setup.js';
@@ -29,6 +28,7 @@ import {
 } from '../support/guide/markdown.js';
 import { matchesOutput, substitute } from '../support/guide/match.js';
 import { describeFailure, runGuide } from '../support/guide/runner.js';
+import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
 
 const GUIDES = { en: 'docs/containers.md', ko: 'docs/ko/containers.md' } as const;
 const load = (file: string): Guide => parseGuide(file, readFileSync(path.join(repoRoot, file), 'utf8'));
@@ -114,7 +114,7 @@ describe('the guide as text', () => {
       env: { GREETING: 'hello from EC2' },
       policy: DEFAULT_RELEASE_POLICY,
     };
-    const rendered = shellLine(releaseRunArgv(containerShape, release));
+    const rendered = shellLine(releaseRunArgv(DEFAULT_APP, release));
     expect(matchesOutput(rendered, joinContinuations(shown[0]!.text)), `rendered: ${rendered}`).toBe(true);
   });
 });

@@ -12,7 +12,6 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/host/caddy.js';
 import { HOST_LAYOUT, releaseId } from '../../infra/release/release.js';
-import { containerShape } from '../../infra/app/spec.js';
 import { hostStatusScript } from '../../infra/host/ssm-commands.js';
 import { splitStatusOutput } from '../../ops/host/plan.js';
 import { describeContainer, describeDeploy, parseInspect } from '../../ops/status.js';
@@ -21,6 +20,8 @@ import { check, waitFor } from '../../ops/run.js';
 import { api } from '../support/http.js';
 import { API_KEY_PARAM, PARAMETER_PATH, type SimRelease, TOKEN_PARAM, deployRelease, mustDeploy, releaseParameters, simParameters, simRelease, simSetup, simUserData } from '../../sim/berth.js';
 import { type PushedImage, REGISTRY_ADDRESS, type SimHost, type SimVolume, type World, createWorld } from '../../sim/world.js';
+import { containerName } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const VOLUME_ID = 'vol-0a1b2c3d4e5f60789';
 const API_KEY = `sim-secret-${Math.random().toString(36).slice(2)}`;
@@ -37,7 +38,7 @@ const extraTags: string[] = [];
 
 const userData = () => simUserData(world);
 const release = (image: PushedImage, apiKeyVersion = 1): SimRelease => ({ setup: simSetup(world, VOLUME_ID), release: simRelease(world, image, { apiKeyVersion }) });
-const idOf = (r: SimRelease) => releaseId(containerShape, r.release);
+const idOf = (r: SimRelease) => releaseId(DEFAULT_APP, r.release);
 
 async function expectBootOk(h: SimHost) {
   const boot = await h.waitForBoot({ timeoutMs: 240_000 });
@@ -47,11 +48,11 @@ async function expectBootOk(h: SimHost) {
   return boot;
 }
 
-const inContainer = (h: SimHost, ...argv: string[]) => h.check(['docker', 'exec', HOST_LAYOUT.container, ...argv]);
+const inContainer = (h: SimHost, ...argv: string[]) => h.check(['docker', 'exec', containerName(DEFAULT_APP), ...argv]);
 const serving = async (h: SimHost) =>
-  (await h.check(['docker', 'inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "berth.release"}}', HOST_LAYOUT.container])).trim();
+  (await h.check(['docker', 'inspect', '--format', '{{.Config.Image}} {{index .Config.Labels "berth.release"}}', containerName(DEFAULT_APP)])).trim();
 const appContainers = async (h: SimHost) =>
-  (await h.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${HOST_LAYOUT.container}`, '--format', '{{.Names}}'])).trim().split('\n').filter(Boolean);
+  (await h.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${containerName(DEFAULT_APP)}`, '--format', '{{.Names}}'])).trim().split('\n').filter(Boolean);
 
 beforeAll(async () => {
   world = await createWorld();
@@ -87,8 +88,8 @@ describe('a fresh host running the rendered user-data', () => {
     // Only the proxy publishes a port; the app reaches it on the private network.
     const published = (await host.check(['docker', 'port', HOST_LAYOUT.proxy])).trim().split('\n');
     for (const line of published) expect(line).toMatch(/^80\/tcp -> (0\.0\.0\.0|\[?::\]?):80$/);
-    expect((await host.check(['docker', 'port', HOST_LAYOUT.container])).trim()).toBe('');
-    expect((await host.check(['docker', 'inspect', '--format', '{{range $n, $_ := .NetworkSettings.Networks}}{{$n}} {{end}}', HOST_LAYOUT.container])).trim()).toBe(HOST_LAYOUT.network);
+    expect((await host.check(['docker', 'port', containerName(DEFAULT_APP)])).trim()).toBe('');
+    expect((await host.check(['docker', 'inspect', '--format', '{{range $n, $_ := .NetworkSettings.Networks}}{{$n}} {{end}}', containerName(DEFAULT_APP)])).trim()).toBe(HOST_LAYOUT.network);
     // The bundle that went live is what the next boot converges to.
     expect((await host.check(['ls', HOST_LAYOUT.liveDir])).trim().split('\n')).toEqual(['caddy.json', 'deploy.sh', 'host.env', 'release.env']);
   });
@@ -153,15 +154,15 @@ describe('a fresh host running the rendered user-data', () => {
     noteId = created.body.id;
     const mounts = await host.check(['findmnt', '-no', 'SOURCE,FSTYPE', HOST_LAYOUT.mount]);
     expect(mounts.trim()).toBe('/dev/nvme1n1 ext4');
-    expect((await host.check(['stat', '-c', '%u:%g', `${HOST_LAYOUT.dataDir}/notes/${noteId}.json`])).trim()).toBe(containerShape.user);
+    expect((await host.check(['stat', '-c', '%u:%g', `${HOST_LAYOUT.dataDir}/notes/${noteId}.json`])).trim()).toBe(DEFAULT_APP.user);
   });
 
   it('converges on a reboot to the last release that went live, replacing nothing', async () => {
-    const before = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const before = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim();
     await host.reboot();
     await expectBootOk(host);
     expect(await host.consoleLog()).toMatch(new RegExp(`boot 2[\\s\\S]*berth: release ${idOf(release(first))} is already serving`));
-    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(before);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim()).toBe(before);
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
 
@@ -174,33 +175,33 @@ describe('a fresh host running the rendered user-data', () => {
     expect(result.stdout).toContain(`berth: release ${idOf(release(first))} drained and removed`);
     expect(host.boots).toBe(boots);
     expect(await serving(host)).toBe(`${second.reference} ${idOf(next)}`);
-    expect(await appContainers(host)).toEqual([HOST_LAYOUT.container]);
+    expect(await appContainers(host)).toEqual([containerName(DEFAULT_APP)]);
     expect((await api(host.url, 'GET', '/api/info')).body.revision).toBe('sim-second');
     expect((await inContainer(host, 'printenv', 'API_KEY')).trim()).toBe(`${API_KEY}-v2`);
     expect((await api(host.url, 'GET', `/api/notes/${noteId}`)).body.title).toBe('kept');
   });
 
   it('the same release again changes nothing', async () => {
-    const before = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const before = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim();
     const result = await mustDeploy(host, release(second, 2));
     expect(result.stdout).toContain('is already serving');
-    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(before);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim()).toBe(before);
   });
 
   it('npm run host:status reads the host through its Run Command script: the digest, healthy, last deploy ok', async () => {
     // Docker's own health turns from starting to healthy after its first interval.
     await waitFor('docker health on the host', async () =>
-      (await host.check(['docker', 'inspect', '--format', '{{.State.Health.Status}}', HOST_LAYOUT.container])).trim() === 'healthy' || undefined,
+      (await host.check(['docker', 'inspect', '--format', '{{.State.Health.Status}}', containerName(DEFAULT_APP)])).trim() === 'healthy' || undefined,
       { timeoutMs: 30_000, intervalMs: 500 });
     // What AWS-RunShellScript runs as root on the host; the status command parses its stdout.
-    const stdout = await host.check(['bash', '-c', hostStatusScript(HOST_LAYOUT.container).join('\n')]);
+    const stdout = await host.check(['bash', '-c', hostStatusScript(containerName(DEFAULT_APP)).join('\n')]);
     // Run Command keeps this output in SSM's history: it holds no env, so no secret.
     expect(stdout).not.toContain(API_KEY);
     expect(stdout).not.toContain('GREETING');
     const { inspect, deploy } = splitStatusOutput(stdout);
     const id = idOf(release(second, 2));
-    const lines = describeContainer(parseInspect(inspect, HOST_LAYOUT.container)!, new Date());
-    expect(lines[0]).toBe(`container  ${HOST_LAYOUT.container}: running, healthy`);
+    const lines = describeContainer(parseInspect(inspect, containerName(DEFAULT_APP))!, new Date());
+    expect(lines[0]).toBe(`container  ${containerName(DEFAULT_APP)}: running, healthy`);
     expect(lines[1]).toBe(`image      ${second.reference} (release ${id})`);
     expect(describeDeploy(deploy)).toMatch(new RegExp(`^last deploy ok at \\S+: release ${id}$`));
   });

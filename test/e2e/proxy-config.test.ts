@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/host/caddy.js';
-import { containerShape } from '../../infra/app/spec.js';
 import { type HostSetup, proxyConfig } from '../../infra/host/settings.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { check, run } from '../../ops/run.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-test-proxy-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ const plain: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0
 
 describe(`the proxy config, as ${CADDY_IMAGE} reads it`, () => {
   it('without a domain (HTTP on hostPort) is valid', async () => {
-    const result = await validate(proxyConfig(containerShape, plain));
+    const result = await validate(proxyConfig(DEFAULT_APP, plain));
     expect(result.stderr + result.stdout).toContain('Valid configuration');
     expect(result.code).toBe(0);
   });
@@ -51,13 +51,13 @@ describe(`the proxy config, as ${CADDY_IMAGE} reads it`, () => {
   it('with a domain, an ACME email and a private CA root is valid', async () => {
     const pem = await selfSignedPem();
     const https = { domain: 'notes.example.com', acmeCa: 'https://acme.example.com/dir', acmeEmail: 'ops@example.com', acmeCaRootPem: pem };
-    const result = await validate(proxyConfig(containerShape, { ...plain, hostPort: 80, https }), pem);
+    const result = await validate(proxyConfig(DEFAULT_APP, { ...plain, hostPort: 80, https }), pem);
     expect(result.stderr + result.stdout).toContain('Valid configuration');
     expect(result.code).toBe(0);
   });
 
   it('refuses a key the pinned version does not know: the check can fail', async () => {
-    const config = JSON.parse(proxyConfig(containerShape, plain));
+    const config = JSON.parse(proxyConfig(DEFAULT_APP, plain));
     config.apps.http.servers.berth.routes[0].handle[0].buffer_requests = true;
     const result = await validate(JSON.stringify(config));
     expect(result.code).not.toBe(0);

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/host/caddy.js';
 import { HOST_LAYOUT, releaseId } from '../../infra/release/release.js';
 import { deployScript } from '../../infra/host/scripts.js';
-import { containerShape } from '../../infra/app/spec.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { check, waitFor } from '../../ops/run.js';
 import { api } from '../support/http.js';
@@ -19,6 +18,8 @@ import { buildNeverHealthy, naiveStopThenRun, notesOnDisk, startNaive } from '..
 import { type SimRelease, deployRelease, mustDeploy, releaseAndWait as releaseAndWaitOn, releaseParameters, simParameters, simRelease, simSetup, simUserData, stateManagerFor } from '../../sim/berth.js';
 import { type PushedImage, type SimHost, type World, createWorld } from '../../sim/world.js';
 import type { StateManager } from '../../sim/state-manager.js';
+import { containerName } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const VOLUME_ID = 'vol-0c0c0c0c0c0c0c0c1';
 let world: World;
@@ -62,7 +63,7 @@ describe('a release under steady load', () => {
     const stats = await load.done;
     const samples = await poller.stop();
     expect(releaseS, 'the release must finish inside the load window').toBeLessThan(20);
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second).release)} is serving`);
+    expect(result.stdout).toContain(`berth: release ${releaseId(DEFAULT_APP, release(second).release)} is serving`);
     expect(stats.failed, stats.raw).toBe(0);
     expect(stats.requestsPerSecond).toBeGreaterThanOrEqual(200);
     expect(revisionRuns(samples)).toEqual(['e2e-test', 'swap-second']);
@@ -75,15 +76,15 @@ describe('a release under steady load', () => {
   });
 
   it('upgrading berth is a release too: a new deploy script arrives in place, swaps nothing, drops nothing', async () => {
-    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim();
     const upgraded = `${deployScript()}\n# berth upgrade ${process.pid}\n`;
     const load = await startLoad({ url: appUrl(), seconds: 10 });
     await new Promise((r) => setTimeout(r, 2000));
     const result = await mustDeploy(host, { ...release(second), script: upgraded });
     const stats = await load.done;
-    expect(result.stdout).toContain(`berth: release ${releaseId(containerShape, release(second).release)} is already serving`);
+    expect(result.stdout).toContain(`berth: release ${releaseId(DEFAULT_APP, release(second).release)} is already serving`);
     expect(stats.failed, stats.raw).toBe(0);
-    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(container);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim()).toBe(container);
     // The next boot converges with the script that came with the last release.
     expect(await host.check(['tail', '-n', '1', `${HOST_LAYOUT.liveDir}/deploy.sh`])).toBe(`# berth upgrade ${process.pid}\n`);
   });
@@ -106,11 +107,11 @@ describe('a release under steady load', () => {
     const stats = await load.done;
     const samples = await poller.stop();
     expect(result.status).toBe('Failed');
-    expect(result.stderr).toContain(`berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 8 s; release ${releaseId(containerShape, release(second).release)} keeps serving`);
+    expect(result.stderr).toContain(`berth: FAILED: ${broken.reference} did not answer ${DEFAULT_APP.healthPath} within 8 s; release ${releaseId(DEFAULT_APP, release(second).release)} keeps serving`);
     expect(result.stderr).toMatch(/its last log lines:\n {2}\| never listening/);
     expect(stats.failed, stats.raw).toBe(0);
     expect(revisionRuns(samples)).toEqual(['swap-second']);
-    expect((await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${HOST_LAYOUT.container}`, '--format', '{{.Names}}'])).trim()).toBe(HOST_LAYOUT.container);
+    expect((await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${containerName(DEFAULT_APP)}`, '--format', '{{.Names}}'])).trim()).toBe(containerName(DEFAULT_APP));
   });
 
   it('two releases started at once run one after the other; the later one ends up serving', async () => {
@@ -123,22 +124,22 @@ describe('a release under steady load', () => {
     // The one that waited finished after the other: the lock kept their swaps apart.
     const ran = waited[0] === a ? b : a;
     expect(waited[0]!.steps[0]!.end).toBeGreaterThanOrEqual(ran.steps[0]!.end);
-    expect(await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${HOST_LAYOUT.container}`, '--format', '{{.Names}}'])).toBe(`${HOST_LAYOUT.container}\n`);
+    expect(await host.check(['docker', 'ps', '-a', '--filter', `label=berth.app=${containerName(DEFAULT_APP)}`, '--format', '{{.Names}}'])).toBe(`${containerName(DEFAULT_APP)}\n`);
   });
 });
 
 describe('the host recovers by itself', () => {
-  const servingId = async () => (await host.check(['docker', 'inspect', '--format', '{{index .Config.Labels "berth.release"}}', HOST_LAYOUT.container])).trim();
+  const servingId = async () => (await host.check(['docker', 'inspect', '--format', '{{index .Config.Labels "berth.release"}}', containerName(DEFAULT_APP)])).trim();
   const healthy = () => waitFor('the app through the proxy', async () => ((await api(appUrl(), 'GET', '/healthz')).status === 200 ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
 
   it('from a kill -9 of the app process: Docker restarts it, the same release serves, no note lost', async () => {
     const before = { id: await servingId(), notes: await notesOnDisk(host) };
     // A crash, not an operator: `docker kill` would count as a manual stop, which restart policies
     // respect. This is the kernel's SIGKILL to the container's main process, as the OOM killer sends.
-    const pid = (await host.check(['docker', 'inspect', '--format', '{{.State.Pid}}', HOST_LAYOUT.container])).trim();
+    const pid = (await host.check(['docker', 'inspect', '--format', '{{.State.Pid}}', containerName(DEFAULT_APP)])).trim();
     await host.check(['kill', '-KILL', pid]);
     await waitFor('Docker to restart the app', async () =>
-      Number((await host.check(['docker', 'inspect', '--format', '{{.RestartCount}}', HOST_LAYOUT.container])).trim()) > 0 || undefined,
+      Number((await host.check(['docker', 'inspect', '--format', '{{.RestartCount}}', containerName(DEFAULT_APP)])).trim()) > 0 || undefined,
       { timeoutMs: 30_000, intervalMs: 200 });
     await healthy();
     expect(await servingId()).toBe(before.id);
@@ -158,22 +159,22 @@ describe('the host recovers by itself', () => {
     // What a release killed right after renaming the old container away leaves: nothing is named
     // berth-notes, so once its 1 s lookup has expired the proxy finds no app (and answers 502 after
     // retrying for 5 s).
-    await host.check(['docker', 'rename', HOST_LAYOUT.container, `${HOST_LAYOUT.container}-retiring-${id}`]);
+    await host.check(['docker', 'rename', containerName(DEFAULT_APP), `${containerName(DEFAULT_APP)}-retiring-${id}`]);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await api(appUrl(), 'GET', '/healthz')).status).toBe(502);
     const rerun = await host.check([`${HOST_LAYOUT.liveDir}/deploy.sh`, 'boot']);
-    expect(rerun).toContain(`berth: no container is named ${HOST_LAYOUT.container}; putting ${HOST_LAYOUT.container}-retiring-${id} back under that name`);
+    expect(rerun).toContain(`berth: no container is named ${containerName(DEFAULT_APP)}; putting ${containerName(DEFAULT_APP)}-retiring-${id} back under that name`);
     expect(rerun).toContain(`berth: release ${id} is already serving`);
     await healthy();
     expect(await servingId()).toBe(id);
   });
 
   it('from a re-run of the boot: it converges and replaces nothing', async () => {
-    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim();
+    const container = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim();
     const proxy = (await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim();
     const rerun = await host.check([`${HOST_LAYOUT.liveDir}/deploy.sh`, 'boot']);
     expect(rerun).toContain('is already serving');
-    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.container])).trim()).toBe(container);
+    expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', containerName(DEFAULT_APP)])).trim()).toBe(container);
     expect((await host.check(['docker', 'inspect', '--format', '{{.Id}}', HOST_LAYOUT.proxy])).trim()).toBe(proxy);
   });
 });
@@ -191,7 +192,7 @@ describe('pulumi up waits for each release: the release waiter, through a State 
     const before = (await api(appUrl(), 'GET', '/api/info')).body.revision;
     const waited = await releaseAndWait(release(broken, { deployTimeoutS: 5 }));
     expect(waited.code, waited.stdout + waited.stderr).toBe(1);
-    expect(waited.stderr).toContain(`${host.instanceId}: Failed: berth: FAILED: ${broken.reference} did not answer ${containerShape.healthPath} within 5 s`);
+    expect(waited.stderr).toContain(`${host.instanceId}: Failed: berth: FAILED: ${broken.reference} did not answer ${DEFAULT_APP.healthPath} within 5 s`);
     expect(waited.stderr).toContain('| never listening');
     expect((await api(appUrl(), 'GET', '/api/info')).body.revision).toBe(before);
   });

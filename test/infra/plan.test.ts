@@ -155,7 +155,14 @@ describe('a new image digest', () => {
       expect(p.step('berth-release').inputs.parameters.manifest).toBe((plain(param(p, '/berth/dev/release/manifest').inputs) as any).value);
     }
     expect(refsOf(plans.newDigest!)[0]).toEqual({ name: '/berth/dev/release/part-1', version: 2 });
-    expect(refsOf(plans.thirdDigest!)[0]).toEqual({ name: '/berth/dev/release/part-1', version: 3 });
+    // A part whose text the new release leaves as it was (deflate can keep the gzip's first bytes
+    // when only a later file changes) keeps its version; every changed one is put once more.
+    const value = (a: Applied, name: string) => String((plain(param(a, name).inputs) as any).value);
+    const before = refsOf(plans.newDigest!);
+    const after = refsOf(plans.thirdDigest!);
+    const changed = after.filter((ref) => value(plans.thirdDigest!, ref.name) !== value(plans.newDigest!, ref.name));
+    expect(changed.length).toBeGreaterThan(0);
+    for (const [i, ref] of after.entries()) expect(ref.version, ref.name).toBe(before[i]!.version + (changed.includes(ref) ? 1 : 0));
     expect(param(plans.thirdDigest!, '/berth/dev/release/manifest').state.version).toBe(3);
   });
 

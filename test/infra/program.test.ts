@@ -7,7 +7,6 @@ import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { ConfigError } from '../../infra/config/validate.js';
-import { containerShape } from '../../infra/app/spec.js';
 import { gunzipSync } from 'node:zlib';
 import { HOST_LAYOUT } from '../../infra/release/release.js';
 import { renderDeployDocument } from '../../infra/release/ssm-document.js';
@@ -18,6 +17,7 @@ import { AwsMocks, type ProgramRun, type Registered, occurrences, plain, runProg
 import { readBundle } from '../support/bundle.js';
 import { fetchScript } from '../../infra/host/scripts.js';
 import { deployScript } from '../../infra/host/scripts.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const TOKEN_CANARY = 'CANARY-token-3f9a1c';
 const ENV_CANARY = 'CANARY-env-b7e2d0';
@@ -269,7 +269,7 @@ describe('with the example stack', () => {
     const hostEnv = bundleOf(run).get('host.env')!;
     expect(hostEnv).toContain(`BERTH_VOLUME_ID=${volumeId}`);
     expect(hostEnv).toContain(`BERTH_DEVICE_NAME=${inputs(one('aws:ec2/volumeAttachment:VolumeAttachment')).deviceName}`);
-    expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
+    expect(release()).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${DEFAULT_APP.dataPath}`);
   });
 
   it('the release pins each secret to its SSM parameter version and carries the plain env', () => {
@@ -345,6 +345,15 @@ describe('with the example stack', () => {
     expect(out.shellCommand).toBe(`aws ssm start-session --region us-east-1 --target ${instanceId}`);
     expect(out.logsCommand).toContain('sudo docker logs --follow --tail 100 berth-notes');
     expect(out.execCommand).toContain('sudo docker exec --interactive --tty berth-notes sh');
+  });
+});
+
+describe('a stack without berth:app, as every stack before it', () => {
+  it('builds app/ with app/Dockerfile and makes the same release as before berth:app existed', () => {
+    expect((plain(one('docker:index/image:Image').inputs) as any).build).toEqual({ context: 'app', dockerfile: 'app/Dockerfile', platform: 'linux/amd64' });
+    // The example stack's release id as commit db6ae38 (before the AppSpec) computed it under
+    // these mocks: the same id, so an existing host swaps nothing.
+    expect(run.outputs.releaseId!.value).toBe('ad15f4be4ce1');
   });
 });
 
@@ -424,6 +433,37 @@ describe('other stacks', () => {
   it('health-gate settings reach the release', async () => {
     const tuned = await deploy({ 'berth:healthInterval': '2', 'berth:deployTimeout': '90', 'berth:drainTimeout': '5' });
     expect(releaseOf(tuned)).toContain('BERTH_HEALTH_INTERVAL_S=2\nBERTH_DEPLOY_TIMEOUT_S=90\nBERTH_DRAIN_TIMEOUT_S=5\n');
+  });
+
+  it('an app described by berth:app alone is built from its context and Dockerfile, and released as described', async () => {
+    // As `pulumi config set --path berth:app.port 5000` (and the others) deliver it: one JSON object
+    // under the top key, numbers and booleans as such.
+    const app = { name: 'hello', context: 'bench/hello', port: 5000, healthPath: '/up', dataPath: '', user: '10001:10001', readOnly: false };
+    const other = await deploy({ 'berth:app': JSON.stringify(app) });
+    const image = plain(other.mocks.one('docker:index/image:Image').inputs) as any;
+    expect(image.build).toMatchObject({ context: 'bench/hello', dockerfile: 'bench/hello/Dockerfile' });
+    const files = bundleOf(other);
+    const text = files.get('release.env')!;
+    const hostEnv = files.get('host.env')!;
+    expect(text).toContain('BERTH_APP_PORT=5000\nBERTH_HEALTH_PATH=/up\n');
+    expect(text).toContain('  --user\n  10001:10001\n');
+    expect(text).not.toContain('--read-only');
+    const runWords = /\nBERTH_RUN=\(\n([\s\S]*?)\n\)\n/.exec(text)![1]!;
+    expect(runWords).toContain('--user'); // the docker run it is
+    expect(runWords).not.toMatch(/--mount|--volume/); // no data path: no mount at all
+    expect(hostEnv).toContain("BERTH_DATA_DIR=''\n");
+    expect(hostEnv).toContain('BERTH_CONTAINER=berth-hello\n');
+    const caddy = JSON.stringify(JSON.parse(files.get('caddy.json')!));
+    expect(caddy).toContain('"dial":"berth-hello:5000"');
+    expect(other.outputs.releaseId!.value).not.toBe(run.outputs.releaseId!.value);
+    expect(other.outputs.container!.value).toBe('berth-hello');
+    expect(String(other.outputs.logsCommand!.value)).toContain('docker logs --follow --tail 100 berth-hello');
+  });
+
+  it('a berth:app whose context does not exist stops the program, naming the key', async () => {
+    const failed = deploy({ 'berth:app': JSON.stringify({ context: 'examples/nowhere' }) });
+    await expect(failed).rejects.toThrow('berth:app.context: no directory "examples/nowhere"');
+    await expect(failed).rejects.toMatchObject({ registered: [] });
   });
 
   it('a bad config stops the program before any resource is made', async () => {

@@ -2,13 +2,12 @@
 // (What a transform changes is the user's responsibility: berth checks nothing after it.)
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { containerShape } from '../../infra/app/spec.js';
-import { DEFAULT_RELEASE_POLICY } from '../../infra/release/release.js';
+import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
 import type { SingleHostArgs } from '../../infra/components/single-host.js';
 import { plain, runProgram } from '../support/pulumi-mocks.js';
 
 const args: SingleHostArgs = {
-  shape: containerShape,
+  app: DEFAULT_APP,
   region: 'us-east-1',
   imageRef: `docker.io/acme/notes@sha256:${'a'.repeat(64)}`,
   registry: 'docker.io',

@@ -2,7 +2,8 @@
 // with one message naming the key and the fix. Secrets must be set as secrets.
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../infra/config/read.js';
-import { ConfigError, RESERVED_ENV, SSM_STANDARD_VALUE_BYTES, editDistance, validateDeployConfig } from '../../infra/config/validate.js';
+import { ConfigError, RESERVED_ENV, SSM_STANDARD_VALUE_BYTES, validateDeployConfig } from '../../infra/config/validate.js';
+import { editDistance } from '../../infra/config/suggest.js';
 
 const good = {
   'aws:region': 'eu-central-1',
@@ -31,6 +32,10 @@ describe('a good configuration', () => {
       secretEnv: {},
       dataVolumeGiB: 8,
       release: { healthIntervalS: 1, deployTimeoutS: 30, drainTimeoutS: 30 },
+      app: {
+        name: 'notes', context: 'app', dockerfile: 'Dockerfile', port: 8080, healthPath: '/healthz', dataPath: '/data',
+        user: '1000:1000', memoryMiB: 256, cpus: 1, pids: 100, readOnly: true,
+      },
     });
   });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dockerExec, dockerRun, shellLine } from '../../infra/app/docker-commands.js';
-import { containerShape } from '../../infra/app/spec.js';
-import { localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
+import { appFromStackFile, localPlan, LOCAL_DEFAULTS, parseLocalArgs } from '../../ops/local/plan.js';
+import type { AppFiles } from '../../infra/config/app-spec.js';
 
-const run = dockerRun(containerShape, {
+const run = dockerRun(DEFAULT_APP, {
   name: 'notes',
   image: 'berth-notes:1',
   publish: { hostIp: '127.0.0.1', hostPort: 9000 },
@@ -16,7 +17,7 @@ const run = dockerRun(containerShape, {
 const flagValues = (argv: readonly string[], flag: string) =>
   argv.flatMap((word, i) => (word === flag ? [argv[i + 1]] : []));
 
-describe('docker run is built from the container shape', () => {
+describe('docker run is built from the app\'s spec and berth\'s policy', () => {
   it('publishes the container port on the host port and address asked for', () => {
     expect(flagValues(run, '--publish')).toEqual(['127.0.0.1:9000:8080']);
   });
@@ -28,7 +29,7 @@ describe('docker run is built from the container shape', () => {
 
   it('mounts the volume, or a bind-mounted host directory, on the data directory', () => {
     expect(flagValues(run, '--volume')).toEqual(['notes-data:/data']);
-    const bind = dockerRun(containerShape, {
+    const bind = dockerRun(DEFAULT_APP, {
       name: 'n', image: 'i', publish: { hostPort: 80 }, data: { kind: 'bind', hostPath: '/srv/notes' },
     });
     // --mount, not --volume: a missing host directory is an error, never silently created.
@@ -101,7 +102,7 @@ describe('npm run local:* (plain docker, no compose)', () => {
     [['run', '--port'], 'local: --port needs a value'],
     [['run', '--bind', 'data'], "local: --bind needs an absolute host path; got 'data'"],
     [['run', '--name', 'a b'], "local: --name must be letters, digits, '_', '.' or '-' (a container name); got 'a b'"],
-    [['run', '--detach'], "local: unknown option '--detach'; options are --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
+    [['run', '--detach'], "local: unknown option '--detach'; options are --stack NAME, --port N, --name NAME, --image TAG, --bind /abs/dir, --compose"],
     [['up', '--compose'], 'local: --compose works with logs, exec, status; for the rest use docker compose itself (up --build, down)'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseLocalArgs(argv, {})).toThrow(message);
@@ -122,5 +123,54 @@ describe('npm run local:* (plain docker, no compose)', () => {
     expect(() => parseLocalArgs(['run'], { BERTH_HOST_PORT: '8o8o' })).toThrow(
       "local: BERTH_HOST_PORT must be a port from 1 to 65535, or 0 for any free port; got '8o8o'",
     );
+  });
+});
+
+describe('npm run local:* --stack NAME: the app of Pulumi.NAME.yaml, as the host runs it', () => {
+  const files: AppFiles = { isDirectory: (p) => p === 'app' || p === 'api', isFile: (p) => p === 'app/Dockerfile' || p === 'api/Containerfile' };
+  // What `pulumi config set --path berth:app.port 5000` (and the others) write to the stack file.
+  const stackFile = [
+    'config:',
+    '  aws:region: us-east-1',
+    '  berth:app:',
+    '    name: api',
+    '    context: api',
+    '    dockerfile: Containerfile',
+    '    port: 5000',
+    '    healthPath: /up',
+    '    dataPath: ""',
+    '    readOnly: false',
+    '',
+  ].join('\n');
+  const load = (stack: string) => appFromStackFile(stack, stackFile, files);
+
+  it('builds and runs the stack\'s app: its context and Dockerfile, its name, its port, no volume', () => {
+    const { command, options } = parseLocalArgs(['up', '--stack', 'dev'], {}, load);
+    const [build, run] = localPlan(command, options);
+    expect(build).toEqual(['docker', 'build', '--tag', 'berth-api:local', '--file', 'api/Containerfile', '--build-arg', 'REVISION=local', 'api']);
+    expect(flagValues(run!, '--name')).toEqual(['berth-api']);
+    expect(flagValues(run!, '--publish')).toEqual(['127.0.0.1:5000:5000']);
+    expect(flagValues(run!, '--volume')).toEqual([]);
+    expect(run).not.toContain('--read-only');
+  });
+
+  it('lets flags win over what the stack implies, wherever they stand', () => {
+    const { options } = parseLocalArgs(['run', '--port', '9000', '--stack', 'dev', '--name', 'mine'], {}, load);
+    expect(options).toMatchObject({ port: 9000, name: 'mine', app: { port: 5000 } });
+  });
+
+  it('takes the defaults from a stack without berth:app', () => {
+    expect(appFromStackFile('prod', 'config:\n  aws:region: us-east-1\n', files)).toEqual(LOCAL_DEFAULTS.app);
+  });
+
+  it('refuses a bad berth:app in the stack file with the program\'s own message', () => {
+    expect(() => appFromStackFile('dev', 'config:\n  berth:app:\n    port: 0\n    prot: 1\n', files)).toThrow(
+      'local: Pulumi.dev.yaml: berth:app.prot: unknown key; did you mean berth:app.port? (pulumi config rm --path berth:app.prot)\n  berth:app.port: must be the port the app listens on in the container, from 1 to 65535; got "0"',
+    );
+  });
+
+  it('refuses --bind for an app that keeps no data, and --stack without a name', () => {
+    expect(() => parseLocalArgs(['run', '--stack', 'dev', '--bind', '/srv/api'], {}, load)).toThrow('local: --bind needs an app with a data path');
+    expect(() => parseLocalArgs(['run', '--stack'], {}, load)).toThrow('local: --stack needs a stack name');
   });
 });

@@ -1,5 +1,6 @@
-// The container's shape is defined once (infra/app/spec.ts). These tests fail when the Dockerfile,
-// compose.yaml or the server's own defaults drift from it.
+// The default app (infra/config/schema.ts's DEFAULT_APP, the notes server) and berth's container
+// policy (infra/app/spec.ts) are defined once. These tests fail when app/Dockerfile, compose.yaml
+// or the server's own defaults drift from them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,8 @@ import { parse } from 'yaml';
 import { COMPOSE_SERVICE } from '../../ops/local/plan.js';
 import { parseConfig } from '../../app/src/config.js';
 import { HEALTH_PATH } from '../../app/src/paths.js';
-import { containerShape as shape } from '../../infra/app/spec.js';
+import { CONTAINER_POLICY as policy, NOTES_HEALTHCHECK as health, memoryFlag } from '../../infra/app/spec.js';
+import { DEFAULT_APP as app } from '../../infra/config/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -33,7 +35,7 @@ function runtimeStage(): Array<[string, string]> {
   return all.slice(lastFrom);
 }
 
-describe('app/Dockerfile agrees with the container shape', () => {
+describe('app/Dockerfile agrees with the default app', () => {
   const stage = runtimeStage();
   const values = (instruction: string) => stage.filter(([i]) => i === instruction).map(([, rest]) => rest);
   const env = Object.fromEntries(
@@ -41,23 +43,23 @@ describe('app/Dockerfile agrees with the container shape', () => {
   );
 
   it('exposes and listens on the container port', () => {
-    expect(values('EXPOSE')).toEqual([String(shape.containerPort)]);
-    expect(env.PORT).toBe(String(shape.containerPort));
+    expect(values('EXPOSE')).toEqual([String(app.port)]);
+    expect(env.PORT).toBe(String(app.port));
   });
 
-  it('keeps its data in the shape\'s data directory, owned by the shape\'s user', () => {
-    expect(env.DATA_DIR).toBe(shape.dataDir);
-    expect(values('RUN').join('\n')).toContain(`chown ${shape.user} ${shape.dataDir}`);
+  it('keeps its data in the app\'s data path, owned by the app\'s user', () => {
+    expect(env.DATA_DIR).toBe(app.dataPath);
+    expect(values('RUN').join('\n')).toContain(`chown ${app.user} ${app.dataPath}`);
   });
 
-  it('runs as the shape\'s non-root user', () => {
-    expect(values('USER')).toEqual([shape.user]);
-    expect(shape.user.split(':')[0]).not.toBe('0');
+  it('runs as the app\'s non-root user', () => {
+    expect(values('USER')).toEqual([app.user]);
+    expect(app.user.split(':')[0]).not.toBe('0');
   });
 
-  it('has the shape\'s health check', () => {
+  it('has the notes server\'s health check', () => {
     const [check] = values('HEALTHCHECK');
-    const { intervalS, timeoutS, startPeriodS, retries, command } = shape.health;
+    const { intervalS, timeoutS, startPeriodS, retries, command } = health;
     expect(check).toBe(
       `--interval=${intervalS}s --timeout=${timeoutS}s --start-period=${startPeriodS}s --retries=${retries} CMD ${JSON.stringify(command).replace(/,/g, ', ')}`,
     );
@@ -70,16 +72,16 @@ describe('app/Dockerfile agrees with the container shape', () => {
   });
 });
 
-describe('the server\'s own defaults agree with the container shape', () => {
-  it('listens on the container port and keeps data in the data directory', () => {
+describe('the server\'s own defaults agree with the default app', () => {
+  it('listens on the app\'s port, keeps data in its data path and answers its health path', () => {
     const defaults = parseConfig({});
-    expect(defaults.port).toBe(shape.containerPort);
-    expect(defaults.dataDir).toBe(shape.dataDir);
-    expect(HEALTH_PATH).toBe(shape.healthPath);
+    expect(defaults.port).toBe(app.port);
+    expect(defaults.dataDir).toBe(app.dataPath);
+    expect(HEALTH_PATH).toBe(app.healthPath);
   });
 });
 
-describe('compose.yaml agrees with the container shape', () => {
+describe('compose.yaml agrees with the default app and berth\'s container policy', () => {
   const compose = parse(read('compose.yaml'));
   const service = compose.services.notes;
 
@@ -87,29 +89,34 @@ describe('compose.yaml agrees with the container shape', () => {
     expect(Object.keys(compose.services)).toEqual([COMPOSE_SERVICE]);
   });
 
+  it('builds the app\'s context with its Dockerfile', () => {
+    expect(path.normalize(service.build.context)).toBe(app.context);
+    expect(service.build.dockerfile ?? 'Dockerfile').toBe(app.dockerfile);
+  });
+
   it('publishes the container port and mounts the named volume on the data directory', () => {
     expect(service.ports).toHaveLength(1);
-    expect(service.ports[0]).toMatch(new RegExp(`:${shape.containerPort}$`));
-    expect(service.volumes).toEqual([`notes-data:${shape.dataDir}`]);
+    expect(service.ports[0]).toMatch(new RegExp(`:${app.port}$`));
+    expect(service.volumes).toEqual([`notes-data:${app.dataPath}`]);
     expect(Object.keys(compose.volumes)).toEqual(['notes-data']);
   });
 
   it('runs hardened and limited exactly as docker run does', () => {
     expect(service).toMatchObject({
-      user: shape.user,
-      read_only: shape.hardening.readOnlyRoot,
-      tmpfs: shape.hardening.tmpfs,
-      cap_drop: shape.hardening.capDrop,
-      security_opt: shape.hardening.securityOpt,
-      mem_limit: shape.limits.memory,
-      memswap_limit: shape.limits.memory,
-      cpus: shape.limits.cpus,
-      pids_limit: shape.limits.pids,
-      restart: shape.restart,
-      stop_grace_period: `${shape.stopGraceS}s`,
+      user: app.user,
+      read_only: app.readOnly,
+      tmpfs: policy.tmpfs,
+      cap_drop: policy.capDrop,
+      security_opt: policy.securityOpt,
+      mem_limit: memoryFlag(app),
+      memswap_limit: memoryFlag(app),
+      cpus: app.cpus,
+      pids_limit: app.pids,
+      restart: policy.restart,
+      stop_grace_period: `${policy.stopGraceS}s`,
       logging: {
-        driver: shape.logging.driver,
-        options: { 'max-size': shape.logging.maxSize, 'max-file': String(shape.logging.maxFile) },
+        driver: policy.logging.driver,
+        options: { 'max-size': policy.logging.maxSize, 'max-file': String(policy.logging.maxFile) },
       },
     });
     expect(service.privileged).toBeUndefined();
@@ -117,7 +124,7 @@ describe('compose.yaml agrees with the container shape', () => {
   });
 
   it('checks health as the image does', () => {
-    const { command, intervalS, timeoutS, startPeriodS, retries } = shape.health;
+    const { command, intervalS, timeoutS, startPeriodS, retries } = health;
     expect(service.healthcheck).toEqual({
       test: ['CMD', ...command],
       interval: `${intervalS}s`,

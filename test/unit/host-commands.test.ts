@@ -33,7 +33,9 @@ const AT = ['--region', 'eu-west-1'];
 
 describe('npm run host:*', () => {
   it('reads the instance and region from the stack outputs, of the selected stack or --stack', () => {
+    // A stack deployed before berth:app exported no container: the notes server's, berth-notes.
     expect(target).toEqual({ instanceId: 'i-0123456789abcdef0', region: 'eu-west-1', container: 'berth-notes' });
+    expect(parseStackOutputs(JSON.stringify({ ...JSON.parse(outputs), container: 'berth-api' })).container).toBe('berth-api');
     expect(stackOutputsArgv(parseHostArgs(['logs']))).toEqual(['pulumi', 'stack', 'output', '--json']);
     expect(stackOutputsArgv(parseHostArgs(['logs', '--stack', 'acme/berth/prod']))).toEqual(['pulumi', 'stack', 'output', '--json', '--stack', 'acme/berth/prod']);
   });
@@ -83,6 +85,7 @@ describe('npm run host:*', () => {
     ['{"instanceId":"i-0123456789abcdef0"}', 'host: the stack has no region output; deploy it first with pulumi up'],
     ['{"instanceId":"web-1","region":"us-east-1"}', "host: the stack's instanceId output is not an EC2 instance id: 'web-1'"],
     ['warning: no stack', 'host: pulumi stack output --json did not print JSON: warning: no stack'],
+    ['{"instanceId":"i-0123456789abcdef0","region":"us-east-1","container":"x; rm -rf /"}', "host: the stack's container output is not a berth container name: 'x; rm -rf /'"],
   ])('refuses stack outputs %s', (text, message) => {
     expect(() => parseStackOutputs(text)).toThrow(message);
   });

@@ -3,12 +3,12 @@
 // in it is rendered (by the release file or host.env) and read.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { containerShape } from '../../infra/app/spec.js';
+import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
 import { HOST_VARIABLES } from '../../infra/host/contract.js';
 import { type HostSetup, renderHostEnv } from '../../infra/host/settings.js';
 import { packUserData, renderUserData } from '../../infra/host/bootstrap.js';
 import { fetchScript } from '../../infra/host/scripts.js';
-import { type AppRelease, DEFAULT_RELEASE_POLICY, renderRelease } from '../../infra/release/release.js';
+import { type AppRelease, renderRelease } from '../../infra/release/release.js';
 import { gunzipSync } from 'node:zlib';
 
 const script = (name: string) => readFileSync(new URL(`../../infra/host/${name}`, import.meta.url), 'utf8');
@@ -40,7 +40,7 @@ function gaps(contract: readonly string[], rendered: ReadonlySet<string>, read: 
 }
 
 const contract = Object.keys(HOST_VARIABLES);
-const rendered = new Set([renderRelease(containerShape, release), renderHostEnv(containerShape, plain), renderHostEnv(containerShape, https)].flatMap((t) => [...assigned(t)]));
+const rendered = new Set([renderRelease(DEFAULT_APP, release), renderHostEnv(DEFAULT_APP, plain), renderHostEnv(DEFAULT_APP, https)].flatMap((t) => [...assigned(t)]));
 const read = new Set([...mentioned(script('deploy.sh')), ...mentioned(script('fetch-release.sh'))]);
 
 describe('the host contract', () => {

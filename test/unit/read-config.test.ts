@@ -51,6 +51,14 @@ describe('reading the stack config', () => {
     expect(error?.message).toBe('invalid configuration: berth:secretenv: unknown key; did you mean berth:secretEnv? (pulumi config rm berth:secretenv)');
   });
 
+  it('reads berth:app as `pulumi config set --path` delivers it, and looks for its context in the project directory', () => {
+    // pulumi config set --path berth:app.port 5000; … berth:app.readOnly false: one JSON object.
+    pulumi.runtime.setAllConfig({ ...values, 'berth:app': '{"context":"bench/hello","port":5000,"readOnly":false}' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(readDeployConfig().app).toMatchObject({ context: 'bench/hello', dockerfile: 'Dockerfile', port: 5000, readOnly: false });
+    pulumi.runtime.setAllConfig({ ...values, 'berth:app': '{"context":"bench","dockerfile":"Dockerfile"}' }, ['berth:registryToken', 'berth:secretEnv']);
+    expect(() => readDeployConfig()).toThrow('berth:app.dockerfile: no file "Dockerfile" in "bench"');
+  });
+
   it('takes a key in the old berth:config:name form as the runtime cleans it', () => {
     pulumi.runtime.setAllConfig({ ...values, 'berth:config:hostPort': '8080' }, ['berth:registryToken', 'berth:secretEnv']);
     expect(readDeployConfig().hostPort).toBe(8080);

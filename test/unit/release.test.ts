@@ -7,14 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { shellLine } from '../../infra/app/docker-commands.js';
 import {
   type AppRelease,
-  DEFAULT_RELEASE_POLICY,
   HOST_LAYOUT,
   candidateName,
   releaseId,
   releaseRunArgv,
   renderRelease,
 } from '../../infra/release/release.js';
-import { containerShape } from '../../infra/app/spec.js';
+import { containerName } from '../../infra/app/spec.js';
+import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
 import { renderDeployDocument } from '../../infra/release/ssm-document.js';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
 import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release/bundle.js';
@@ -34,19 +34,19 @@ const release: AppRelease = {
   env: { GREETING: "it's $HOME `here`", LOG_LEVEL: 'info' },
   policy: DEFAULT_RELEASE_POLICY,
 };
-const text = renderRelease(containerShape, release);
+const text = renderRelease(DEFAULT_APP, release);
 const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 80 };
 
 describe('a release', () => {
   it('runs the image by digest, under its candidate name, on the private network, publishing nothing', () => {
-    const words = releaseRunArgv(containerShape, release);
-    const id = releaseId(containerShape, release);
+    const words = releaseRunArgv(DEFAULT_APP, release);
+    const id = releaseId(DEFAULT_APP, release);
     expect(words.at(-1)).toBe(release.imageRef);
-    expect(words.join(' ')).toContain(`--name ${candidateName(id)} --network ${HOST_LAYOUT.network}`);
+    expect(words.join(' ')).toContain(`--name ${candidateName(DEFAULT_APP, id)} --network ${HOST_LAYOUT.network}`);
     expect(words).not.toContain('--publish');
-    expect(words).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${containerShape.dataDir}`);
+    expect(words).toContain(`type=bind,source=${HOST_LAYOUT.dataDir},target=${DEFAULT_APP.dataPath}`);
     expect(words).toContain(`berth.release=${id}`);
-    expect(words).toContain(`berth.app=${HOST_LAYOUT.container}`);
+    expect(words).toContain(`berth.app=${containerName(DEFAULT_APP)}`);
     for (const flag of ['--read-only', '--cap-drop', '--security-opt', '--memory', '--pids-limit', '--restart', '--log-opt']) expect(words).toContain(flag);
     const block = /\nBERTH_RUN=\(\n([\s\S]*?)\n\)\n/.exec(text)![1]!;
     expect(block.split('\n').map((l) => l.trim()).join(' ')).toBe(shellLine(words));
@@ -66,8 +66,8 @@ describe('a release', () => {
   });
 
   it('is a new release when anything that decides what runs changes, and the same one otherwise', () => {
-    const id = releaseId(containerShape, release);
-    expect(releaseId(containerShape, { ...release })).toBe(id);
+    const id = releaseId(DEFAULT_APP, release);
+    expect(releaseId(DEFAULT_APP, { ...release })).toBe(id);
     const changes: Partial<AppRelease>[] = [
       { imageRef: `docker.io/alice/notes@sha256:${'cd34'.repeat(16)}` },
       { env: { ...release.env, GREETING: 'hi' } },
@@ -75,17 +75,17 @@ describe('a release', () => {
       { registryToken: { name: '/berth/dev/registry-token', version: 4 } },
       { policy: { ...DEFAULT_RELEASE_POLICY, drainTimeoutS: 5 } },
     ];
-    for (const change of changes) expect(releaseId(containerShape, { ...release, ...change }), JSON.stringify(change)).not.toBe(id);
+    for (const change of changes) expect(releaseId(DEFAULT_APP, { ...release, ...change }), JSON.stringify(change)).not.toBe(id);
   });
 
   it('refuses a tag, where only a digest can say exactly what runs', () => {
-    expect(() => renderRelease(containerShape, { ...release, imageRef: 'docker.io/alice/notes:latest' })).toThrow(
+    expect(() => renderRelease(DEFAULT_APP, { ...release, imageRef: 'docker.io/alice/notes:latest' })).toThrow(
       'imageRef must be registry/path@sha256:<64 hex>, never a tag; got "docker.io/alice/notes:latest"',
     );
   });
 
   it('refuses env values outside printable ASCII, and says where they can go', () => {
-    expect(() => renderRelease(containerShape, { ...release, env: { GREETING: 'héllo' } })).toThrow(
+    expect(() => renderRelease(DEFAULT_APP, { ...release, env: { GREETING: 'héllo' } })).toThrow(
       'berth:env: GREETING has characters outside printable ASCII; put it in berth:secretEnv',
     );
   });
@@ -97,7 +97,7 @@ describe("berth's SSM document", () => {
     parameters: Record<string, { type: string; allowedPattern: string }>;
     mainSteps: { action: string; inputs: { runCommand: string[]; timeoutSeconds: string } }[];
   };
-  const bundle = packBundle(bundleFiles(containerShape, setup, release, deployScript()));
+  const bundle = packBundle(bundleFiles(DEFAULT_APP, setup, release, deployScript()));
   const names = releaseParameterNames('/berth/dev');
   const manifest = renderManifest('eu-west-1', bundle, names.parts.map((name, i) => ({ name, version: i + 3 })));
 
@@ -133,7 +133,7 @@ describe("berth's SSM document", () => {
 });
 
 describe('the release bundle', () => {
-  const files = bundleFiles(containerShape, setup, release, deployScript());
+  const files = bundleFiles(DEFAULT_APP, setup, release, deployScript());
 
   it('carries the deploy script, the host settings, the proxy config and the release', () => {
     expect(files.map((f) => f.name)).toEqual(['deploy.sh', 'host.env', 'caddy.json', 'release.env']);
@@ -177,7 +177,7 @@ describe('the release bundle', () => {
 
   it('refuses a release that would not fit, naming what grows', () => {
     const noise = Array.from({ length: 30_000 }, (_, i) => ((i * 7919) % 65_536).toString(36)).join('');
-    const big = packBundle(bundleFiles(containerShape, setup, { ...release, env: { NOISE: noise } }, deployScript()));
+    const big = packBundle(bundleFiles(DEFAULT_APP, setup, { ...release, env: { NOISE: noise } }, deployScript()));
     expect(() => splitBundle(big.base64)).toThrow(/over the 16384 that 4 standard SSM parameters hold; a long berth:acmeCaRoot or berth:env is what grows/);
   });
 });

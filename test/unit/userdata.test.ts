@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fetchScript } from '../../infra/host/scripts.js';
 import { CADDY_IMAGE } from '../../infra/host/caddy.js';
 import { HOST_LAYOUT } from '../../infra/release/release.js';
-import { containerShape } from '../../infra/app/spec.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 import { type HostSetup, proxyConfig, proxyRunArgv, renderHostEnv } from '../../infra/host/settings.js';
 import { type Bootstrap, USER_DATA_LIMIT_BYTES, packUserData, renderBootstrap, renderCloudConfig, renderUserData } from '../../infra/host/bootstrap.js';
 import { run } from '../../ops/run.js';
@@ -79,7 +79,7 @@ describe('the user-data', () => {
   });
 
   it('its scripts pass shellcheck, which does flag a careless one', async () => {
-    for (const text of [script, renderHostEnv(containerShape, setup), renderHostEnv(containerShape, withDomain)]) {
+    for (const text of [script, renderHostEnv(DEFAULT_APP, setup), renderHostEnv(DEFAULT_APP, withDomain)]) {
       const checked = await run(['shellcheck', '--shell=bash', '--severity=style', '-'], { input: text });
       expect(checked.stdout).toBe('');
       expect(checked.code).toBe(0);
@@ -89,7 +89,7 @@ describe('the user-data', () => {
   });
 
   it('publishes only the proxy, on hostPort; the proxy runs the pinned Caddy, hardened', () => {
-    const words = proxyRunArgv(containerShape, setup);
+    const words = proxyRunArgv(DEFAULT_APP, setup);
     expect(words.filter((w, i) => words[i - 1] === '--publish')).toEqual(['8080:80']);
     expect(words).toContain(CADDY_IMAGE);
     expect(words.slice(words.indexOf(CADDY_IMAGE))).toEqual([CADDY_IMAGE, 'caddy', 'run', '--config', '/etc/caddy/caddy.json']);
@@ -99,10 +99,10 @@ describe('the user-data', () => {
   });
 
   it('with a domain: publishes 80 and 443, mounts the ACME root, and serves HTTPS for that name only', () => {
-    const words = proxyRunArgv(containerShape, withDomain);
+    const words = proxyRunArgv(DEFAULT_APP, withDomain);
     expect(words.filter((w, i) => words[i - 1] === '--publish')).toEqual(['80:80', '443:443']);
     expect(words).toContain(`type=bind,source=${HOST_LAYOUT.acmeCaRootFile},target=/etc/caddy/acme-ca-root.pem,readonly`);
-    const caddy = JSON.parse(proxyConfig(containerShape, withDomain));
+    const caddy = JSON.parse(proxyConfig(DEFAULT_APP, withDomain));
     const server = caddy.apps.http.servers.berth;
     expect(server.listen).toEqual([':443']);
     expect(server.routes[0].match).toEqual([{ host: ['notes.example.com'] }]);
@@ -114,7 +114,7 @@ describe('the user-data', () => {
   });
 
   it('re-creates the proxy only when its settings change: its config label follows config and flags', () => {
-    const label = (s: HostSetup) => proxyRunArgv(containerShape, s).find((w) => w.startsWith('berth.proxy.config='));
+    const label = (s: HostSetup) => proxyRunArgv(DEFAULT_APP, s).find((w) => w.startsWith('berth.proxy.config='));
     expect(label(setup)).toBe(label({ ...setup }));
     expect(label({ ...setup, hostPort: 8081 })).not.toBe(label(setup));
     expect(label(withDomain)).not.toBe(label({ ...withDomain, https: { ...withDomain.https!, domain: 'other.example.com' } }));
