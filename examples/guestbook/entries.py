@@ -97,7 +97,8 @@ class EntryLog:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         with self._lock:
             created = not os.path.exists(self.path)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+            # Read and write: a torn tail is read back (pread) before it is cut off.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
             try:
                 self._cut_torn_tail(fd)
                 os.write(fd, line)
