@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds a stand-in for the Python base image that examples/guestbook/Dockerfile names
 # (python:3.11-slim-bookworm), for machines that cannot reach Docker Hub. It is made from real
-# parts, laid out like the official image (docker-library/python, 3.11/slim-bookworm/Dockerfile):
+# parts, laid out like the official image. Read for this: docker-library/python at 4f07059
+# (2026-06-23), 3.11/slim-bookworm/Dockerfile: FROM debian:bookworm-slim; ENV PATH
+# /usr/local/bin:$PATH and LANG C.UTF-8; runtime packages ca-certificates, netbase, tzdata;
+# CPython 3.11.15 built into /usr/local; unversioned links to idle3, pip3, pydoc3, python3 and
+# python3-config in /usr/local/bin; pip by get-pip.py; CMD ["python3"]. The stand-in has:
 #   - a Debian rootfs made by debootstrap (minbase) of the suite the tag names (bookworm), the
 #     tarball build-node.sh caches, shared,
 #   - Debian's own python3.X of the minor version the tag names (bookworm: 3.11.2, with its
@@ -9,7 +13,7 @@
 #     /usr/local; the stand-in's version is checked against the tag's 3.11,
 #   - the official image's runtime packages (ca-certificates, netbase, tzdata),
 #   - its layout: python3 and python (and pydoc3/pydoc) in /usr/local/bin, first on PATH,
-#     LANG=C.UTF-8, PYTHON_VERSION, and CMD ["python3"].
+#     LANG=C.UTF-8, PYTHON_VERSION (Debian's, here), and CMD ["python3"].
 # Not carried over: pip and setuptools (the official image installs them with get-pip.py; the
 # guestbook needs neither, and a Dockerfile that runs pip would fail here, loudly).
 # It is tagged with exactly the name the Dockerfile uses, so the Dockerfile needs no test branch.
