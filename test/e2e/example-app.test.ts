@@ -56,7 +56,7 @@ function answering(url: string, path: string) {
 }
 
 describe('the guestbook image', () => {
-  it('names its base, user, port, health check and revision, with no other shape than its own', async () => {
+  it('runs as uid 10001 on port 5000 with a Python health check, its revision labelled, Python 3.11 first on PATH', async () => {
     const [config] = JSON.parse(await docker('image', 'inspect', image)).map((i: any) => i.Config);
     expect(config.User).toBe(guestbook.user);
     expect(Object.keys(config.ExposedPorts)).toEqual([`${guestbook.containerPort}/tcp`]);
