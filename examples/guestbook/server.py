@@ -70,16 +70,20 @@ class Connections:
             self._state[conn] = "idle"
 
     def drain(self):
-        """From now on every response closes its connection; idle ones are closed now."""
+        """From now on every response closes its connection; idle ones are closed now. Returns how
+        many connections were in a request."""
         with self._lock:
             self.draining = True
+            busy = 0
             for conn, state in self._state.items():
+                busy += state == "busy"
                 if state == "idle":
                     # Wakes the handler's blocked read with end-of-file, so it returns at once.
                     try:
                         conn.shutdown(socket.SHUT_RD)
                     except OSError:
                         pass
+            return busy
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -252,7 +256,7 @@ def main():
     log("stopping", signal=signals[0] if signals else None)
     server.shutdown()  # no new connections
     server.socket.close()
-    server.connections.drain()
+    log("draining", requestsInFlight=server.connections.drain())
     if not server.connections.wait_ended(DRAIN_S):
         log("stopped", clean=False, reason=f"requests still running after {DRAIN_S}s")
         sys.exit(1)

@@ -123,8 +123,8 @@ describe('guestbook shutdown', () => {
     socket.write(`POST /entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
     await new Promise((r) => setTimeout(r, 100));
     gb.child.kill('SIGTERM');
-    await waitFor('the server to begin stopping', async () => (gb.output().includes('"stopping"') ? true : undefined), { intervalMs: 10 });
-    await new Promise((r) => setTimeout(r, 100)); // past the drain, which follows the log line
+    await waitFor('the server to drain', async () => (gb.output().includes('"draining"') ? true : undefined), { intervalMs: 10 });
+    expect(gb.output()).toContain('{"event": "draining", "requestsInFlight": 1}');
     socket.write(body.slice(10));
     await closed;
     expect(reply).toMatch(/^HTTP\/1\.1 201 /);
