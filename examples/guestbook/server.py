@@ -89,7 +89,12 @@ class Connections:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response carries Content-Length
     server_version = "guestbook"
-    timeout = 75  # an idle keep-alive connection is closed after this, freeing its thread
+    # An idle keep-alive connection is closed after this, freeing its thread. Longer than the
+    # proxy's own idle timeout (Caddy's reverse_proxy keeps idle upstream connections 2 minutes
+    # by default: caddyserver/caddy modules/caddyhttp/reverseproxy/httptransport.go, v2.11.4),
+    # so it is Caddy that retires a pooled connection, never the server under a request Caddy
+    # is just sending on it.
+    timeout = 150
 
     def setup(self):
         super().setup()
