@@ -10,6 +10,7 @@ const scripts = [
   'infra/host/deploy.sh',
   'sim/images/build-caddy.sh',
   'sim/images/build-node.sh',
+  'sim/images/build-python.sh',
   'sim/images/build-sim-host.sh',
   'sim/images/lib.sh',
   'sim/host/init.sh',

@@ -204,7 +204,7 @@ describe('ci.yml: the jobs', () => {
     expect(step.run!.trim()).toBe('sudo --preserve-env=BERTH_PULL_BASE,BERTH_STANDIN_CACHE env "PATH=$PATH" bash .ci/run');
     expect(step.env).toEqual({ BERTH_PULL_BASE: '1', BERTH_STANDIN_CACHE: '${{ runner.temp }}/berth-standins' });
     // The variables it sets are the ones the stand-in scripts read.
-    const standins = ['build-node.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`sim/images/${f}`)).join('\n');
+    const standins = ['build-node.sh', 'build-python.sh', 'build-caddy.sh', 'build-sim-host.sh', 'lib.sh'].map((f) => read(`sim/images/${f}`)).join('\n');
     expect(standins).toContain('${BERTH_PULL_BASE:-}');
     expect(standins).toContain('${BERTH_STANDIN_CACHE:-/var/cache/berth-standins}');
     // The runner gives up Docker's docker-ce for the distribution's own engine, buildx and Compose v2
