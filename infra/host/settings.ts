@@ -3,7 +3,7 @@
 // (infra/release/bundle.ts), never in the user-data, so changing one is a release, in place.
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../config/validate.js';
-import { type Argv, shellQuote } from '../app/docker-commands.js';
+import { type Argv, containerRun, shellQuote } from '../app/docker-commands.js';
 import { CADDY_IMAGE, renderCaddyConfig } from './caddy.js';
 import { HOST_LAYOUT, type HostVariable } from './contract.js';
 import { type AppSpec, containerName } from '../app/spec.js';
@@ -140,24 +140,31 @@ export function proxyRunArgv(app: AppSpec, setup: HostSetup): Argv {
 }
 
 function proxyRunArgvUnlabelled(setup: HostSetup): Argv {
-  const publish = setup.https ? ['--publish', '80:80', '--publish', '443:443'] : ['--publish', `${setup.hostPort}:80`];
-  return [
-    'docker', 'run', '--detach', '--name', HOST_LAYOUT.proxy,
-    '--network', HOST_LAYOUT.network,
-    ...publish,
-    '--mount', `type=bind,source=${HOST_LAYOUT.proxyConfigFile},target=${PROXY_CONFIG_IN},readonly`,
-    ...(setup.https?.acmeCaRootPem ? ['--mount', `type=bind,source=${HOST_LAYOUT.acmeCaRootFile},target=${ACME_ROOT_IN},readonly`] : []),
-    // Certificates live on the data volume (a replacement host keeps them: no new issuance, no
-    // rate limit); --mount fails closed if the volume is not mounted.
-    '--mount', `type=bind,source=${HOST_LAYOUT.proxyDataDir},target=/data`,
-    '--read-only', '--tmpfs', '/config', '--tmpfs', '/tmp',
-    '--cap-drop', 'ALL', '--cap-add', 'NET_BIND_SERVICE', '--security-opt', 'no-new-privileges:true',
-    '--memory', '256m', '--memory-swap', '256m', '--pids-limit', '200',
-    '--restart', 'unless-stopped',
-    '--log-driver', 'json-file', '--log-opt', 'max-size=10m', '--log-opt', 'max-file=3',
-    '--label', 'berth.proxy=caddy',
-    CADDY_IMAGE, 'caddy', 'run', '--config', PROXY_CONFIG_IN,
-  ];
+  return containerRun({
+    name: HOST_LAYOUT.proxy,
+    image: CADDY_IMAGE,
+    command: ['caddy', 'run', '--config', PROXY_CONFIG_IN],
+    network: HOST_LAYOUT.network,
+    publish: setup.https ? ['80:80', '443:443'] : [`${setup.hostPort}:80`],
+    mounts: [
+      { kind: 'bind', source: HOST_LAYOUT.proxyConfigFile, target: PROXY_CONFIG_IN, readonly: true },
+      ...(setup.https?.acmeCaRootPem ? [{ kind: 'bind', source: HOST_LAYOUT.acmeCaRootFile, target: ACME_ROOT_IN, readonly: true } as const] : []),
+      // Certificates live on the data volume (a replacement host keeps them: no new issuance, no
+      // rate limit); a bind mount fails closed if the volume is not mounted.
+      { kind: 'bind', source: HOST_LAYOUT.proxyDataDir, target: '/data' },
+    ],
+    // Caddy's image runs as root: binding 80 and 443 needs only NET_BIND_SERVICE, kept alone.
+    readOnly: true,
+    tmpfs: ['/config', '/tmp'],
+    capDrop: ['ALL'],
+    capAdd: ['NET_BIND_SERVICE'],
+    securityOpt: ['no-new-privileges:true'],
+    memory: '256m',
+    pids: 200,
+    restart: 'unless-stopped',
+    logging: { driver: 'json-file', maxSize: '10m', maxFile: 3 },
+    labels: { 'berth.proxy': 'caddy' },
+  });
 }
 
 /** The host's settings as deploy.sh sources them (host.env, carried by every release). */

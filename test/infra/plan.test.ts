@@ -126,7 +126,11 @@ describe('a new image digest', () => {
     expect(Object.keys(changes).filter((name) => !RELEASE.test(name) && !(name in also)), 'outside the release').toEqual([]);
     for (const [name, op] of Object.entries(also)) expect(changes[name], name).toBe(op);
     for (const name of HOST) expect(p.op(name), name).toBe('same');
-    expect(p.step('berth-release-part-1').op).toBe('update');
+    // The bundle's parts are put in place: the ones whose text changed (a new digest changes the
+    // gzip from the release file on; which part that falls in depends on the bundle's layout).
+    const parts = Object.keys(changes).filter((name) => /^berth-release-part-\d+$/.test(name));
+    expect(parts.length, 'parts put again').toBeGreaterThan(0);
+    for (const name of parts) expect(changes[name], name).toBe('update');
     expect(p.step('berth-release-manifest').op).toBe('update');
     // One association per release, by design: created before the old one is deleted.
     expect(p.step('berth-release')).toMatchObject({ op: 'replace', order: 'create-before-delete' });
@@ -154,15 +158,16 @@ describe('a new image digest', () => {
       for (const ref of refsOf(p)) expect(ref.version, ref.name).toBe(param(p, ref.name).state.version);
       expect(p.step('berth-release').inputs.parameters.manifest).toBe((plain(param(p, '/berth/dev/release/manifest').inputs) as any).value);
     }
-    expect(refsOf(plans.newDigest!)[0]).toEqual({ name: '/berth/dev/release/part-1', version: 2 });
     // A part whose text the new release leaves as it was (deflate can keep the gzip's first bytes
     // when only a later file changes) keeps its version; every changed one is put once more.
     const value = (a: Applied, name: string) => String((plain(param(a, name).inputs) as any).value);
-    const before = refsOf(plans.newDigest!);
-    const after = refsOf(plans.thirdDigest!);
-    const changed = after.filter((ref) => value(plans.thirdDigest!, ref.name) !== value(plans.newDigest!, ref.name));
-    expect(changed.length).toBeGreaterThan(0);
-    for (const [i, ref] of after.entries()) expect(ref.version, ref.name).toBe(before[i]!.version + (changed.includes(ref) ? 1 : 0));
+    for (const [from, to] of [[plans.newDigest!, plans.thirdDigest!]] as const) {
+      const before = refsOf(from);
+      const after = refsOf(to);
+      const changed = after.filter((ref) => value(to, ref.name) !== value(from, ref.name));
+      expect(changed.length).toBeGreaterThan(0);
+      for (const [i, ref] of after.entries()) expect(ref.version, ref.name).toBe(before[i]!.version + (changed.includes(ref) ? 1 : 0));
+    }
     expect(param(plans.thirdDigest!, '/berth/dev/release/manifest').state.version).toBe(3);
   });
 
