@@ -209,3 +209,75 @@ describe('health, info and logs', () => {
     expect(logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request').map((r) => [r.method, r.url, r.status, r.level])).toEqual([['GET', '/api/notes', 200, 20]]);
   });
 });
+
+// GET /api/notes of an unchanged listing is answered before Fastify's pipeline (server.ts,
+// servedUnchangedListing). Over real HTTP (app.inject bypasses the HTTP server, and so the fast
+// path), with stores that tell which path answered: one whose listing is "unchanged" and whose
+// list() fails, one whose listing never is.
+describe('the listing fast path', () => {
+  const notes = [
+    { id: '3f0c1c9e-5a51-4c1e-9a43-0c8d5e2b7a10', title: 'one', body: 'é and "quotes"', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' },
+    { id: '7d2e4b1a-9c3f-4e5d-8a6b-1f2e3d4c5b6a', title: 'two', body: '', createdAt: '2026-01-02T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' },
+  ];
+  const serve = async (store: object, env: Record<string, string> = {}) => {
+    logLines = [];
+    const logStream = new Writable({ write(chunk, _enc, done) { logLines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
+    const server = buildServer({ config: parseConfig({ DATA_DIR: dataDir, ...env }), store: store as never, logStream });
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.server.address() as { port: number };
+    return { server, base: `http://127.0.0.1:${port}` };
+  };
+  const failing = () => Promise.reject(new Error('list() was called: the route answered, not the fast path'));
+  const unchanged = { unchangedListing: () => notes, list: failing, readiness: async () => ({ ok: true }) };
+  const changed = { unchangedListing: () => undefined, list: async () => notes, readiness: async () => ({ ok: true }) };
+  const answer = async (base: string, path = '/api/notes', method = 'GET') => {
+    const res = await fetch(`${base}${path}`, { method });
+    const { date: _date, ...headers } = Object.fromEntries(res.headers);
+    return { status: res.status, headers, body: await res.text() };
+  };
+
+  it('answers with the status, headers and bytes the route sends for the same listing', async () => {
+    const fast = await serve(unchanged);
+    const route = await serve(changed);
+    try {
+      const a = await answer(fast.base);
+      const b = await answer(route.base);
+      expect(a.status).toBe(200);
+      expect(JSON.parse(a.body)).toEqual({ notes });
+      expect(a).toEqual(b);
+    } finally {
+      await fast.server.close();
+      await route.server.close();
+    }
+  });
+
+  it('counts its reads in the read summary like any other', async () => {
+    const fast = await serve(unchanged);
+    for (let i = 0; i < 3; i++) expect((await answer(fast.base)).status).toBe(200);
+    await fast.server.close();
+    const summary = logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'reads served');
+    expect(summary).toEqual([expect.objectContaining({ reads: 3 })]);
+  });
+
+  it('leaves every other request to the route, which answers it as before: a query string, HEAD, a trailing slash, reads logged one by one at debug', async () => {
+    const fast = await serve(unchanged);
+    try {
+      const plain = await answer(fast.base);
+      expect(await answer(fast.base, '/api/notes?limit=1')).toEqual(plain);
+      const head = await answer(fast.base, '/api/notes', 'HEAD');
+      expect(head).toMatchObject({ status: 200, body: '', headers: { 'content-type': plain.headers['content-type'], 'content-length': plain.headers['content-length'] } });
+      // /api/notes/ is /api/notes/:id with an empty id: the route's 400.
+      expect((await answer(fast.base, '/api/notes/')).status).toBe(400);
+    } finally {
+      await fast.server.close();
+    }
+    // At debug every read has its own line, which only the route writes.
+    const debug = await serve(unchanged, { LOG_LEVEL: 'debug' });
+    try {
+      expect((await answer(debug.base)).status).toBe(200);
+    } finally {
+      await debug.server.close();
+    }
+    expect(logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request').map((r) => [r.method, r.url, r.status])).toEqual([['GET', '/api/notes', 200]]);
+  });
+});
