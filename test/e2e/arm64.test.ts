@@ -53,7 +53,12 @@ describe('the image for linux/arm64 (Graviton), built and run here under emulati
     const [, ...args] = dockerRun(DEFAULT_APP, { name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume } });
     await docker(...args);
     const url = await publishedUrl(name, DEFAULT_APP.port);
-    await waitServing(url, 120_000);
+    // Node starts slowly under QEMU; if it never serves, the container's own account says why.
+    await waitServing(url, 180_000).catch(async (err: Error) => {
+      const logs = await run(['docker', 'logs', '--tail', '40', name]);
+      const state = await run(['docker', 'inspect', '--format', '{{json .State}}', name]);
+      throw new Error(`${err.message}\n--- state ---\n${state.stdout}\n--- logs ---\n${logs.stdout}${logs.stderr}`);
+    });
     const info = (await api(url, 'GET', '/api/info')).body;
     expect(info).toMatchObject({ revision: 'arm64-test', uid: 1000 });
     expect((await docker('exec', name, 'uname', '-m')).trim()).toBe('aarch64');
