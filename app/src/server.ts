@@ -11,9 +11,10 @@ import {
   NOTE_ID_PATTERN,
   NoteNotFoundError,
   type NoteInput,
-  NoteStore,
   StorageUnavailableError,
+  type Store,
 } from './store.js';
+import { openStore } from './open-store.js';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,7 +24,8 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
 
 export interface ServerOptions {
   readonly config: AppConfig;
-  readonly store?: NoteStore;
+  /** The file store on config.dataDir, or PostgreSQL when config.database is set, by default. */
+  readonly store?: Store;
   /** Where log lines go; stdout by default. */
   readonly logStream?: NodeJS.WritableStream;
   /** Where cgroup limits are read; /sys/fs/cgroup by default. */
@@ -78,7 +80,7 @@ function chunkedStdout() {
   return { stream, stop: () => clearInterval(timer) };
 }
 
-export function buildServer({ config, store = new NoteStore(config.dataDir), logStream, cgroupRoot }: ServerOptions) {
+export function buildServer({ config, store = openStore(config), logStream, cgroupRoot }: ServerOptions) {
   const stdout = logStream ? undefined : chunkedStdout();
   const app = Fastify({
     logger: {
@@ -173,7 +175,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
 
   app.get('/api/info', async () =>
     containerInfo(
-      { dataDir: config.dataDir, version: config.version, revision: config.revision, greeting: config.greeting },
+      { dataDir: config.dataDir, store: store.info, version: config.version, revision: config.revision, greeting: config.greeting },
       cgroupRoot,
     ),
   );
@@ -189,7 +191,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   // Not an async handler: an unchanged listing is sent synchronously, with no promise to settle
   // (see the Benchmark's get_vs_hello_ratio); a changed directory is read asynchronously.
   app.get('/api/notes', (_request, reply) => {
-    const unchanged = store.unchangedListing();
+    const unchanged = store.unchangedListing?.();
     // Sent, and nothing returned: a returned reply is a thenable Fastify would wait on.
     if (unchanged !== undefined) {
       sendListing(reply, unchanged);
