@@ -1,6 +1,6 @@
 // npm run bench: measures berth's image and container against baselines built in the same run,
 // prints a table and writes bench/results.json. Needs the Docker engine, the stand-in (or real)
-// base image, and wrk (Debian: apt-get install wrk). All traffic goes to loopback.
+// base image, wrk (Debian: apt-get install wrk) and PostgreSQL (apt-get install postgresql). All traffic goes to loopback.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { CADDY_IMAGE } from '../infra/host/caddy.js';
 import { NOTES_HEALTHCHECK, memoryFlag } from '../infra/app/spec.js';
 import { DEFAULT_APP } from '../infra/config/schema.js';
 import { benchHost } from './host.js';
+import { benchStores } from './stores.js';
 import { checkSync, runSync } from '../ops/run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -171,6 +172,9 @@ try {
   record('get_vs_hello_ratio', round(median(ratios), 2), `median of hello/GET pairs run side by side (${span}); target ≥ 0.5`);
   record('get_vs_hello_ratio_min', round(Math.min(...ratios), 2), 'the lowest of those rounds');
   record('get_vs_hello_ratio_max', round(Math.max(...ratios), 2), 'the highest of those rounds');
+
+  // --- the notes API on each store (file, PostgreSQL), as plain processes side by side.
+  await benchStores(record, wrk, post);
 
   // --- the EC2 host, simulated: the user-data berth renders, booted, rebooted, redeployed.
   await benchHost(app, tag('app2'), record, path.join(root, 'bench/release.svg'));

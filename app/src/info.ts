@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { StoreInfo } from './store.js';
 
 export interface CgroupLimits {
   readonly version: 1 | 2 | null;
@@ -65,13 +66,15 @@ export interface ContainerInfo {
   readonly node: string;
   readonly cgroup: CgroupLimits;
   readonly dataDir: string;
+  /** Which store holds the notes: the file store's directory, or PostgreSQL's host and database. */
+  readonly store: StoreInfo;
   readonly version: string;
   readonly revision: string;
   readonly greeting: string;
 }
 
 export function containerInfo(
-  app: Pick<ContainerInfo, 'dataDir' | 'version' | 'revision' | 'greeting'>,
+  app: Pick<ContainerInfo, 'dataDir' | 'store' | 'version' | 'revision' | 'greeting'>,
   cgroupRoot?: string,
 ): ContainerInfo {
   return {
@@ -82,6 +85,7 @@ export function containerInfo(
     node: process.version,
     cgroup: readCgroupLimits(cgroupRoot),
     dataDir: app.dataDir,
+    store: app.store,
     version: app.version,
     revision: app.revision,
     greeting: app.greeting,

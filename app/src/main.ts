@@ -1,7 +1,7 @@
 // Entry point: read the environment, serve, and shut down cleanly on SIGTERM/SIGINT.
 import { ConfigError, parseConfig } from './config.js';
+import { openStore } from './open-store.js';
 import { buildServer } from './server.js';
-import { NoteStore } from './store.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const store = new NoteStore(config.dataDir);
+  const store = openStore(config);
   const app = buildServer({ config, store });
 
   let stopping = false;
@@ -28,7 +28,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     app.close().then(
-      () => {
+      async () => {
+        await store.close().catch((err: unknown) => app.log.warn({ err }, 'error while closing the store'));
         app.log.info('stopped');
         process.exit(0);
       },
@@ -41,13 +42,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
-  const ready = await store.readiness();
-  if (ready.ok) {
-    const swept = await store.sweepTempFiles();
-    if (swept > 0) app.log.info({ swept }, 'removed temporary files left by an interrupted write');
+  // The store's startup step: the file store sweeps temporary files, PostgreSQL applies migrations.
+  const prepared = await store.prepare();
+  if (prepared.ok) {
+    if (prepared.did) app.log.info({ store: store.info.kind, ...prepared.fields }, prepared.did);
   } else {
-    // Keep serving: /healthz reports the reason, and turns ready once the volume is writable.
-    app.log.warn({ reason: ready.reason }, 'data directory not ready');
+    // Keep serving: /healthz reports the reason, and turns ready once the volume is writable or
+    // the database answers (PostgreSQL's migrations are tried again then).
+    app.log.warn({ reason: prepared.reason }, store.info.kind === 'file' ? 'data directory not ready' : 'database not ready');
   }
 
   await app.listen({ host: config.host, port: config.port });

@@ -12,9 +12,10 @@ import {
   NOTE_ID_PATTERN,
   NoteNotFoundError,
   type NoteInput,
-  NoteStore,
   StorageUnavailableError,
+  type Store,
 } from './store.js';
+import { openStore } from './open-store.js';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -24,7 +25,8 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
 
 export interface ServerOptions {
   readonly config: AppConfig;
-  readonly store?: NoteStore;
+  /** The file store on config.dataDir, or PostgreSQL when config.database is set, by default. */
+  readonly store?: Store;
   /** Where log lines go; stdout by default. */
   readonly logStream?: NodeJS.WritableStream;
   /** Where cgroup limits are read; /sys/fs/cgroup by default. */
@@ -81,7 +83,7 @@ function chunkedStdout() {
 
 const LISTING_TYPE = 'application/json; charset=utf-8';
 
-export function buildServer({ config, store = new NoteStore(config.dataDir), logStream, cgroupRoot }: ServerOptions) {
+export function buildServer({ config, store = openStore(config), logStream, cgroupRoot }: ServerOptions) {
   const stdout = logStream ? undefined : chunkedStdout();
   // Set below, once what it uses exists; the server calls it only once listening.
   let servedUnchangedListing: (req: IncomingMessage, res: ServerResponse) => boolean = () => false;
@@ -192,7 +194,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
 
   app.get('/api/info', async () =>
     containerInfo(
-      { dataDir: config.dataDir, version: config.version, revision: config.revision, greeting: config.greeting },
+      { dataDir: config.dataDir, store: store.info, version: config.version, revision: config.revision, greeting: config.greeting },
       cgroupRoot,
     ),
   );
@@ -215,7 +217,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   // Connection: close are Fastify's) takes the route below.
   servedUnchangedListing = (req, res) => {
     if (req.url !== '/api/notes' || req.method !== 'GET' || closing || readsLogged) return false;
-    const notes = store.unchangedListing();
+    const notes = store.unchangedListing?.();
     if (notes === undefined) return false;
     const started = performance.now();
     const body = listingBody(notes);
@@ -227,7 +229,7 @@ export function buildServer({ config, store = new NoteStore(config.dataDir), log
   // Not an async handler: an unchanged listing is sent synchronously, with no promise to settle
   // (see the Benchmark's get_vs_hello_ratio); a changed directory is read asynchronously.
   app.get('/api/notes', (_request, reply) => {
-    const unchanged = store.unchangedListing();
+    const unchanged = store.unchangedListing?.();
     // Sent, and nothing returned: a returned reply is a thenable Fastify would wait on.
     if (unchanged !== undefined) {
       sendListing(reply, unchanged);

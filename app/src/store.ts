@@ -1,3 +1,6 @@
+// The notes store: the interface both stores implement (Store), and the embedded default, the file
+// store (NoteStore). The PostgreSQL store, for a fleet, is in pg-store.ts.
+//
 // Notes live as one JSON file each under <dataDir>/notes. The files are the only truth: two server
 // processes may share the volume (during a release), so a process never trusts what it remembers
 // over what is on disk. The one cache, of the listing, is checked against the directory on every
@@ -44,18 +47,55 @@ export class CorruptNoteError extends Error {
   }
 }
 
-/** The data directory cannot take a write now (read-only, missing, not ours, or full). */
+/**
+ * The store cannot take a write now: the data directory is read-only, missing, not ours or full,
+ * or the database cannot be reached. The server answers 503 (507 for ENOSPC and EDQUOT).
+ */
 export class StorageUnavailableError extends Error {
   constructor(
     readonly code: string,
-    dir: string,
+    where: string,
+    message?: string,
   ) {
-    super(code === 'ENOSPC' ? `no space left in ${dir}` : `data directory ${dir} is not writable (${code})`);
+    super(message ?? (code === 'ENOSPC' ? `no space left in ${where}` : `data directory ${where} is not writable (${code})`));
   }
 }
 const UNAVAILABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'ENOENT', 'ENOSPC', 'EDQUOT']);
 
 export type Readiness = { ok: true } | { ok: false; reason: string };
+
+/** What /api/info shows of the store in use: which one and where, never a credential. */
+export type StoreInfo =
+  | { readonly kind: 'file'; readonly dir: string }
+  | { readonly kind: 'postgres'; readonly host: string; readonly port: number; readonly database: string };
+
+/** The startup step's outcome: what it did worth a log line, or why the store is not ready yet. */
+export type Prepared =
+  | { readonly ok: true; readonly did?: string; readonly fields?: Readonly<Record<string, unknown>> }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * What the server needs of a store. Both stores give the same answers (test/unit/store.test.ts runs
+ * one contract against each): notes listed by createdAt then id, NoteNotFoundError for an unknown
+ * or malformed id, StorageUnavailableError when the backing storage cannot serve, a write
+ * acknowledged only once durable, and another process's writes seen at once.
+ */
+export interface Store {
+  readonly info: StoreInfo;
+  /** Whether a write could succeed now; the reason when not (GET /healthz answers 503 with it). */
+  readiness(): Promise<Readiness>;
+  /** Run once at start: the file store sweeps temporary files, PostgreSQL applies migrations. */
+  prepare(): Promise<Prepared>;
+  list(): Promise<readonly Note[]>;
+  get(id: string): Promise<Note>;
+  create(input: NoteInput, now?: Date): Promise<Note>;
+  update(id: string, input: NoteInput, now?: Date): Promise<Note>;
+  delete(id: string): Promise<void>;
+  /** The last listing, synchronously, when provably unchanged; a store that cannot tell lacks it. */
+  unchangedListing?(): readonly Note[] | undefined;
+  /** Lets go of connections (the process is stopping). */
+  close(): Promise<void>;
+}
 
 /**
  * The last listing, reused while the notes directory is provably unchanged. Every change a store
@@ -70,12 +110,26 @@ interface ListingCache {
 }
 const SETTLED_NS = 1_000_000_000n;
 
-export class NoteStore {
+export class NoteStore implements Store {
   readonly dir: string;
+  readonly info: StoreInfo;
   private listing: ListingCache | undefined;
 
   constructor(dataDir: string) {
     this.dir = path.join(dataDir, 'notes');
+    this.info = { kind: 'file', dir: this.dir };
+  }
+
+  /** At start: when the directory is writable, sweep what an interrupted write left behind. */
+  async prepare(): Promise<Prepared> {
+    const ready = await this.readiness();
+    if (!ready.ok) return ready;
+    const swept = await this.sweepTempFiles();
+    return swept > 0 ? { ok: true, did: 'removed temporary files left by an interrupted write', fields: { swept } } : { ok: true };
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between requests.
   }
 
   /** Ready means: the notes directory exists (or can be made) and this process may write to it. */
@@ -228,7 +282,8 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function checkId(id: string): string {
+/** A malformed id names no note, in every store (and never reaches a path or a query). */
+export function checkId(id: string): string {
   if (!NOTE_ID.test(id)) throw new NoteNotFoundError(id);
   return id;
 }

@@ -56,3 +56,46 @@ describe('the server reads its configuration from env only', () => {
     expect(() => parseConfig({ PORT: `${'9'.repeat(100)}x` })).toThrow(/got "9{40}…"$/);
   });
 });
+
+describe('PGHOST selects the PostgreSQL store, with the connection from the PG* env', () => {
+  const pg = { PGHOST: 'notes.abc123.eu-west-1.rds.amazonaws.com', PGDATABASE: 'notes', PGUSER: 'berth', PGPASSWORD: 'pw-canary-5e1d' };
+
+  it('without PGHOST the file store on DATA_DIR: no database in the config', () => {
+    expect(parseConfig({ PGDATABASE: 'notes', PGUSER: 'berth' }).database).toBeUndefined();
+    expect(parseConfig({ PGHOST: '' }).database).toBeUndefined();
+  });
+
+  it("with PGHOST: host, port (5432 by default), database, user, libpq's sslmode (disable by default)", () => {
+    const { database } = parseConfig(pg);
+    expect(database).toMatchObject({ host: pg.PGHOST, port: 5432, database: 'notes', user: 'berth', sslMode: 'disable' });
+    expect(database!.password?.()).toBe(pg.PGPASSWORD);
+    expect(parseConfig({ ...pg, PGPORT: '6432', PGSSLMODE: 'require' }).database).toMatchObject({ port: 6432, sslMode: 'require' });
+    expect(parseConfig({ ...pg, PGPASSWORD: '' }).database!.password).toBeUndefined();
+  });
+
+  it('never shows the password: not in the JSON of the config, nor in an error line', () => {
+    expect(JSON.stringify(parseConfig(pg))).not.toContain(pg.PGPASSWORD);
+    let message = '';
+    try {
+      parseConfig({ ...pg, PGUSER: '', PGPORT: 'x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^PG/);
+    expect(message).not.toContain(pg.PGPASSWORD);
+  });
+
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PGDATABASE: '' }, 'PGDATABASE: must be set when PGHOST is (the database name, such as notes)'],
+    [{ PGUSER: '' }, 'PGUSER: must be set when PGHOST is (the database user, such as notes)'],
+    [{ PGUSER: 'u'.repeat(64) }, 'PGUSER: must be 1 to 63 bytes of printable text (the database user, such as notes); got "'],
+    [{ PGPORT: 'five' }, 'PGPORT: must be a whole number from 1 to 65535 (a TCP port such as 5432); got "five"'],
+    [{ PGPORT: '0' }, 'PGPORT: must be from 1 to 65535 (a TCP port such as 5432); got 0'],
+    [{ PGHOST: '/var/run/postgresql' }, 'PGHOST: must be a host name or IP address, such as notes.abc123.eu-west-1.rds.amazonaws.com (a socket directory is not supported); got "/var/run/postgresql"'],
+    [{ PGSSLMODE: 'prefer' }, 'PGSSLMODE: must be one of disable, require, verify-ca, verify-full (allow and prefer may fall back to plain text); got "prefer"'],
+    [{ PGSSLROOTCERT: 'rds.pem' }, 'PGSSLROOTCERT: must be the absolute path of a PEM file, such as /etc/ssl/rds-global-bundle.pem; got "rds.pem"'],
+  ];
+  it.each(bad)('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => parseConfig({ ...pg, ...env })).toThrow(message);
+  });
+});

@@ -1,0 +1,200 @@
+// A throwaway PostgreSQL server for tests: Debian's real `postgresql` package (bookworm: 15), a
+// fresh cluster under the temp directory, listening on a free port on 127.0.0.1 with password
+// (scram-sha-256) auth, removed by stop(). PostgreSQL refuses to run as root, so under root (CI)
+// the cluster belongs to the package's `postgres` user (or `nobody`). fsync is off: these tests
+// share a busy machine, and none of them pulls the plug on the database.
+//
+// Usage: `const pg = await startPostgres(); const db = await pg.createDatabase();` then
+// `pg.env(db)` is the PG* env for a server process (or parseConfig(pg.env(db)).database for a
+// store in-process); `await pg.stop()` at the end. For clients in containers (the fleet sim),
+// `startPostgres({ listen: '<bridge address>' })` listens there too (still password-only), and
+// `pg.env(db, '<address the containers reach>')` names it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { run, runSync } from '../../ops/run.js';
+import { freePort } from '../../sim/net.js';
+
+export const POSTGRES_USER = 'berth';
+
+export interface PostgresServer {
+  readonly host: string;
+  readonly port: number;
+  readonly password: string;
+  /** The PG* env the notes server reads, for one database on this server (PGHOST: host, or as given). */
+  env(database: string, host?: string): Record<string, string>;
+  /** A new, empty database (a fresh name unless given); returns its name. */
+  createDatabase(name?: string): Promise<string>;
+  /** Runs SQL with psql in one database; returns its unaligned, tuples-only output. */
+  sql(database: string, sql: string): Promise<string>;
+  /** What the server logged, for a failure message. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The directory of initdb, postgres and psql: `pg_config --bindir` when it names one that has the
+ * server (Debian's pg_config comes with libpq-dev and may be there without it), else the newest
+ * /usr/lib/postgresql/<major>/bin (Debian's and Ubuntu's layout: the binaries are not on PATH).
+ */
+export function postgresBinDir(): string {
+  const fromPgConfig = runSync(['pg_config', '--bindir']);
+  const candidates = [
+    ...(fromPgConfig.code === 0 ? [fromPgConfig.stdout.trim()] : []),
+    ...(existsSync('/usr/lib/postgresql')
+      ? readdirSync('/usr/lib/postgresql')
+          .filter((v) => /^\d+$/.test(v))
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : []),
+  ];
+  const found = candidates.find((dir) => existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'postgres')));
+  if (!found) {
+    throw new Error(
+      `no PostgreSQL server found (looked in ${candidates.join(', ') || 'pg_config --bindir and /usr/lib/postgresql/*/bin'}): install Debian's or Ubuntu's postgresql package (apt-get install postgresql)`,
+    );
+  }
+  return found;
+}
+
+/** Who runs the cluster: this process's user, or under root the `postgres` user (else nobody). */
+function clusterOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (const name of ['postgres', 'nobody']) {
+    const entry = runSync(['getent', 'passwd', name]);
+    const fields = entry.stdout.trim().split(':');
+    if (entry.code === 0 && fields.length >= 4) return { uid: Number(fields[2]), gid: Number(fields[3]) };
+  }
+  throw new Error('running as root, and neither a postgres nor a nobody user exists to own the test cluster');
+}
+
+function runAs(
+  owner: { uid: number; gid: number } | undefined,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess {
+  const [program, ...args] = argv;
+  return spawn(program!, args, {
+    env: { PATH: process.env.PATH, LC_ALL: 'C', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: os.tmpdir(),
+    ...(owner ?? {}),
+  });
+}
+
+function finished(child: ChildProcess, what: string): Promise<string> {
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`${what} exited ${code}:\n${output.slice(-2000)}`))));
+  });
+}
+
+export interface PostgresOptions {
+  /** Another address to listen on besides 127.0.0.1 (such as a Docker bridge's gateway). */
+  readonly listen?: string;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  const owner = clusterOwner();
+  const root = mkdtempSync(path.join(os.tmpdir(), 'berth-pg-'));
+  const data = path.join(root, 'data');
+  const password = randomBytes(18).toString('base64url');
+  const host = '127.0.0.1';
+  let server: ChildProcess | undefined;
+  let log = '';
+  const killOnExit = () => server?.kill('SIGKILL');
+  try {
+    chmodSync(root, 0o700);
+    if (owner) chownSync(root, owner.uid, owner.gid);
+    const pwfile = path.join(root, 'pwfile');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
+    await finished(
+      runAs(owner, [
+        path.join(bin, 'initdb'),
+        '--pgdata', data,
+        '--username', POSTGRES_USER,
+        `--pwfile=${pwfile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ]),
+      'initdb',
+    );
+    rmSync(pwfile);
+    if (options.listen) {
+      // initdb's host lines cover loopback only; from elsewhere, the same password auth.
+      appendFileSync(path.join(data, 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n');
+    }
+
+    const port = await freePort();
+    server = runAs(owner, [
+      path.join(bin, 'postgres'),
+      '-D', data,
+      '-p', String(port),
+      // The socket in our own directory: /var/run/postgresql may not exist or not be ours.
+      '-k', root,
+      '-c', `listen_addresses=${[host, ...(options.listen ? [options.listen] : [])].join(',')}`,
+      '-c', 'fsync=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'shared_buffers=32MB',
+      '-c', 'max_connections=100',
+    ]);
+    server.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    let exited = false;
+    const stopped = new Promise<void>((resolve) => server!.on('close', () => resolve()));
+    void stopped.then(() => (exited = true));
+    process.once('exit', killOnExit);
+
+    const pgEnv = (database: string, at = host) => ({ PGHOST: at, PGPORT: String(port), PGUSER: POSTGRES_USER, PGPASSWORD: password, PGDATABASE: database, PGSSLMODE: 'disable' });
+    const psql = (database: string, sql: string) =>
+      finished(runAs(undefined, [path.join(bin, 'psql'), '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], pgEnv(database)), `psql -c ${sql}`);
+
+    // Not ops/run's waitFor: it retries through errors, and a server that exited will not come back.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (exited) throw new Error(`postgres exited early:\n${log.slice(-2000)}`);
+      const ready = await run([path.join(bin, 'pg_isready'), '-q', '-h', host, '-p', String(port)]);
+      if (ready.code === 0) break;
+      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s:\n${log.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    return {
+      host,
+      port,
+      password,
+      env: pgEnv,
+      async createDatabase(name = `t_${randomBytes(6).toString('hex')}`) {
+        await psql('postgres', `create database "${name}"`);
+        return name;
+      },
+      sql: psql,
+      log: () => log,
+      async stop() {
+        if (!exited) {
+          server!.kill('SIGINT'); // fast shutdown: roll back, disconnect, exit
+          const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
+          await stopped;
+          clearTimeout(timer);
+        }
+        process.removeListener('exit', killOnExit);
+        rmSync(root, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    killOnExit();
+    process.removeListener('exit', killOnExit);
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
