@@ -23,7 +23,8 @@ export const FLEET_IDS = {
 export const FLEET_WORLD: AwsWorld = {
   account: DEFAULT_ACCOUNT,
   resource: (type, id) => {
-    const known = (type === 'aws:ec2/securityGroup:SecurityGroup' && [FLEET_IDS.albGroup, FLEET_IDS.hostGroup, FLEET_IDS.dbGroup].includes(id as never))
+    const groups: readonly string[] = [FLEET_IDS.albGroup, FLEET_IDS.hostGroup, FLEET_IDS.dbGroup];
+    const known = (type === 'aws:ec2/securityGroup:SecurityGroup' && groups.includes(id))
       || (type === 'aws:iam/instanceProfile:InstanceProfile' && id === FLEET_IDS.profile);
     return known ? { inputs: {}, state: {} } : undefined;
   },

@@ -106,8 +106,15 @@ export const RDS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
     storageThroughput: [rule('gp3-baseline', 'InvalidParameterCombination', 'RDS User Guide, Amazon RDS DB instance storage: gp3 storage', (_v, { inputs }) =>
       inputs.storageType === 'gp3' && Number(inputs.allocatedStorage) < GP3_BASELINE_LIMIT ? `You can't specify IOPS or storage throughput for engine postgres and a storage size less than ${GP3_BASELINE_LIMIT}.` : undefined)],
     storageEncrypted: noConstraint('a boolean; every orderable class here supports encryption at rest (RDS User Guide, Encrypting Amazon RDS resources)'),
-    kmsKeyId: [rule('arn', 'InvalidParameterValue', `${RDS}, CreateDBInstance KmsKeyId; TF verify.ValidARN`, (v, { inputs }) =>
-      inputs.storageEncrypted !== true ? 'KmsKeyId requires StorageEncrypted' : /^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/.test(String(v)) ? undefined : `Invalid KMS key: ${String(v)}`)],
+    kmsKeyId: [
+      // AWS takes a key id, alias or ARN (CreateDBInstance KmsKeyId, model); the provider takes an
+      // ARN only and refuses anything else before calling AWS (instance.go: verify.ValidARN).
+      rule('arn', 'ProviderValidation', 'TF internal/service/rds/instance.go kms_key_id (verify.ValidARN)', (v) =>
+        /^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/.test(String(v)) ? undefined : `"kms_key_id" (${String(v)}) is an invalid ARN`),
+      // "If you specify the KmsKeyId, StorageEncrypted must be true" (model, KmsKeyId), as recalled.
+      rule('needs-encryption', 'InvalidParameterCombination', `${RDS}, CreateDBInstance KmsKeyId [model]`, (_v, { inputs }) =>
+        inputs.storageEncrypted === true ? undefined : 'KmsKeyId requires StorageEncrypted to be true'),
+    ],
     // MasterUsername for PostgreSQL: "Must be 1 to 63 letters or numbers. First character must be a
     // letter. Can't be a reserved word for the chosen database engine" (model); rdsadmin is RDS's own.
     username: [rule('pattern', 'InvalidParameterValue', `${RDS}, CreateDBInstance MasterUsername [model]`, (v) =>
@@ -119,9 +126,10 @@ export const RDS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
       inputs.manageMasterUserPassword === true ? undefined : 'MasterUserSecretKmsKeyId needs ManageMasterUserPassword')],
     // DBName for PostgreSQL: "Must contain 1 to 63 letters, numbers, or underscores. Must begin with
     // a letter. Subsequent characters can be letters, underscores, or digits (0-9). Can't be a word
-    // reserved by the database engine" (model).
+    // reserved by the database engine" (model). Which words: the databases every RDS PostgreSQL
+    // instance already has besides postgres (template0, template1, rdsadmin), as recalled.
     dbName: [rule('pattern', 'InvalidParameterValue', `${RDS}, CreateDBInstance DBName [model]`, (v) =>
-      /^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(String(v)) && !['postgres', 'template0', 'template1', 'rdsadmin'].includes(String(v).toLowerCase())
+      /^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(String(v)) && !['template0', 'template1', 'rdsadmin'].includes(String(v).toLowerCase())
         ? undefined : `DBName ${String(v)} must be 1 to 63 letters, digits or underscores, starting with a letter, and not a reserved name`)],
     dbSubnetGroupName: [rule('pattern', 'InvalidParameterValue', `${RDS}, CreateDBInstance DBSubnetGroupName; CreateDBSubnetGroup DBSubnetGroupName [model]`, (v) =>
       /^[a-z0-9 ._-]{1,255}$/.test(String(v)) && String(v) !== 'default' ? undefined : `DB subnet group name ${String(v)} is not valid`)],

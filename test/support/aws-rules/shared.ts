@@ -112,7 +112,9 @@ export const ssmTags: Rule[] = [
  */
 export function serviceTags(cite: string, codes: { readonly count: string; readonly text: string }, reserved: RegExp = /^aws:/i): Rule[] {
   const entries = (tags: unknown): [string, string][] =>
-    Array.isArray(tags) ? tags.map((t: any) => [String(t?.key), String(t?.value ?? '')]) : Object.entries((tags ?? {}) as Record<string, string>).map(([k, v]) => [k, String(v)]);
+    Array.isArray(tags)
+      ? tags.map((t: any): [string, string] => [String(t?.key), String(t?.value ?? '')])
+      : Object.entries((tags ?? {}) as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)]);
   return [
     rule('count', codes.count, cite, (tags) => (entries(tags).length > 50 ? `${entries(tags).length} tags; at most 50` : undefined)),
     rule('text', codes.text, cite, (tags) => {
