@@ -187,6 +187,7 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     // Any change is a new version; updateDefaultVersion makes it the default (ModifyLaunchTemplate).
     update: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DescribeLaunchTemplates', 'ec2:CreateTags', 'ec2:DeleteTags'],
     delete: ['ec2:DeleteLaunchTemplate'],
+    note: 'from the provider file as known, not re-read for issue 14',
   }),
   'aws:autoscaling/group:Group': calls('internal/service/autoscaling/group.go', {
     // Create, then waitGroupCapacitySatisfied (DescribeAutoScalingGroups, DescribeScalingActivities,
@@ -214,13 +215,14 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     // Without forceDelete the provider drains the group first (UpdateAutoScalingGroup to 0, waiting
     // on DescribeAutoScalingGroups), then deletes it and waits for it to go.
     delete: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeScalingActivities'],
-    note: 'the update list is every call resourceGroupUpdate can make for the fields berth sets, read at a 2025 copy; warm pools, suspended processes and lifecycle hooks after create are not used',
+    note: 'from group.go as known, not re-read for issue 14: the update list is every call resourceGroupUpdate can make for the fields berth sets (warm pools, suspended processes and later lifecycle hooks are not used); the dependent calls are the Auto Scaling User Guide\'s',
   }),
   'aws:autoscaling/policy:Policy': calls('internal/service/autoscaling/policy.go', {
     create: ['autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies'],
     read: ['autoscaling:DescribePolicies'],
     update: ['autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies'],
     delete: ['autoscaling:DeletePolicy', 'autoscaling:DescribePolicies'],
+    note: 'from policy.go as known, not re-read for issue 14',
   }),
   'aws:lb/loadBalancer:LoadBalancer': calls('internal/service/elbv2/load_balancer.go', {
     // findLoadBalancer (is the name taken), CreateLoadBalancer with Tags (AddTags is its dependent
@@ -254,7 +256,7 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     read: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeTags'],
     update: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyListenerAttributes', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
     delete: ['elasticloadbalancing:DeleteListener'],
-    note: 'DescribeListenerAttributes/ModifyListenerAttributes are from the 2024+ provider (listener attributes); not re-read',
+    note: 'from listener.go as known, not re-read for issue 14; DescribeListenerAttributes/ModifyListenerAttributes are the 2024+ provider\'s (listener attributes)',
   }),
   'aws:rds/instance:Instance': calls('internal/service/rds/instance.go', {
     // CreateDBInstance with Tags (AddTagsToResource), then waitDBInstanceAvailable. With
@@ -295,6 +297,7 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     read: ['acm:DescribeCertificate'],
     update: [],
     delete: [],
+    note: 'from certificate_validation.go as known, not re-read for issue 14',
   }),
   'aws:route53/record:Record': calls('internal/service/route53/record.go', {
     // findHostedZoneByID, ChangeResourceRecordSets, waitChangeInsync (GetChange), then Read.

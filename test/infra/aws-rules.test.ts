@@ -50,9 +50,11 @@ async function deploy(config: Record<string, string>): Promise<ProgramRun> {
 }
 
 const runs = new Map<string, ProgramRun>();
+// Six (or more) whole program runs: on a loaded two-core machine that is more than vitest's 10 s
+// default for a hook, so the hook gets the project's test timeout.
 beforeAll(async () => {
   for (const [name, config] of Object.entries(CONFIGS)) runs.set(name, await deploy(config));
-});
+}, 60_000);
 
 /** The cloud resources a run registered: not berth's components, not the stack. */
 const cloudResources = (run: ProgramRun) => run.mocks.resources.filter((r) => !r.type.startsWith('berth:') && !r.type.startsWith('pulumi:'));

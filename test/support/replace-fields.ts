@@ -99,19 +99,19 @@ export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
     // Every other change is CreateLaunchTemplateVersion (a new version; with updateDefaultVersion
     // also ModifyLaunchTemplate), in place: resourceLaunchTemplateUpdate.
     forceNew: ['name', 'namePrefix'],
-    source: `${TF} internal/service/ec2/ec2_launch_template.go`,
+    source: `${TF} internal/service/ec2/ec2_launch_template.go (as known; not re-read for issue 14)`,
   },
   'aws:autoscaling/group:Group': {
     // UpdateAutoScalingGroup takes the sizes, subnets, launch template, health check and the rest;
     // a launch template change then starts an instance refresh when instanceRefresh is set
     // (resourceGroupUpdate); target groups are Attach/DetachLoadBalancerTargetGroups.
     forceNew: ['name', 'namePrefix'],
-    source: `${TF} internal/service/autoscaling/group.go`,
+    source: `${TF} internal/service/autoscaling/group.go (as known; not re-read for issue 14)`,
   },
   'aws:autoscaling/policy:Policy': {
     // PutScalingPolicy again for any other change (resourcePolicyUpdate).
     forceNew: ['autoscalingGroupName', 'name'],
-    source: `${TF} internal/service/autoscaling/policy.go`,
+    source: `${TF} internal/service/autoscaling/policy.go (as known; not re-read for issue 14)`,
   },
   'aws:lb/loadBalancer:LoadBalancer': {
     // Subnets and security groups are SetSubnets/SetSecurityGroups, attributes
@@ -130,7 +130,7 @@ export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
   'aws:lb/listener:Listener': {
     // Port, protocol, certificate, SSL policy and actions are ModifyListener, in place.
     forceNew: ['loadBalancerArn'],
-    source: `${TF} internal/service/elbv2/listener.go`,
+    source: `${TF} internal/service/elbv2/listener.go (as known; not re-read for issue 14)`,
   },
   'aws:rds/instance:Instance': {
     // ModifyDBInstance takes the class, storage, engine version, backups, windows, security groups,
@@ -156,7 +156,7 @@ export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
   'aws:acm/certificateValidation:CertificateValidation': {
     // The resource has no Update: both arguments force a new one.
     forceNew: ['certificateArn', 'validationRecordFqdns'],
-    source: `${TF} internal/service/acm/certificate_validation.go`,
+    source: `${TF} internal/service/acm/certificate_validation.go (as known; not re-read for issue 14)`,
   },
   'aws:route53/record:Record': {
     // A changed type or values is a ChangeResourceRecordSets (DELETE and CREATE, or UPSERT) inside
