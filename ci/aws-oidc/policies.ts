@@ -127,6 +127,16 @@ export function arnPatterns(t: Target): Record<ArnKind, string> {
     instance: `arn:${p}:ec2:${t.region}:${t.account}:instance/*`,
     role: `arn:${p}:iam::${t.account}:role/${HOST_NAME_PREFIXES.role}*`,
     'instance-profile': `arn:${p}:iam::${t.account}:instance-profile/${HOST_NAME_PREFIXES.instanceProfile}*`,
+    // Fleet mode (issue 14). Service-linked roles live under /aws-service-role/<service>/; which
+    // services is the condition's business (FLEET_SERVICE_LINKED_ROLES).
+    'service-linked-role': `arn:${p}:iam::${t.account}:role/aws-service-role/*`,
+    // Route 53 is global: its ARNs have no region or account. The zone is the stack's
+    // berth:hostedZoneId, which this program does not know: any zone of the account.
+    'hosted-zone': `arn:${p}:route53:::hostedzone/*`,
+    'dns-change': `arn:${p}:route53:::change/*`,
+    // RDS names the secrets it manages rds!db-<uuid> (RDS User Guide, Password management with
+    // Secrets Manager); Secrets Manager adds a random suffix to every secret ARN.
+    'rds-secret': `arn:${p}:secretsmanager:${t.region}:${t.account}:secret:rds!*`,
   };
 }
 
@@ -149,6 +159,16 @@ export const ROLE_ACTION_CLASS: Readonly<Record<string, 'read' | 'metadata' | 'w
   'iam:DetachRolePolicy': 'detach',
   'iam:PassRole': 'pass',
 };
+
+/**
+ * The services whose service-linked role a fleet's first deploy in an account creates: Auto Scaling
+ * (AWSServiceRoleForAutoScaling), Elastic Load Balancing (AWSServiceRoleForElasticLoadBalancing) and
+ * RDS (AWSServiceRoleForRDS). Each service creates its role when the caller first makes its
+ * resource, and needs iam:CreateServiceLinkedRole of the caller for that ("Amazon EC2 Auto Scaling
+ * API permissions", "Service-linked roles for Elastic Load Balancing", "Using service-linked roles
+ * for Amazon RDS"). Afterwards the call is not made again.
+ */
+export const FLEET_SERVICE_LINKED_ROLES = ['autoscaling.amazonaws.com', 'elasticloadbalancing.amazonaws.com', 'rds.amazonaws.com'] as const;
 
 /**
  * Actions the provider may call that the deploy role is refused outright, and why. The test holds
@@ -175,6 +195,7 @@ function grantOf(action: string, t: Target): Grant {
     return { sid: 'LookUpsInTheRegion', resource: '*', condition: inRegion(t.region) };
   }
   if (scope.kind === 'ec2') return { sid: 'Ec2InTheRegion', resource: '*', condition: inRegion(t.region) };
+  if (scope.kind === 'fleet') return { sid: 'FleetInTheRegion', resource: '*', condition: inRegion(t.region) };
   const kinds = [...scope.on, ...(scope.with ?? [])];
   const resource = kinds.map((k) => arns[k]);
   if (kinds.length === 1 && kinds[0] === 'role') {
@@ -199,6 +220,10 @@ function grantOf(action: string, t: Target): Grant {
         throw new Error(`ci/aws-oidc/policies.ts: ${action} acts on host roles but has no class in ROLE_ACTION_CLASS; decide what it can widen`);
     }
   }
+  if (kinds.length === 1 && kinds[0] === 'service-linked-role') {
+    // Only the roles of the services a fleet uses, made by AWS on their first use in the account.
+    return { sid: 'ServiceLinkedRolesOfTheFleet', resource, condition: { StringEquals: { 'iam:AWSServiceName': [...FLEET_SERVICE_LINKED_ROLES] } } };
+  }
   const sids: Record<string, string> = {
     parameter: 'ThisStacksParameters',
     document: 'BerthsDeployDocuments',
@@ -206,6 +231,9 @@ function grantOf(action: string, t: Target): Grant {
     association: 'ReleaseRuns',
     'parameter,document,association': 'TagsOnBerthsSsmResources',
     'instance-profile': 'HostInstanceProfiles',
+    'hosted-zone': 'DnsRecordsInHostedZones',
+    'dns-change': 'DnsChanges',
+    'rds-secret': 'DatabaseMasterSecretsOfRds',
   };
   const sid = sids[kinds.join(',')];
   if (!sid) throw new Error(`ci/aws-oidc/policies.ts: no statement for ${action} on ${kinds.join(', ')}`);
@@ -275,6 +303,19 @@ export function boundaryPolicy(t: Target): PolicyDocument {
       // (the same guide), so the decryption must be inside it; only through SSM in this region.
       // Not verified against AWS: kept this narrow because it grants nothing by itself.
       { Sid: 'DecryptThroughSsm', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `ssm.${t.region}.amazonaws.com` } } },
+      // Fleet mode (issue 14). A fleet host reads its database's password at release time from the
+      // secret RDS manages for it (rds!…, encrypted with the aws/secretsmanager key: the same
+      // reasoning as for SSM above puts the decryption through Secrets Manager inside the cap), and
+      // its containers write to the stack's log group /berth/<stack> (Docker's awslogs driver:
+      // CreateLogStream, PutLogEvents on the group's streams). The host role's own policies name the
+      // one secret and the one group; the cap allows RDS's secrets of the region, because the
+      // secret's name is RDS's (rds!db-<uuid>) and not known here.
+      { Sid: 'DatabaseSecretsOfRds', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arnPatterns(t)['rds-secret'] },
+      { Sid: 'DecryptThroughSecretsManager', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${t.region}.amazonaws.com` } } },
+      { Sid: 'ThisStacksLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:${partitionOf(t)}:logs:${t.region}:${t.account}:log-group:${fleetLogGroupName(t.stack)}:*` },
     ],
   };
 }
+
+/** The fleet's log group: one per stack, named as its parameters' path (index.ts gives Fleet `/berth/<stack>`). */
+export const fleetLogGroupName = (stack: string) => parameterPath(stack).replace(/\/$/, '');

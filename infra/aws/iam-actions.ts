@@ -172,6 +172,148 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     delete: ['iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile'],
     note: 'iam:TagInstanceProfile for CreateInstanceProfile with Tags is assumed (tag-on-create), not verified',
   }),
+  // --- fleet mode (issue 14) -----------------------------------------------------------------------
+  // AWS's own dependent actions (the caller needs them too) are from each service's user guide:
+  // "Amazon EC2 Auto Scaling API permissions: Required permissions from other AWS APIs"
+  // (CreateAutoScalingGroup: iam:CreateServiceLinkedRole, iam:PassRole for a launch template with an
+  // instance profile, ec2:RunInstances, ec2:CreateTags); Elastic Load Balancing and RDS create their
+  // service-linked roles on first use the same way ("Service-linked roles for Elastic Load
+  // Balancing", "Using service-linked roles for Amazon RDS"), which needs iam:CreateServiceLinkedRole
+  // of the caller.
+  'aws:ec2/launchTemplate:LaunchTemplate': calls('internal/service/ec2/ec2_launch_template.go', {
+    // TagSpecifications of the template itself ride on CreateLaunchTemplate (ec2:CreateTags).
+    create: ['ec2:CreateLaunchTemplate', 'ec2:CreateTags', 'ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
+    read: ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
+    // Any change is a new version; updateDefaultVersion makes it the default (ModifyLaunchTemplate).
+    update: ['ec2:CreateLaunchTemplateVersion', 'ec2:ModifyLaunchTemplate', 'ec2:DescribeLaunchTemplates', 'ec2:CreateTags', 'ec2:DeleteTags'],
+    delete: ['ec2:DeleteLaunchTemplate'],
+    note: 'from the provider file as known, not re-read for issue 14',
+  }),
+  'aws:autoscaling/group:Group': calls('internal/service/autoscaling/group.go', {
+    // Create, then waitGroupCapacitySatisfied (DescribeAutoScalingGroups, DescribeScalingActivities,
+    // and the target groups' DescribeTargetHealth with minElbCapacity/waitForElbCapacity); enabled
+    // metrics are EnableMetricsCollection; tags ride on the create (CreateOrUpdateTags). The
+    // dependent calls: the service-linked role on first use, the host role passed to EC2 through the
+    // launch template's profile, and RunInstances/CreateTags, which Auto Scaling checks the caller has.
+    create: [
+      'autoscaling:CreateAutoScalingGroup', 'autoscaling:CreateOrUpdateTags', 'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeScalingActivities', 'autoscaling:EnableMetricsCollection', 'elasticloadbalancing:DescribeTargetHealth',
+      'iam:CreateServiceLinkedRole', 'iam:PassRole', 'ec2:RunInstances', 'ec2:CreateTags',
+    ],
+    // Read lists the group's traffic sources (target groups) besides the group itself.
+    read: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeTrafficSources', 'autoscaling:DescribeLoadBalancerTargetGroups'],
+    // A changed launch template starts an instance refresh (StartInstanceRefresh, after cancelling a
+    // running one and waiting on DescribeInstanceRefreshes); target groups are attached and detached.
+    update: [
+      'autoscaling:UpdateAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities',
+      'autoscaling:AttachLoadBalancerTargetGroups', 'autoscaling:DetachLoadBalancerTargetGroups', 'autoscaling:AttachTrafficSources',
+      'autoscaling:DetachTrafficSources', 'autoscaling:StartInstanceRefresh', 'autoscaling:CancelInstanceRefresh',
+      'autoscaling:DescribeInstanceRefreshes', 'autoscaling:EnableMetricsCollection', 'autoscaling:DisableMetricsCollection',
+      'autoscaling:CreateOrUpdateTags', 'autoscaling:DeleteTags', 'elasticloadbalancing:DescribeTargetHealth',
+      'iam:PassRole', 'ec2:RunInstances', 'ec2:CreateTags',
+    ],
+    // Without forceDelete the provider drains the group first (UpdateAutoScalingGroup to 0, waiting
+    // on DescribeAutoScalingGroups), then deletes it and waits for it to go.
+    delete: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeScalingActivities'],
+    note: 'from group.go as known, not re-read for issue 14: the update list is every call resourceGroupUpdate can make for the fields berth sets (warm pools, suspended processes and later lifecycle hooks are not used); the dependent calls are the Auto Scaling User Guide\'s',
+  }),
+  'aws:autoscaling/policy:Policy': calls('internal/service/autoscaling/policy.go', {
+    create: ['autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies'],
+    read: ['autoscaling:DescribePolicies'],
+    update: ['autoscaling:PutScalingPolicy', 'autoscaling:DescribePolicies'],
+    delete: ['autoscaling:DeletePolicy', 'autoscaling:DescribePolicies'],
+    note: 'from policy.go as known, not re-read for issue 14',
+  }),
+  'aws:lb/loadBalancer:LoadBalancer': calls('internal/service/elbv2/load_balancer.go', {
+    // findLoadBalancer (is the name taken), CreateLoadBalancer with Tags (AddTags is its dependent
+    // action in the SAR), waitLoadBalancerActive, then ModifyLoadBalancerAttributes.
+    create: [
+      'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:CreateLoadBalancer', 'elasticloadbalancing:AddTags',
+      'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:DescribeLoadBalancerAttributes', 'iam:CreateServiceLinkedRole',
+    ],
+    // Tags are not in DescribeLoadBalancers: the interceptor lists them (DescribeTags).
+    read: ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:DescribeTags'],
+    update: [
+      'elasticloadbalancing:ModifyLoadBalancerAttributes', 'elasticloadbalancing:SetSecurityGroups', 'elasticloadbalancing:SetSubnets',
+      'elasticloadbalancing:SetIpAddressType', 'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags',
+    ],
+    // After DeleteLoadBalancer the provider waits for the ALB's network interfaces to go
+    // (waitForALBNetworkInterfacesDetach: ec2 DescribeNetworkInterfaces).
+    delete: ['elasticloadbalancing:DeleteLoadBalancer', 'elasticloadbalancing:DescribeLoadBalancers', 'ec2:DescribeNetworkInterfaces'],
+  }),
+  'aws:lb/targetGroup:TargetGroup': calls('internal/service/elbv2/target_group.go', {
+    // findTargetGroupByName (is the name taken), create with Tags, then the health check and attributes.
+    create: [
+      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:AddTags',
+      'elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroupAttributes',
+    ],
+    read: ['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTags'],
+    update: ['elasticloadbalancing:ModifyTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
+    delete: ['elasticloadbalancing:DeleteTargetGroup'],
+  }),
+  'aws:lb/listener:Listener': calls('internal/service/elbv2/listener.go', {
+    create: ['elasticloadbalancing:CreateListener', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:ModifyListenerAttributes'],
+    read: ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeListenerAttributes', 'elasticloadbalancing:DescribeTags'],
+    update: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyListenerAttributes', 'elasticloadbalancing:AddTags', 'elasticloadbalancing:RemoveTags'],
+    delete: ['elasticloadbalancing:DeleteListener'],
+    note: 'from listener.go as known, not re-read for issue 14; DescribeListenerAttributes/ModifyListenerAttributes are the 2024+ provider\'s (listener attributes)',
+  }),
+  'aws:rds/instance:Instance': calls('internal/service/rds/instance.go', {
+    // CreateDBInstance with Tags (AddTagsToResource), then waitDBInstanceAvailable. With
+    // manageMasterUserPassword RDS makes the secret in Secrets Manager as the caller, which needs
+    // the calls of "Password management with Amazon RDS and AWS Secrets Manager: Required
+    // permissions" (RDS User Guide), here on RDS's own secrets (rds!…) and the aws/secretsmanager key.
+    create: [
+      'rds:CreateDBInstance', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'iam:CreateServiceLinkedRole',
+      'secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret', 'kms:DescribeKey',
+    ],
+    read: ['rds:DescribeDBInstances', 'rds:ListTagsForResource'],
+    update: [
+      'rds:ModifyDBInstance', 'rds:DescribeDBInstances', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:RemoveTagsFromResource',
+      'secretsmanager:CreateSecret', 'secretsmanager:UpdateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret',
+      'secretsmanager:DescribeSecret', 'secretsmanager:DeleteSecret', 'kms:DescribeKey',
+    ],
+    // A final snapshot (finalSnapshotIdentifier) is taken by DeleteDBInstance; RDS deletes its secret.
+    delete: ['rds:DeleteDBInstance', 'rds:DescribeDBInstances', 'rds:CreateDBSnapshot', 'secretsmanager:DeleteSecret'],
+    note: 'the Secrets Manager and KMS calls are the RDS User Guide\'s dependent permissions as recalled, matching aws-controllers-k8s/rds-controller#251\'s policy; rds:CreateDBSnapshot on delete is assumed, not verified',
+  }),
+  'aws:rds/subnetGroup:SubnetGroup': calls('internal/service/rds/subnet_group.go', {
+    create: ['rds:CreateDBSubnetGroup', 'rds:AddTagsToResource', 'rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource'],
+    read: ['rds:DescribeDBSubnetGroups', 'rds:ListTagsForResource'],
+    update: ['rds:ModifyDBSubnetGroup', 'rds:AddTagsToResource', 'rds:RemoveTagsFromResource'],
+    delete: ['rds:DeleteDBSubnetGroup', 'rds:DescribeDBSubnetGroups'],
+  }),
+  'aws:acm/certificate:Certificate': calls('internal/service/acm/certificate.go', {
+    // RequestCertificate with Tags, then waitCertificateDomainValidationsAvailable (DescribeCertificate).
+    create: ['acm:RequestCertificate', 'acm:AddTagsToCertificate', 'acm:DescribeCertificate'],
+    read: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
+    update: ['acm:UpdateCertificateOptions', 'acm:AddTagsToCertificate', 'acm:RemoveTagsFromCertificate'],
+    // DeleteCertificate is retried while the ALB's listener still holds the certificate.
+    delete: ['acm:DeleteCertificate'],
+  }),
+  'aws:acm/certificateValidation:CertificateValidation': calls('internal/service/acm/certificate_validation.go', {
+    // Create polls DescribeCertificate until ISSUED; Delete only forgets it.
+    create: ['acm:DescribeCertificate'],
+    read: ['acm:DescribeCertificate'],
+    update: [],
+    delete: [],
+    note: 'from certificate_validation.go as known, not re-read for issue 14',
+  }),
+  'aws:route53/record:Record': calls('internal/service/route53/record.go', {
+    // findHostedZoneByID, ChangeResourceRecordSets, waitChangeInsync (GetChange), then Read.
+    create: ['route53:GetHostedZone', 'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'],
+    read: ['route53:ListResourceRecordSets'],
+    update: ['route53:GetHostedZone', 'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'],
+    delete: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets', 'route53:GetChange'],
+  }),
+  'aws:cloudwatch/logGroup:LogGroup': calls('internal/service/logs/group.go', {
+    // CreateLogGroup with tags (logs:TagResource is needed for it: CloudWatch Logs API Reference,
+    // CreateLogGroup), then PutRetentionPolicy, then Read.
+    create: ['logs:CreateLogGroup', 'logs:TagResource', 'logs:PutRetentionPolicy', 'logs:DescribeLogGroups', 'logs:ListTagsForResource'],
+    read: ['logs:DescribeLogGroups', 'logs:ListTagsForResource'],
+    update: ['logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:AssociateKmsKey', 'logs:DisassociateKmsKey', 'logs:TagResource', 'logs:UntagResource'],
+    delete: ['logs:DeleteLogGroup'],
+  }),
   // Not an AWS resource, but its create runs berth's release waiter with the deploy role's
   // credentials (infra/release/gate.ts); it has no update or delete command.
   'command:local:Command': calls(RELEASE_WAITER.source, { create: RELEASE_WAITER.read, read: [], update: [], delete: [] }),
@@ -194,6 +336,8 @@ export const DATA_SOURCE_ACTIONS: Readonly<Record<string, LookUp>> = {
     read: ['ec2:DescribeInstanceTypeOfferings'],
     note: 'not re-read here: the one paginated call',
   },
+  // The default VPC's default subnets for the fleet (issue 14): one DescribeSubnets with the filters.
+  'aws:ec2/getSubnets:getSubnets': { source: 'internal/service/ec2/vpc_subnets_data_source.go', read: ['ec2:DescribeSubnets'] },
   // Computed from the provider's region, no API call.
   'aws:index/getPartition:getPartition': { source: 'internal/service/meta/partition_data_source.go', read: [] },
 };
@@ -240,7 +384,11 @@ export const SSM_MANAGED_INSTANCE_CORE = [
 // "Resource types" column), which decides how far a policy can narrow it.
 
 /** ARN kinds berth's roles are scoped to; ci/aws-oidc/policies.ts turns each into an ARN pattern. */
-export type ArnKind = 'parameter' | 'document' | 'association' | 'instance' | 'role' | 'instance-profile';
+export type ArnKind =
+  | 'parameter' | 'document' | 'association' | 'instance' | 'role' | 'instance-profile'
+  // Fleet mode: AWS's service-linked roles (created on first use), Route 53's hosted zones and
+  // changes (a global service: ARNs, not a region), and the RDS-managed master secrets (rds!…).
+  | 'service-linked-role' | 'hosted-zone' | 'dns-change' | 'rds-secret';
 
 export type Scope =
   /** The SAR lists no resource type: only `Resource: "*"` works (most Describe/List calls). */
@@ -251,11 +399,19 @@ export type Scope =
    * none of whose ids berth knows before it creates them. Narrowing these by tag is possible later.
    */
   | { readonly kind: 'ec2' }
+  /**
+   * The fleet's services (Auto Scaling, Elastic Load Balancing, RDS, ACM, CloudWatch Logs, and KMS's
+   * DescribeKey for the managed secret): their actions take resource ARNs carrying ids or random
+   * name suffixes berth cannot know before it creates them, so they are kept to `"*"` in the
+   * stack's region, like EC2's. Narrowing by tag (aws:ResourceTag/berth:stack) is possible later.
+   */
+  | { readonly kind: 'fleet' }
   /** Authorized against the resource acted on (one of `on`), and also against each of `with`. */
   | { readonly kind: 'arns'; readonly on: readonly ArnKind[]; readonly with?: readonly ArnKind[] };
 
 const none: Scope = { kind: 'none' };
 const ec2: Scope = { kind: 'ec2' };
+const fleet: Scope = { kind: 'fleet' };
 const on = (kinds: ArnKind[], extra?: ArnKind[]): Scope => ({ kind: 'arns', on: kinds, ...(extra ? { with: extra } : {}) });
 
 /** Every action of the tables above → its scope. The SAR rows are quoted in the comments. */
@@ -305,6 +461,51 @@ export const ACTION_SCOPE: Readonly<Record<string, Scope>> = {
   'iam:TagInstanceProfile': on(['instance-profile']), 'iam:UntagInstanceProfile': on(['instance-profile']),
   'iam:AddRoleToInstanceProfile': on(['instance-profile']), 'iam:RemoveRoleFromInstanceProfile': on(['instance-profile']),
   'iam:DeleteInstanceProfile': on(['instance-profile']),
+  // --- fleet mode (issue 14) ---
+  // EC2 launch templates: DescribeLaunchTemplates/Versions take no resource type; the rest launch-template*.
+  'ec2:DescribeLaunchTemplates': none, 'ec2:DescribeLaunchTemplateVersions': none,
+  'ec2:CreateLaunchTemplate': ec2, 'ec2:CreateLaunchTemplateVersion': ec2, 'ec2:ModifyLaunchTemplate': ec2, 'ec2:DeleteLaunchTemplate': ec2,
+  // Auto Scaling: the Describe* calls take no resource type; the rest autoScalingGroup*.
+  'autoscaling:DescribeAutoScalingGroups': none, 'autoscaling:DescribeScalingActivities': none, 'autoscaling:DescribeTrafficSources': none,
+  'autoscaling:DescribeLoadBalancerTargetGroups': none, 'autoscaling:DescribeInstanceRefreshes': none, 'autoscaling:DescribePolicies': none,
+  'autoscaling:CreateAutoScalingGroup': fleet, 'autoscaling:UpdateAutoScalingGroup': fleet, 'autoscaling:DeleteAutoScalingGroup': fleet,
+  'autoscaling:CreateOrUpdateTags': fleet, 'autoscaling:DeleteTags': fleet, 'autoscaling:EnableMetricsCollection': fleet,
+  'autoscaling:DisableMetricsCollection': fleet, 'autoscaling:AttachLoadBalancerTargetGroups': fleet, 'autoscaling:DetachLoadBalancerTargetGroups': fleet,
+  'autoscaling:AttachTrafficSources': fleet, 'autoscaling:DetachTrafficSources': fleet, 'autoscaling:StartInstanceRefresh': fleet,
+  'autoscaling:CancelInstanceRefresh': fleet, 'autoscaling:PutScalingPolicy': fleet, 'autoscaling:DeletePolicy': fleet,
+  // Elastic Load Balancing: Describe* take no resource type; the rest loadbalancer/app*, targetgroup*, listener/app*.
+  'elasticloadbalancing:DescribeLoadBalancers': none, 'elasticloadbalancing:DescribeLoadBalancerAttributes': none,
+  'elasticloadbalancing:DescribeTargetGroups': none, 'elasticloadbalancing:DescribeTargetGroupAttributes': none,
+  'elasticloadbalancing:DescribeListeners': none, 'elasticloadbalancing:DescribeListenerAttributes': none,
+  'elasticloadbalancing:DescribeTags': none, 'elasticloadbalancing:DescribeTargetHealth': none,
+  'elasticloadbalancing:CreateLoadBalancer': fleet, 'elasticloadbalancing:DeleteLoadBalancer': fleet, 'elasticloadbalancing:ModifyLoadBalancerAttributes': fleet,
+  'elasticloadbalancing:SetSecurityGroups': fleet, 'elasticloadbalancing:SetSubnets': fleet, 'elasticloadbalancing:SetIpAddressType': fleet,
+  'elasticloadbalancing:CreateTargetGroup': fleet, 'elasticloadbalancing:ModifyTargetGroup': fleet, 'elasticloadbalancing:ModifyTargetGroupAttributes': fleet,
+  'elasticloadbalancing:DeleteTargetGroup': fleet, 'elasticloadbalancing:CreateListener': fleet, 'elasticloadbalancing:ModifyListener': fleet,
+  'elasticloadbalancing:ModifyListenerAttributes': fleet, 'elasticloadbalancing:DeleteListener': fleet,
+  'elasticloadbalancing:AddTags': fleet, 'elasticloadbalancing:RemoveTags': fleet,
+  // RDS: every action takes db*, subgrp* or snapshot ARNs (DescribeDBInstances too, optionally).
+  'rds:CreateDBInstance': fleet, 'rds:DescribeDBInstances': fleet, 'rds:ModifyDBInstance': fleet, 'rds:RebootDBInstance': fleet,
+  'rds:DeleteDBInstance': fleet, 'rds:CreateDBSnapshot': fleet, 'rds:AddTagsToResource': fleet, 'rds:RemoveTagsFromResource': fleet,
+  'rds:ListTagsForResource': fleet, 'rds:CreateDBSubnetGroup': fleet, 'rds:DescribeDBSubnetGroups': fleet, 'rds:ModifyDBSubnetGroup': fleet,
+  'rds:DeleteDBSubnetGroup': fleet,
+  // Secrets Manager on RDS's own secrets (secret*); KMS DescribeKey on the key (key*).
+  'secretsmanager:CreateSecret': on(['rds-secret']), 'secretsmanager:TagResource': on(['rds-secret']), 'secretsmanager:RotateSecret': on(['rds-secret']),
+  'secretsmanager:DescribeSecret': on(['rds-secret']), 'secretsmanager:UpdateSecret': on(['rds-secret']), 'secretsmanager:DeleteSecret': on(['rds-secret']),
+  'kms:DescribeKey': fleet,
+  // ACM: certificate* (RequestCertificate none; ListCertificates none).
+  // RequestCertificate names no certificate yet.
+  'acm:RequestCertificate': fleet, 'acm:DescribeCertificate': fleet, 'acm:ListTagsForCertificate': fleet, 'acm:AddTagsToCertificate': fleet,
+  'acm:RemoveTagsFromCertificate': fleet, 'acm:UpdateCertificateOptions': fleet, 'acm:DeleteCertificate': fleet,
+  // Route 53 (global): hostedzone* for record sets and the zone, change* for GetChange.
+  'route53:GetHostedZone': on(['hosted-zone']), 'route53:ChangeResourceRecordSets': on(['hosted-zone']), 'route53:ListResourceRecordSets': on(['hosted-zone']),
+  'route53:GetChange': on(['dns-change']),
+  // CloudWatch Logs: log-group*.
+  'logs:CreateLogGroup': fleet, 'logs:DeleteLogGroup': fleet, 'logs:DescribeLogGroups': none, 'logs:PutRetentionPolicy': fleet,
+  'logs:DeleteRetentionPolicy': fleet, 'logs:AssociateKmsKey': fleet, 'logs:DisassociateKmsKey': fleet, 'logs:TagResource': fleet,
+  'logs:UntagResource': fleet, 'logs:ListTagsForResource': fleet,
+  // IAM's service-linked roles: role*, with the condition key iam:AWSServiceName.
+  'iam:CreateServiceLinkedRole': on(['service-linked-role']),
   // STS: no resource types; GetCallerIdentity needs no permission at all.
   'sts:GetCallerIdentity': none,
 };

@@ -8,7 +8,8 @@ import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import YAML from 'yaml';
 import { AWS_RULES, type AwsWorld, type Rule, awsRuleViolations, checkAwsRules, uncoveredFields } from '../support/aws-rules.js';
-import { DEFAULT_VPC, defaultSubnet } from '../support/aws-account.js';
+import { ALB_HOSTED_ZONE_ID, DEFAULT_VPC, HOSTED_ZONES, defaultSubnet } from '../support/aws-account.js';
+import { FLEET_BASELINES, FLEET_IDS, FLEET_WORLD } from '../support/aws-rules/fleet-baselines.js';
 import { AwsMocks, type ProgramRun, plain, runProgram } from '../support/pulumi-mocks.js';
 
 const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
@@ -49,9 +50,11 @@ async function deploy(config: Record<string, string>): Promise<ProgramRun> {
 }
 
 const runs = new Map<string, ProgramRun>();
+// Six (or more) whole program runs: on a loaded two-core machine that is more than vitest's 10 s
+// default for a hook, so the hook gets the project's test timeout.
 beforeAll(async () => {
   for (const [name, config] of Object.entries(CONFIGS)) runs.set(name, await deploy(config));
-});
+}, 60_000);
 
 /** The cloud resources a run registered: not berth's components, not the stack. */
 const cloudResources = (run: ProgramRun) => run.mocks.resources.filter((r) => !r.type.startsWith('berth:') && !r.type.startsWith('pulumi:'));
@@ -70,7 +73,16 @@ describe('the program, under every stack config the tests use', () => {
 
   it('makes every type the rules know, and the rules know every type it makes', () => {
     const made = new Set([...runs.values()].flatMap((run) => cloudResources(run).map((r) => r.type)));
-    expect([...made].sort()).toEqual(Object.keys(AWS_RULES).sort());
+    // The fleet's types (issue 14) are known before a stack config here makes a fleet: each has a
+    // baseline of its own (aws-rules/fleet-baselines.ts), held to the rules below.
+    expect([...new Set([...made, ...Object.keys(FLEET_BASELINES)])].sort()).toEqual(Object.keys(AWS_RULES).sort());
+  });
+
+  it('the fleet baselines break none of the rules and set no field the rules have not decided on', () => {
+    for (const [type, inputs] of Object.entries(FLEET_BASELINES)) {
+      expect(awsRuleViolations(type, inputs, FLEET_WORLD), type).toEqual([]);
+      expect(uncoveredFields(type, inputs), type).toEqual([]);
+    }
   });
 
   it('a field the table has no entry for is reported, so someone decides on it', () => {
@@ -185,6 +197,230 @@ const withVolumeIn = (zone: string) => (world: AwsWorld): AwsWorld => ({
   ...world,
   resource: (type, id) => (type === 'aws:ebs/volume:Volume' ? { inputs: { availabilityZone: zone }, state: {} } : world.resource(type, id)),
 });
+
+// --- the fleet's types (issue 14): examples against aws-rules/fleet-baselines.ts ------------------
+
+const SUBNET = (zone: string) => defaultSubnet(zone).id;
+const NO_SUBNET = 'subnet-0123456789abcdef0';
+const NO_GROUP = 'sg-00000000000000000';
+/** The tag rules most services share (serviceTags in aws-rules/shared.ts), with a map of tags. */
+const serviceTagExamples = (reserved = 'aws:owner') => ({
+  '#count': ex([tags(50)], [tags(51)]),
+  '#text': ex([{ 'berth:stack': 'dev', 'cost-center': 'a b:c/d=e+f-g@h_i.j' }], [{ 'cost;center': 'x' }, { Name: 'berth!' }, { [reserved]: 'me' }, { ['k'.repeat(129)]: 'v' }]),
+});
+/** The same for Auto Scaling, whose tags are a list of {key, value, propagateAtLaunch}. */
+const asgTags = (n: number, extra: { key: string; value: string }[] = []) => [...Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: 'v', propagateAtLaunch: true })), ...extra.map((t) => ({ ...t, propagateAtLaunch: true }))];
+const without = (...keys: string[]) => (i: Record<string, any>) => Object.fromEntries(Object.entries(i).filter(([k]) => !keys.includes(k)));
+const asA = (records: string[], type = 'A') => patch((i) => ({ ...without('aliases')(i), type, records, ttl: 300 }), { field: 'records' });
+const b64text = (text: string) => Buffer.from(text).toString('base64');
+
+const FLEET_EXAMPLES: Record<string, Record<string, Example>> = {
+  'aws:ec2/launchTemplate:LaunchTemplate': {
+    'name#pattern': ex(['berth-fleet-1a2b3c4', 'a(b).c/d_e'], ['lt', 'berth fleet', 'x'.repeat(129)]),
+    'namePrefix#pattern': ex(['berth-fleet-'], ['berth fleet', 'x'.repeat(103)]),
+    'description#length': ex(['x'.repeat(255)], ['x'.repeat(256)]),
+    'imageId#exists': ex(['ami-05b10e08d247fb927'], ['ami-0123456789abcdef0', 'ami-0d7a109bf30624c99']),
+    'instanceType#offered': ex(['t3.small', 't3.medium'], ['x9.huge']),
+    'instanceType#architecture': ex([patch((i) => ({ ...i, instanceType: 't4g.small', imageId: 'ami-0c5777a14602ab4b9' }))], ['t4g.small']),
+    'userData#base64': ex([b64(16 * 1024), b64text('#!/bin/sh\necho hi\n')], [b64(16 * 1024 + 1), '#!/bin/sh\necho hi\n']),
+    'iamInstanceProfile.name#exists': ex([FLEET_IDS.profile], ['no-such-profile']),
+    'iamInstanceProfile.arn#arn': ex(
+      [patch((i) => ({ ...i, iamInstanceProfile: { arn: `arn:aws:iam::123456789012:instance-profile/${FLEET_IDS.profile}` } }))],
+      [`arn:aws:iam::123456789012:instance-profile/${FLEET_IDS.profile}`, patch((i) => ({ ...i, iamInstanceProfile: { arn: FLEET_IDS.profile } }), { field: 'iamInstanceProfile.arn' })],
+    ),
+    'vpcSecurityGroupIds#exists': ex([[FLEET_IDS.hostGroup]], [[NO_GROUP]]),
+    'metadataOptions.httpEndpoint#enum': ex(['enabled', 'disabled'], ['on']),
+    'metadataOptions.httpTokens#enum': ex(['required', 'optional'], ['mandatory']),
+    'metadataOptions.httpPutResponseHopLimit#range': ex([1, 64], [0, 65]),
+    'metadataOptions.instanceMetadataTags#enum': ex(['enabled', 'disabled'], ['on']),
+    'blockDeviceMappings[].deviceName#available': ex(['/dev/xvda', '/dev/sdf'], ['/dev/sdf1', '/dev/nvme0n1']),
+    'blockDeviceMappings[].ebs.volumeType#enum': ex(['gp3', 'io2'], ['gp4']),
+    'blockDeviceMappings[].ebs.volumeSize#range': ex([8, 65536], [0, 65537, patch((i) => ({ ...i, blockDeviceMappings: [{ ...i.blockDeviceMappings[0], ebs: { ...i.blockDeviceMappings[0].ebs, volumeType: 'gp2', volumeSize: 16385 } }] }), { field: 'blockDeviceMappings[0].ebs.volumeSize' })]),
+    'tagSpecifications[].resourceType#enum': ex(['instance', 'volume', 'network-interface'], ['launch-template', 'Instance']),
+    ...withPrefix('tagSpecifications[].tags', ec2TagExamples),
+    ...withPrefix('tags', ec2TagExamples),
+  },
+  'aws:autoscaling/group:Group': {
+    'name#pattern': ex(['berth-fleet', 'x'.repeat(255)], ['', 'x'.repeat(256)]),
+    'namePrefix#length': ex(['berth-fleet-'], ['x'.repeat(230)]),
+    'minSize#range': ex([0, 2], [-1, 1.5, patch((i) => ({ ...i, minSize: 5, maxSize: 4, desiredCapacity: 4 }), { field: 'minSize' })]),
+    'maxSize#range': ex([4, 10000], [10001, 2.5]),
+    'desiredCapacity#between-min-and-max': ex([2, 4], [5, 1, -1]),
+    'vpcZoneIdentifiers#exist': ex([[SUBNET('us-east-1a'), SUBNET('us-east-1f')]], [[NO_SUBNET], [SUBNET('us-east-1a'), 'subnet-0fffffffffffffff0']]),
+    'launchTemplate.id#id-or-name': ex(['lt-0123456789abcdef0'], ['lt-1', 'berth-fleet', patch((i) => ({ ...i, launchTemplate: { ...i.launchTemplate, name: 'berth-fleet' } }), { field: 'launchTemplate.id' })]),
+    'launchTemplate.name#pattern': ex(
+      [patch((i) => ({ ...i, launchTemplate: { name: 'berth-fleet-1a2b3c4', version: '$Latest' } }))],
+      [patch((i) => ({ ...i, launchTemplate: { name: 'berth fleet', version: '$Latest' } }), { field: 'launchTemplate.name' }), patch((i) => ({ ...i, launchTemplate: { name: 'lt', version: '$Latest' } }), { field: 'launchTemplate.name' })],
+    ),
+    'launchTemplate.version#version': ex(['$Latest', '$Default', '3'], ['latest', '0', 'v3']),
+    'healthCheckType#enum': ex(['ELB', 'EC2'], ['ALB', 'elb']),
+    'healthCheckGracePeriod#range': ex([0, 300], [-1, 1.5]),
+    'defaultInstanceWarmup#range': ex([0, 300], [-5]),
+    'targetGroupArns#arn': ex([[FLEET_IDS.targetGroup]], [['berth-tg'], [FLEET_IDS.loadBalancer]]),
+    'instanceRefresh.strategy#enum': ex(['Rolling', 'ReplaceRootVolume'], ['Rollout', 'rolling']),
+    'instanceRefresh.preferences.minHealthyPercentage#range': ex([100, 90], [101, -1]),
+    'instanceRefresh.preferences.maxHealthyPercentage#range': ex([100, 200], [99, 201, patch((i) => ({ ...i, instanceRefresh: { ...i.instanceRefresh, preferences: { ...i.instanceRefresh.preferences, minHealthyPercentage: 50 } } }), { field: 'instanceRefresh.preferences.maxHealthyPercentage' })]),
+    'instanceRefresh.preferences.instanceWarmup#range': ex(['120', 0], [-1, 'soon']),
+    'initialLifecycleHooks[].name#pattern': ex(['berth-release/on_launch'], ['release hook', 'x'.repeat(256)]),
+    'initialLifecycleHooks[].lifecycleTransition#enum': ex(['autoscaling:EC2_INSTANCE_LAUNCHING', 'autoscaling:EC2_INSTANCE_TERMINATING'], ['EC2_INSTANCE_LAUNCHING']),
+    'initialLifecycleHooks[].heartbeatTimeout#range': ex([30, 7200], [29, 7201]),
+    'initialLifecycleHooks[].defaultResult#enum': ex(['CONTINUE', 'ABANDON'], ['FAIL']),
+    'terminationPolicies#enum': ex([['OldestLaunchTemplate', 'Default'], ['NewestInstance']], [['Oldest'], ['Default', 'youngest']]),
+    'metricsGranularity#enum': ex(['1Minute'], ['5Minute']),
+    'tags#count': ex([asgTags(50)], [asgTags(51)]),
+    'tags#text': ex([asgTags(1, [{ key: 'berth:fleet', value: 'a b:c/d=e+f-g@h_i.j' }])], [asgTags(0, [{ key: 'aws:owner', value: 'me' }]), asgTags(0, [{ key: 'a;b', value: 'x' }]), asgTags(0, [{ key: 'k', value: 'v'.repeat(257) }])]),
+  },
+  'aws:autoscaling/policy:Policy': {
+    'name#pattern': ex(['berth-cpu'], ['', 'x'.repeat(256)]),
+    'autoscalingGroupName#pattern': ex(['berth-fleet-1a2b3c4'], ['x'.repeat(256)]),
+    'policyType#enum': ex(['TargetTrackingScaling', 'StepScaling'], ['TargetTracking']),
+    'estimatedInstanceWarmup#policy-type': ex([0, 300], [-1, patch((i) => ({ ...i, policyType: 'SimpleScaling' }), { field: 'estimatedInstanceWarmup' })]),
+    'targetTrackingConfiguration.predefinedMetricSpecification.predefinedMetricType#enum': ex(
+      ['ASGAverageCPUUtilization', patch((i) => ({ ...i, targetTrackingConfiguration: { ...i.targetTrackingConfiguration, predefinedMetricSpecification: { predefinedMetricType: 'ALBRequestCountPerTarget', resourceLabel: 'app/berth-alb/0123/targetgroup/berth-tg/4567' } } }))],
+      ['CPUUtilization', 'ALBRequestCountPerTarget'],
+    ),
+    'targetTrackingConfiguration.targetValue#range': ex(
+      [60, 100, patch((i) => ({ ...i, targetTrackingConfiguration: { ...i.targetTrackingConfiguration, predefinedMetricSpecification: { predefinedMetricType: 'ASGAverageNetworkIn' }, targetValue: 1e6 } }))],
+      [0, 101, -5, '60'],
+    ),
+  },
+  'aws:lb/loadBalancer:LoadBalancer': {
+    'name#pattern': ex(['berth-alb-1a2b3c4', 'a'.repeat(32)], ['internal-berth', '-berth', 'berth-', 'berth_alb', 'a'.repeat(33)]),
+    'namePrefix#pattern': ex(['berth-', 'alb'], ['berth-alb', '-b']),
+    'loadBalancerType#enum': ex(['application'], ['classic']),
+    'ipAddressType#enum': ex(['ipv4', 'dualstack'], ['ipv6']),
+    'subnets#exist': ex([[SUBNET('us-east-1a'), SUBNET('us-east-1b')]], [[NO_SUBNET, SUBNET('us-east-1a'), SUBNET('us-east-1b')]]),
+    'subnets#two-zones': ex([[SUBNET('us-east-1a'), SUBNET('us-east-1f')]], [[SUBNET('us-east-1a')], [SUBNET('us-east-1c'), SUBNET('us-east-1c')]]),
+    'securityGroups#exist': ex([[FLEET_IDS.albGroup, FLEET_IDS.hostGroup]], [[NO_GROUP], Array.from({ length: 6 }, () => FLEET_IDS.albGroup)]),
+    'idleTimeout#range': ex([1, 4000], [0, 4001]),
+    ...withPrefix('tags', serviceTagExamples()),
+  },
+  'aws:lb/targetGroup:TargetGroup': {
+    'name#pattern': ex(['berth-tg-1a2b3c4', 'internal-tg'], ['berth_tg', '-tg', 'tg-', 'a'.repeat(33)]),
+    'namePrefix#pattern': ex(['tg-'], ['berth-tg-', '-tg']),
+    'port#range': ex([1, 65535], [0, 65536]),
+    'protocol#enum': ex(['HTTP', 'HTTPS'], ['http', 'HTTP2']),
+    'protocolVersion#enum': ex(['HTTP1', 'http2'], ['HTTP3']),
+    'targetType#enum': ex(['instance', 'ip'], ['container']),
+    'vpcId#exists': ex([DEFAULT_VPC.id], ['vpc-0123456789abcdef0']),
+    'deregistrationDelay#range': ex([0, 3600], [3601, -1]),
+    'slowStart#range': ex([0, 30, 900], [29, 901]),
+    'healthCheck.path#path': ex(['/healthz', '/'], ['healthz', `/${'a'.repeat(1024)}`]),
+    'healthCheck.port#port': ex(['traffic-port', '8080'], ['proxy', '0']),
+    'healthCheck.protocol#enum': ex(['HTTP', 'https'], ['GRPC']),
+    'healthCheck.matcher#http-codes': ex(['200', '200,202', '200-299', '200-499'], ['500', '199', '200-', '300-200', 'ok']),
+    'healthCheck.interval#range': ex([6, 300], [4, 301]),
+    'healthCheck.timeout#range': ex([2, 9, patch((i) => ({ ...i, healthCheck: { ...i.healthCheck, interval: 300, timeout: 120 } }))], [1, 121, 10, patch((i) => ({ ...i, healthCheck: { ...i.healthCheck, interval: 5, timeout: 5 } }), { field: 'healthCheck.timeout' })]),
+    'healthCheck.healthyThreshold#range': ex([2, 10], [1, 11]),
+    'healthCheck.unhealthyThreshold#range': ex([2, 10], [1, 11]),
+    'loadBalancingAlgorithmType#enum': ex(['round_robin', 'least_outstanding_requests'], ['random']),
+    'stickiness.type#enum': ex(['lb_cookie', 'app_cookie'], ['cookie']),
+    'stickiness.cookieDuration#range': ex([1, 604800], [0, 604801]),
+    ...withPrefix('tags', serviceTagExamples()),
+  },
+  'aws:lb/listener:Listener': {
+    'loadBalancerArn#arn': ex([FLEET_IDS.loadBalancer], ['berth-alb', FLEET_IDS.loadBalancer.replace('/app/', '/net/'), FLEET_IDS.targetGroup]),
+    'port#range': ex([80, 443], [0, 65536]),
+    'protocol#enum': ex(['HTTPS'], ['HTTP2', 'https']),
+    'certificateArn#acm-arn': ex([FLEET_IDS.certificate], ['notes.example.com', 'arn:aws:acm:us-east-1:123456789012:certificate/xyz']),
+    'sslPolicy#policy': ex(['ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-2016-08'], ['TLS1.2', patch((i) => ({ ...i, protocol: 'HTTP', port: 80 }), { field: 'sslPolicy' })]),
+    'defaultActions[].type#enum': ex(['forward'], ['forwarding', 'Forward']),
+    'defaultActions[].type#https-certificate': ex(
+      [patch((i) => ({ ...without('certificateArn', 'sslPolicy')(i), protocol: 'HTTP', port: 80 }))],
+      [patch(without('certificateArn'), { field: 'defaultActions[0].type' })],
+    ),
+    'defaultActions[].type#config': ex(
+      ['forward', patch((i) => ({ ...i, defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }] }))],
+      [patch((i) => ({ ...i, defaultActions: [{ type: 'redirect' }] }), { field: 'defaultActions[0].type' }), patch((i) => ({ ...i, defaultActions: [{ type: 'forward' }] }), { field: 'defaultActions[0].type' })],
+    ),
+    'defaultActions[].targetGroupArn#arn': ex([FLEET_IDS.targetGroup], ['berth-tg', FLEET_IDS.loadBalancer]),
+    'defaultActions[].order#range': ex([1, 50000], [0, 50001]),
+    'defaultActions[].redirect.protocol#enum': ex(['HTTPS', '#{protocol}'], ['FTP', 'https']),
+    'defaultActions[].redirect.port#port': ex(['443', '#{port}'], ['0', 'https']),
+    'defaultActions[].redirect.statusCode#enum': ex(['HTTP_301', 'HTTP_302'], ['301', 'HTTP_308']),
+    'defaultActions[].fixedResponse.statusCode#pattern': ex(['200', '503'], ['302', 'abc']),
+    'defaultActions[].fixedResponse.contentType#enum': ex(['text/plain', 'application/json'], ['text/xml']),
+    'defaultActions[].fixedResponse.messageBody#length': ex(['x'.repeat(1024)], ['x'.repeat(1025)]),
+    ...withPrefix('tags', serviceTagExamples()),
+  },
+  'aws:rds/instance:Instance': {
+    'identifier#pattern': ex(['berth-db-1', 'a'.repeat(63)], ['berth--db', 'berth-db-', '1berth', 'berth_db', 'a'.repeat(64)]),
+    'identifierPrefix#pattern': ex(['berth-db-'], ['Berth', 'berth--', 'x'.repeat(38)]),
+    'engine#enum': ex(['postgres'], ['postgresql', 'aurora']),
+    'engine#master-username': ex([patch((i) => i)], [patch(without('username'), { field: 'engine' })]),
+    'engine#master-password': ex(
+      [patch((i) => i), patch((i) => ({ ...without('manageMasterUserPassword')(i), password: 'correct-horse-battery' }))],
+      [patch((i) => ({ ...i, password: 'correct-horse-battery' }), { field: 'engine' }), patch(without('manageMasterUserPassword'), { field: 'engine' })],
+    ),
+    'engine#final-snapshot': ex([patch((i) => i), patch((i) => ({ ...without('finalSnapshotIdentifier')(i), skipFinalSnapshot: true }))], [patch(without('finalSnapshotIdentifier'), { field: 'engine' })]),
+    'engineVersion#offered': ex(['16', '16.6', '17.4'], ['13.99', '16.99', 'latest']),
+    'instanceClass#orderable': ex(['db.t4g.micro', 'db.r7g.large'], ['db.t4g.nano', 't4g.micro', 'db.x9.huge']),
+    'storageType#enum': ex(['gp3', 'gp2'], ['gp4', 'GP3']),
+    'allocatedStorage#range': ex([20, 65536, patch((i) => ({ ...i, storageType: 'io1', allocatedStorage: 100, maxAllocatedStorage: 200 }))], [19, 65537, 20.5, patch((i) => ({ ...i, storageType: 'io1' }), { field: 'allocatedStorage' })]),
+    'maxAllocatedStorage#range': ex([21, 65536, 0], [20, 65537]),
+    'iops#gp3-baseline': ex([patch((i) => ({ ...i, allocatedStorage: 400, maxAllocatedStorage: 1000, iops: 12000 }))], [3000]),
+    'storageThroughput#gp3-baseline': ex([patch((i) => ({ ...i, allocatedStorage: 400, maxAllocatedStorage: 1000, storageThroughput: 500 }))], [125]),
+    'kmsKeyId#arn': ex([FLEET_IDS.kmsKey, `arn:aws:kms:us-east-1:123456789012:alias/berth`], ['my-key', 'alias/berth']),
+    'kmsKeyId#needs-encryption': ex([FLEET_IDS.kmsKey], [patch((i) => ({ ...i, storageEncrypted: false, kmsKeyId: FLEET_IDS.kmsKey }), { field: 'kmsKeyId' })]),
+    'username#pattern': ex(['berth', 'app_user'], ['1berth', 'rdsadmin', 'app-user', 'x'.repeat(64)]),
+    'password#length': ex(
+      ['correct-horse-battery'],
+      [patch((i) => ({ ...without('manageMasterUserPassword')(i), password: 'short' }), { field: 'password' }), patch((i) => ({ ...without('manageMasterUserPassword')(i), password: 'has/slash-and-long' }), { field: 'password' })],
+    ),
+    'masterUserSecretKmsKeyId#managed': ex([FLEET_IDS.kmsKey], [patch((i) => ({ ...without('manageMasterUserPassword')(i), password: 'correct-horse-battery', masterUserSecretKmsKeyId: FLEET_IDS.kmsKey }), { field: 'masterUserSecretKmsKeyId' })]),
+    'dbName#pattern': ex(['berth', 'notes_1'], ['template1', '1db', '_notes', 'my-db']),
+    'dbSubnetGroupName#pattern': ex(['berth-db-1a2b3c4', 'a b.c_d'], ['Berth DB', 'default']),
+    'vpcSecurityGroupIds#exists': ex([[FLEET_IDS.dbGroup]], [[NO_GROUP]]),
+    'backupRetentionPeriod#range': ex([0, 35], [36, -1]),
+    'backupWindow#window': ex(['03:00-03:30', '23:45-00:15'], ['03:00-03:15', '3:00-4:00', '03:00']),
+    'maintenanceWindow#window': ex(['sun:04:00-sun:04:30', 'Sat:23:45-Sun:00:30'], ['sun:04:00-sun:04:10', 'sunday:04:00-05:00']),
+    'port#range': ex([5432, 1150], [1149, 65536]),
+    'finalSnapshotIdentifier#pattern': ex(['berth-db-final', 'a'.repeat(255)], ['berth--final', '1final', 'final-', 'a'.repeat(256)]),
+    'caCertIdentifier#enum': ex(['rds-ca-rsa2048-g1', 'rds-ca-ecc384-g1'], ['rds-ca-2019']),
+    'networkType#enum': ex(['IPV4', 'DUAL'], ['ipv6']),
+    ...withPrefix('tags', serviceTagExamples('rds:owner')),
+  },
+  'aws:rds/subnetGroup:SubnetGroup': {
+    'name#pattern': ex(['berth-db-1a2b3c4', 'a b.c_d'], ['Berth', 'default', 'x'.repeat(256)]),
+    'namePrefix#pattern': ex(['berth-db-'], ['Berth-']),
+    'description#not-blank': ex(['x', 'x'.repeat(255)], ['', ' ', 'x'.repeat(256)]),
+    'subnetIds#exist': ex([[SUBNET('us-east-1a'), SUBNET('us-east-1b')]], [[NO_SUBNET, SUBNET('us-east-1a'), SUBNET('us-east-1b')]]),
+    'subnetIds#two-zones': ex([[SUBNET('us-east-1a'), SUBNET('us-east-1b')]], [[SUBNET('us-east-1a')], [SUBNET('us-east-1d'), SUBNET('us-east-1d')]]),
+    ...withPrefix('tags', serviceTagExamples('rds:owner')),
+  },
+  'aws:acm/certificate:Certificate': {
+    'domainName#pattern': ex(['notes.example.com', '*.example.com'], ['notes.example.com.', '-bad.example.com', 'localhost', 'a b.example.com']),
+    'domainName#common-name': ex([`${'a'.repeat(52)}.example.com`], [`${'a'.repeat(53)}.example.com`]),
+    'subjectAlternativeNames#names': ex([['www.example.com', '*.example.com']], [['bad..example.com'], Array.from({ length: 101 }, (_, n) => `h${n}.example.com`)]),
+    'validationMethod#enum': ex(['DNS', 'EMAIL'], ['dns']),
+    'keyAlgorithm#requestable': ex(['RSA_2048', 'EC_prime256v1'], ['RSA_4096', 'EC_secp521r1']),
+    'options.certificateTransparencyLoggingPreference#enum': ex(['ENABLED', 'DISABLED'], ['ON']),
+    ...withPrefix('tags', serviceTagExamples()),
+  },
+  'aws:acm/certificateValidation:CertificateValidation': {
+    'certificateArn#arn': ex([FLEET_IDS.certificate], ['notes.example.com', 'arn:aws:acm:us-east-1:123456789012:cert/x']),
+    'validationRecordFqdns#names': ex([['_3f2a1b.notes.example.com.', '_9c.www.notes.example.com']], [['not a name'], ['_x.example.com', 'a*b']]),
+  },
+  'aws:route53/record:Record': {
+    'zoneId#exists': ex([HOSTED_ZONES[0]!.id, `/hostedzone/${HOSTED_ZONES[0]!.id}`], ['Z9999999999999999999']),
+    'name#dns-name': ex(['notes.example.com', 'notes.example.com.'], [`${'a'.repeat(64)}.example.com`, 'a..example.com', `${'a.'.repeat(125)}example.com`]),
+    'name#in-zone': ex(['example.com', 'x.notes.example.com'], ['notes.example.org', 'badexample.com']),
+    'type#enum': ex(['A', 'AAAA', 'CNAME'], ['ALIAS', 'a']),
+    'ttl#range': ex([patch((i) => ({ ...without('aliases')(i), records: ['203.0.113.7'], ttl: 300 }))], [60, patch((i) => ({ ...without('aliases')(i), records: ['203.0.113.7'], ttl: -1 }), { field: 'ttl' })]),
+    'records#alias-or-records': ex([asA(['203.0.113.7'])], [['203.0.113.7']]),
+    'records#values': ex([asA(['203.0.113.7', '198.51.100.1']), asA(['2001:db8::1'], 'AAAA'), asA(['alb.example.net'], 'CNAME')], [asA(['notes.example.net']), asA(['203.0.113.7'], 'AAAA'), asA(['a.example.net', 'b.example.net'], 'CNAME')]),
+    'aliases[].name#length': ex(['berth-alb-1.us-east-1.elb.amazonaws.com'], ['', 'x'.repeat(1025)]),
+    'aliases[].zoneId#length': ex([ALB_HOSTED_ZONE_ID], ['', 'Z'.repeat(33)]),
+  },
+  'aws:cloudwatch/logGroup:LogGroup': {
+    'name#pattern': ex(['/berth/dev/app', 'berth#1.a_b-c'], ['aws/berth', 'berth app', 'x'.repeat(513)]),
+    'namePrefix#pattern': ex(['/berth/'], ['aws/x', 'a b']),
+    'retentionInDays#allowed': ex([14, 0, 3653], [15, 10000, -1]),
+    'logGroupClass#enum': ex(['STANDARD', 'INFREQUENT_ACCESS'], ['COLD']),
+    'kmsKeyId#arn': ex([FLEET_IDS.kmsKey], ['alias/aws/logs']),
+    ...withPrefix('tags', serviceTagExamples()),
+  },
+};
 
 /** One good and one bad value (or more) for every rule: `field#rule` per resource type. */
 const EXAMPLES: Record<string, Record<string, Example>> = {
@@ -334,6 +570,7 @@ const EXAMPLES: Record<string, Record<string, Example>> = {
       [patch((i) => ({ ...i, environment: { ...i.environment, 'A=B': 'x' } }), { field: 'environment' }), patch((i) => ({ ...i, environment: { ...i.environment, '': 'x' } }), { field: 'environment' })],
     ),
   },
+  ...FLEET_EXAMPLES,
 };
 
 /** Every rule of the table, as `type`, `field#rule`. */
@@ -358,8 +595,10 @@ describe('each rule, on its own', () => {
   });
 
   const cases = allRules.map((r) => ({ ...r, example: EXAMPLES[r.type]?.[r.key] }));
-  /** A resource of the type as the example stack (or, for the image, the Graviton stack) made it. */
+  /** A resource of the type as the example stack (or, for the image, the Graviton stack) made it; a fleet type's baseline. */
   const baseline = (type: string) => {
+    const fleet = FLEET_BASELINES[type];
+    if (fleet) return { inputs: structuredClone(fleet) as Record<string, any>, world: FLEET_WORLD };
     const run = [...runs.values()].find((candidate) => candidate.mocks.ofType(type).length > 0)!;
     return { inputs: plain(run.mocks.ofType(type)[0]!.inputs) as Record<string, any>, world: run.mocks.world };
   };

@@ -8,10 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
 import { firstZone, hostZone } from '../../infra/aws/zone.js';
+import { AWS_RULES } from '../support/aws-rules.js';
 import { readBundle } from '../support/bundle.js';
 import { type Applied, type Plan, type Variant, apply, planFrom } from '../support/plan.js';
 import { AwsMocks, plain } from '../support/pulumi-mocks.js';
-import { changedPaths, covers, decide } from '../support/replace-fields.js';
+import { REPLACE_FIELDS, changedPaths, covers, decide } from '../support/replace-fields.js';
 
 const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
 const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
@@ -99,6 +100,31 @@ describe('the plan harness', () => {
     expect(decide('command:local:Command', { triggers: ['a'], environment: { A: 'a' } }, { triggers: ['a'], environment: { A: 'b' } }).op).toBe('update');
     expect(decide('command:local:Command', { triggers: ['a'] }, { triggers: ['b'] }).replaceKeys).toEqual(['triggers[0]']);
     expect(() => decide('aws:s3/bucket:Bucket', {}, { bucket: 'b' })).toThrow(/no replace-field table for aws:s3\/bucket:Bucket/);
+  });
+
+  it("decides the fleet's types (issue 14) as their provider does: what a release or a resize changes stays in place", () => {
+    // A new launch template version (user data, image, type) is in place; the group takes sizes in place.
+    expect(decide('aws:ec2/launchTemplate:LaunchTemplate', { name: 'lt', userData: 'a', imageId: 'ami-1' }, { name: 'lt', userData: 'b', imageId: 'ami-2' }).op).toBe('update');
+    expect(decide('aws:ec2/launchTemplate:LaunchTemplate', { name: 'lt' }, { name: 'lt2' }).op).toBe('replace');
+    expect(decide('aws:autoscaling/group:Group', { minSize: 2, maxSize: 4, launchTemplate: { version: '1' } }, { minSize: 3, maxSize: 6, launchTemplate: { version: '2' } }).op).toBe('update');
+    expect(decide('aws:autoscaling/policy:Policy', { targetTrackingConfiguration: { targetValue: 60 } }, { targetTrackingConfiguration: { targetValue: 70 } }).op).toBe('update');
+    // The target group's port and protocol replace it; its health check does not.
+    expect(decide('aws:lb/targetGroup:TargetGroup', { port: 80, healthCheck: { path: '/a' } }, { port: 80, healthCheck: { path: '/b' } }).op).toBe('update');
+    expect(decide('aws:lb/targetGroup:TargetGroup', { port: 80 }, { port: 8080 }).replaceKeys).toEqual(['port']);
+    expect(decide('aws:lb/loadBalancer:LoadBalancer', { subnets: ['a', 'b'] }, { subnets: ['a', 'b', 'c'] }).op).toBe('update');
+    expect(decide('aws:lb/loadBalancer:LoadBalancer', { internal: false }, { internal: true }).op).toBe('replace');
+    expect(decide('aws:lb/listener:Listener', { certificateArn: 'x', port: 443 }, { certificateArn: 'y', port: 8443 }).op).toBe('update');
+    // The database: a bigger class, more storage, more backup days, a new identifier are in place;
+    // encryption, the engine and the master user name replace it (and its data).
+    expect(decide('aws:rds/instance:Instance', { instanceClass: 'db.t4g.micro', allocatedStorage: 20, backupRetentionPeriod: 7, identifier: 'a' }, { instanceClass: 'db.t4g.small', allocatedStorage: 40, backupRetentionPeriod: 14, identifier: 'b' }).op).toBe('update');
+    for (const field of ['storageEncrypted', 'engine', 'username']) expect(decide('aws:rds/instance:Instance', { [field]: 'a' }, { [field]: 'b' }).op, field).toBe('replace');
+    expect(decide('aws:acm/certificate:Certificate', { domainName: 'a.example.com' }, { domainName: 'b.example.com' }).op).toBe('replace');
+    expect(decide('aws:route53/record:Record', { name: 'a', records: ['1.1.1.1'] }, { name: 'a', records: ['2.2.2.2'] }).op).toBe('update');
+    expect(decide('aws:cloudwatch/logGroup:LogGroup', { name: 'g', retentionInDays: 14 }, { name: 'g', retentionInDays: 30 }).op).toBe('update');
+  });
+
+  it('has a replace-field table for every resource type the AWS rules know', () => {
+    expect(Object.keys(AWS_RULES).filter((type) => !(type in REPLACE_FIELDS))).toEqual([]);
   });
 
   it('compares down to the changed leaves, and a path covers what is under it and the block it sits in', () => {

@@ -245,3 +245,33 @@ export function instanceTypeOfferings(inputs: Record<string, any>, account: Acco
     instanceTypes: offerings.map((o) => o.type),
   };
 }
+
+// --- fleet mode (issue 14): what the fleet's resource types need to know of the account ----------
+// Added for the rules of test/support/aws-rules/{autoscaling,elb,rds,acm,route53,logs}.ts. Like the
+// images above, the values are illustrative (this machine cannot reach AWS); the shapes are real.
+
+/** The default VPC's default subnets, one per zone (six here: a fleet needs two zones or more). */
+export const DEFAULT_SUBNETS = ZONES.map(defaultSubnet);
+/** The zone of a default subnet, or undefined for an id the account does not have. */
+export const zoneOfSubnet = (id: string): string | undefined => ZONES.find((z) => defaultSubnet(z).id === id);
+
+/**
+ * DB instance classes orderable for postgres in the region (DescribeOrderableDBInstanceOptions
+ * Engine=postgres answers these among others). db.t4g.micro is berth's default. Not read from a
+ * live account: the Graviton and burstable classes the RDS User Guide's "Supported DB engines for
+ * DB instance classes" table lists for PostgreSQL.
+ */
+export const RDS_POSTGRES_CLASSES: readonly string[] = [
+  'db.t3.micro', 'db.t3.small', 'db.t3.medium', 'db.t4g.micro', 'db.t4g.small', 'db.t4g.medium', 'db.t4g.large',
+  'db.m6g.large', 'db.m7g.large', 'db.r6g.large', 'db.r7g.large',
+];
+/** PostgreSQL engine versions RDS offers here (DescribeDBEngineVersions; illustrative). A major alone picks its default minor. */
+export const RDS_POSTGRES_VERSIONS: readonly string[] = ['14', '14.15', '15', '15.10', '16', '16.6', '16.8', '17', '17.2', '17.4'];
+
+/** The account's Route 53 public hosted zones (berth:hostedZoneId names one). */
+export const HOSTED_ZONES: readonly { readonly id: string; readonly name: string }[] = [{ id: 'Z0123456789ABCDEFGHIJ', name: 'example.com' }];
+/**
+ * The canonical hosted zone of Application Load Balancers in us-east-1, which an alias record to an
+ * ALB names (AWS General Reference, Elastic Load Balancing endpoints and quotas: Z35SXDOTRQ7X7K).
+ */
+export const ALB_HOSTED_ZONE_ID = 'Z35SXDOTRQ7X7K';

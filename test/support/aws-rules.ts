@@ -13,8 +13,14 @@
 // models' error shapes; the wording of a message is quoted from AWS's answers where a public issue
 // shows one (cited), and otherwise says what the constraint is. Where the code or wording could not
 // be verified, the comment says so.
+import { ACM_RULES } from './aws-rules/acm.js';
+import { AUTOSCALING_RULES } from './aws-rules/autoscaling.js';
 import { EC2_RULES } from './aws-rules/ec2.js';
+import { ELB_RULES } from './aws-rules/elb.js';
 import { IAM_RULES } from './aws-rules/iam.js';
+import { LOGS_RULES } from './aws-rules/logs.js';
+import { RDS_RULES } from './aws-rules/rds.js';
+import { ROUTE53_RULES } from './aws-rules/route53.js';
 import { type AwsWorld, EMPTY_WORLD, type FieldRules, type Rule, isRecord, list } from './aws-rules/shared.js';
 import { SSM_RULES } from './aws-rules/ssm.js';
 import { TOOL_RULES } from './aws-rules/tools.js';
@@ -23,7 +29,11 @@ export { type AwsWorld, EMPTY_WORLD, type FieldRules, type NoConstraint, type Ru
 export { documentFacts } from './aws-rules/ssm.js';
 
 /** The table. Keys are field paths: `a.b` descends into an object, `a[]` into each element of a list. */
-export const AWS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = { ...EC2_RULES, ...IAM_RULES, ...SSM_RULES, ...TOOL_RULES };
+export const AWS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = {
+  ...EC2_RULES, ...IAM_RULES, ...SSM_RULES, ...TOOL_RULES,
+  // Fleet mode (issue 14).
+  ...AUTOSCALING_RULES, ...ELB_RULES, ...RDS_RULES, ...ACM_RULES, ...ROUTE53_RULES, ...LOGS_RULES,
+};
 
 // --- applying the table ---------------------------------------------------------------------------
 

@@ -94,6 +94,81 @@ export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
     forceNew: ['name', 'namePrefix', 'path'],
     source: `${TF} internal/service/iam/instance_profile.go`,
   },
+  // --- fleet mode (issue 14) ---------------------------------------------------------------------
+  'aws:ec2/launchTemplate:LaunchTemplate': {
+    // Every other change is CreateLaunchTemplateVersion (a new version; with updateDefaultVersion
+    // also ModifyLaunchTemplate), in place: resourceLaunchTemplateUpdate.
+    forceNew: ['name', 'namePrefix'],
+    source: `${TF} internal/service/ec2/ec2_launch_template.go (as known; not re-read for issue 14)`,
+  },
+  'aws:autoscaling/group:Group': {
+    // UpdateAutoScalingGroup takes the sizes, subnets, launch template, health check and the rest;
+    // a launch template change then starts an instance refresh when instanceRefresh is set
+    // (resourceGroupUpdate); target groups are Attach/DetachLoadBalancerTargetGroups.
+    forceNew: ['name', 'namePrefix'],
+    source: `${TF} internal/service/autoscaling/group.go (as known; not re-read for issue 14)`,
+  },
+  'aws:autoscaling/policy:Policy': {
+    // PutScalingPolicy again for any other change (resourcePolicyUpdate).
+    forceNew: ['autoscalingGroupName', 'name'],
+    source: `${TF} internal/service/autoscaling/policy.go (as known; not re-read for issue 14)`,
+  },
+  'aws:lb/loadBalancer:LoadBalancer': {
+    // Subnets and security groups are SetSubnets/SetSecurityGroups, attributes
+    // ModifyLoadBalancerAttributes, in place for an ALB; the CustomizeDiff that forces a new
+    // network load balancer on removed subnets or groups (customizeDiffLoadBalancerNLB) does not
+    // apply to an ALB.
+    forceNew: ['name', 'namePrefix', 'internal', 'loadBalancerType', 'customerOwnedIpv4Pool'],
+    source: `${TF} internal/service/elbv2/load_balancer.go`,
+  },
+  'aws:lb/targetGroup:TargetGroup': {
+    // The health check is ModifyTargetGroup, deregistrationDelay, slowStart and stickiness
+    // ModifyTargetGroupAttributes, in place.
+    forceNew: ['name', 'namePrefix', 'port', 'protocol', 'protocolVersion', 'targetType', 'vpcId', 'ipAddressType'],
+    source: `${TF} internal/service/elbv2/target_group.go`,
+  },
+  'aws:lb/listener:Listener': {
+    // Port, protocol, certificate, SSL policy and actions are ModifyListener, in place.
+    forceNew: ['loadBalancerArn'],
+    source: `${TF} internal/service/elbv2/listener.go (as known; not re-read for issue 14)`,
+  },
+  'aws:rds/instance:Instance': {
+    // ModifyDBInstance takes the class, storage, engine version, backups, windows, security groups,
+    // subnet group, deletion protection and the managed password. identifier is no longer ForceNew
+    // since the provider's 5.0.0 (hashicorp/terraform-provider-aws#31232: ModifyDBInstance
+    // NewDBInstanceIdentifier); the stored copy of instance.go read here (2022) predates it.
+    forceNew: [
+      'availabilityZone', 'characterSetName', 'customIamInstanceProfile', 'dbName', 'engine', 'kmsKeyId',
+      'ncharCharacterSetName', 'restoreToPointInTime', 's3Import', 'snapshotIdentifier', 'storageEncrypted', 'timezone', 'username',
+    ],
+    source: `${TF} internal/service/rds/instance.go (schema), v5.0.0 changelog for identifier`,
+  },
+  'aws:rds/subnetGroup:SubnetGroup': {
+    // description and subnetIds are ModifyDBSubnetGroup (resourceSubnetGroupUpdate).
+    forceNew: ['name', 'namePrefix'],
+    source: `${TF} internal/service/rds/subnet_group.go`,
+  },
+  'aws:acm/certificate:Certificate': {
+    // options is UpdateCertificateOptions; tags and earlyRenewalDuration in place.
+    forceNew: ['certificateAuthorityArn', 'domainName', 'keyAlgorithm', 'subjectAlternativeNames', 'validationMethod', 'validationOptions'],
+    source: `${TF} internal/service/acm/certificate.go`,
+  },
+  'aws:acm/certificateValidation:CertificateValidation': {
+    // The resource has no Update: both arguments force a new one.
+    forceNew: ['certificateArn', 'validationRecordFqdns'],
+    source: `${TF} internal/service/acm/certificate_validation.go (as known; not re-read for issue 14)`,
+  },
+  'aws:route53/record:Record': {
+    // A changed type or values is a ChangeResourceRecordSets (DELETE and CREATE, or UPSERT) inside
+    // Update (resourceRecordUpdate): in place to Pulumi.
+    forceNew: ['name', 'zoneId'],
+    source: `${TF} internal/service/route53/record.go`,
+  },
+  'aws:cloudwatch/logGroup:LogGroup': {
+    // retentionInDays is PutRetentionPolicy/DeleteRetentionPolicy, kmsKeyId Associate/DisassociateKmsKey.
+    forceNew: ['name', 'namePrefix', 'logGroupClass'],
+    source: `${TF} internal/service/logs/group.go`,
+  },
   'docker:index/image:Image': {
     // The provider's Check adds build.contextDigest (a hash of the build context) and its Diff
     // answers every change as an update that builds and pushes again, never a replacement; a

@@ -32,6 +32,7 @@ import { validateDeployConfig } from '../../infra/config/validate.js';
 import { CONFIG_KEYS } from '../../infra/config/read.js';
 import {
   DEPLOY_ROLE_NAME,
+  FLEET_SERVICE_LINKED_ROLES,
   FORBIDDEN,
   GITHUB_OIDC_HOST,
   PREVIEW_ROLE_NAME,
@@ -59,7 +60,8 @@ const target: Target = { repository: 'acme/berth', environment: 'production', ac
 const devTarget: Target = { ...target, stack: 'dev' };
 const providerArn = `arn:aws:iam::${ACCOUNT}:oidc-provider/${GITHUB_OIDC_HOST}`;
 const actionsIn = (doc: PolicyDocument) => doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat());
-const inRegion = (action: string) => ({ 'aws:RequestedRegion': /^(iam|sts):/.test(action) ? 'us-east-1' : REGION });
+// IAM, STS and Route 53 are global services: their requests are in us-east-1 whatever the stack's region.
+const inRegion = (action: string) => ({ 'aws:RequestedRegion': /^(iam|sts|route53):/.test(action) ? 'us-east-1' : REGION });
 const ask = (policy: Policy, action: string, resource: string, context: Request['context'] = {}) =>
   decide(policy, { action, resource, context: { ...inRegion(action), ...context } });
 
@@ -263,11 +265,34 @@ function subjects(run: ProgramRun): Subject[] {
           const { role } = roleOf(profiles.get(String(i.iamInstanceProfile))?.role ?? '');
           return { ...base, arns: { instance: String(r.state.arn), role }, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } };
         }
+        // Fleet mode (issue 14): the group passes the host role of its launch template's profile
+        // to EC2; the group, the ALB and the database have their service-linked roles made on first use.
+        case 'aws:autoscaling/group:Group': {
+          const template = regs.find((t) => t.type === 'aws:ec2/launchTemplate:LaunchTemplate' && (t.id === i.launchTemplate?.id || t.state.name === i.launchTemplate?.name));
+          const profile = template && input(template).iamInstanceProfile;
+          const { role } = roleOf(profiles.get(String(profile?.name ?? String(profile?.arn ?? '').split('/').pop()))?.role ?? '');
+          return { ...base, arns: { role, 'service-linked-role': serviceLinkedRole('autoscaling') }, context: { 'iam:PassedToService': 'ec2.amazonaws.com', 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } };
+        }
+        case 'aws:lb/loadBalancer:LoadBalancer':
+          return { ...base, arns: { 'service-linked-role': serviceLinkedRole('elasticloadbalancing') }, context: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } };
+        case 'aws:rds/instance:Instance':
+          return { ...base, arns: { 'service-linked-role': serviceLinkedRole('rds'), 'rds-secret': RDS_SECRET }, context: { 'iam:AWSServiceName': 'rds.amazonaws.com' } };
+        case 'aws:route53/record:Record':
+          return { ...base, arns: { 'hosted-zone': `arn:aws:route53:::hostedzone/${String(i.zoneId)}`, 'dns-change': DNS_CHANGE }, context: {} };
         default:
           return { ...base, arns: {}, context: {} };
       }
     });
 }
+
+/** The service-linked role AWS makes for a service (IAM User Guide, service-linked roles: /aws-service-role/<service>/). */
+const serviceLinkedRole = (service: 'autoscaling' | 'elasticloadbalancing' | 'rds') => {
+  const name = { autoscaling: 'AWSServiceRoleForAutoScaling', elasticloadbalancing: 'AWSServiceRoleForElasticLoadBalancing', rds: 'AWSServiceRoleForRDS' }[service];
+  return `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${service}.amazonaws.com/${name}`;
+};
+/** A secret as RDS names the one it manages (rds!db-<uuid>), with Secrets Manager's random suffix. */
+const RDS_SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf`;
+const DNS_CHANGE = 'arn:aws:route53:::change/C0123456789ABCDEFGHIJ';
 
 /** The requests IAM authorizes for one call of a subject: one per resource the call is authorized against. */
 function requestsFor(subject: Subject, action: string): Request[] {
@@ -286,17 +311,21 @@ function requestsFor(subject: Subject, action: string): Request[] {
 
 /** Every call of the run the policy would not answer as the table expects, one line each. */
 function refusals(run: ProgramRun, policy: Policy, phases: readonly Phase[], expect: (action: string) => 'allow' | 'deny' = (a) => (a in FORBIDDEN ? 'deny' : 'allow')): string[] {
+  return subjectRefusals(subjects(run), new Set(run.mocks.calls.map((c) => c.token)), policy, phases, expect);
+}
+
+function subjectRefusals(list: readonly Subject[], tokens: ReadonlySet<string>, policy: Policy, phases: readonly Phase[], expect: (action: string) => 'allow' | 'deny' = (a) => (a in FORBIDDEN ? 'deny' : 'allow')): string[] {
   const problems: string[] = [];
   const check = (what: string, request: Request) => {
     const got = decide(policy, request);
     const wanted = expect(request.action);
     if (wanted === 'allow' ? got !== 'allow' : got === 'allow') problems.push(`${what}: ${request.action} on ${request.resource}: ${got}`);
   };
-  for (const s of subjects(run)) {
+  for (const s of list) {
     for (const phase of phases) for (const action of RESOURCE_ACTIONS[s.type]![phase]) for (const r of requestsFor(s, action)) check(`${s.type} ${phase}`, r);
   }
   // Look-ups are reads: preview and up both call them.
-  for (const token of phases.includes('read') ? new Set(run.mocks.calls.map((c) => c.token)) : []) {
+  for (const token of phases.includes('read') ? tokens : []) {
     for (const action of DATA_SOURCE_ACTIONS[token]?.read ?? []) check(token, { action, resource: '*', context: inRegion(action) });
   }
   return problems;
@@ -383,6 +412,79 @@ describe('the table covers every type the program makes and every look-up it cal
 });
 
 // ---------------------------------------------------------------------------------------------
+// Fleet mode (issue 14): the roles can make a fleet. Until a stack config above makes one, each
+// fleet type is one subject as IAM sees it (its ARNs and request context), built here.
+
+describe('fleet mode: the deploy role can make a fleet, the preview role read it', () => {
+  const hostRole = `arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.role}1a2b3c4`;
+  const subject = (type: string, arns: Subject['arns'] = {}, context: Subject['context'] = {}): Subject => ({ type, name: `fleet-${type}`, arns, context });
+  const FLEET: Subject[] = [
+    subject('aws:ec2/launchTemplate:LaunchTemplate'),
+    subject('aws:autoscaling/group:Group', { role: hostRole, 'service-linked-role': serviceLinkedRole('autoscaling') }, { 'iam:PassedToService': 'ec2.amazonaws.com', 'iam:AWSServiceName': 'autoscaling.amazonaws.com' }),
+    subject('aws:autoscaling/policy:Policy'),
+    subject('aws:lb/loadBalancer:LoadBalancer', { 'service-linked-role': serviceLinkedRole('elasticloadbalancing') }, { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' }),
+    subject('aws:lb/targetGroup:TargetGroup'),
+    subject('aws:lb/listener:Listener'),
+    subject('aws:rds/instance:Instance', { 'service-linked-role': serviceLinkedRole('rds'), 'rds-secret': RDS_SECRET }, { 'iam:AWSServiceName': 'rds.amazonaws.com' }),
+    subject('aws:rds/subnetGroup:SubnetGroup'),
+    subject('aws:acm/certificate:Certificate'),
+    subject('aws:acm/certificateValidation:CertificateValidation'),
+    subject('aws:route53/record:Record', { 'hosted-zone': 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ', 'dns-change': DNS_CHANGE }),
+    subject('aws:cloudwatch/logGroup:LogGroup'),
+  ];
+  const LOOKUPS = new Set(['aws:ec2/getSubnets:getSubnets']);
+  const ALL: Phase[] = ['create', 'read', 'update', 'delete'];
+
+  it('covers every type of the table that the stacks above do not make', async () => {
+    const made = new Set<string>();
+    for (const config of Object.values(STACKS)) for (const r of (await deploy(config)).mocks.resources) made.add(r.type);
+    pulumi.runtime.setAllConfig({});
+    const here = FLEET.map((s) => s.type);
+    // The default AWS provider is not registered under the mocks; it is the table's too.
+    expect(Object.keys(RESOURCE_ACTIONS).filter((t) => !made.has(t) && !here.includes(t) && t !== 'pulumi:providers:aws')).toEqual([]);
+    expect(here.filter((t) => !(t in RESOURCE_ACTIONS))).toEqual([]);
+  });
+
+  it('the deploy role may make every call of every phase of every fleet type, in the stack region', () => {
+    expect(subjectRefusals(FLEET, LOOKUPS, deployPolicy(devTarget), ALL)).toEqual([]);
+    const elsewhere = { ...devTarget, region: 'eu-west-1' };
+    expect(subjectRefusals(FLEET, LOOKUPS, deployPolicy(elsewhere), ['create']).some((l) => l.includes('autoscaling:CreateAutoScalingGroup'))).toBe(true);
+  });
+
+  it('and the check fails when a call is missing: the service-linked roles of a first deploy', () => {
+    const lacking = subjectRefusals(FLEET, LOOKUPS, withoutAction(deployPolicy(devTarget), 'iam:CreateServiceLinkedRole'), ['create']);
+    expect(lacking.every((l) => l.includes(': iam:CreateServiceLinkedRole on '))).toBe(true);
+    expect(new Set(lacking.map((l) => l.slice(0, l.indexOf(' create:'))))).toEqual(new Set(['aws:autoscaling/group:Group', 'aws:lb/loadBalancer:LoadBalancer', 'aws:rds/instance:Instance']));
+  });
+
+  it("creates only the service-linked roles of the fleet's services, and passes the host role to EC2 only", () => {
+    const policy = deployPolicy(devTarget);
+    const slr = (service: string) => `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${service}/x`;
+    for (const service of FLEET_SERVICE_LINKED_ROLES) expect(ask(policy, 'iam:CreateServiceLinkedRole', slr(service), { 'iam:AWSServiceName': service }), service).toBe('allow');
+    expect(ask(policy, 'iam:CreateServiceLinkedRole', slr('lambda.amazonaws.com'), { 'iam:AWSServiceName': 'lambda.amazonaws.com' })).toBe('implicit-deny');
+    expect(ask(policy, 'iam:CreateServiceLinkedRole', hostRole, { 'iam:AWSServiceName': 'rds.amazonaws.com' })).toBe('implicit-deny');
+    expect(ask(policy, 'iam:PassRole', hostRole, { 'iam:PassedToService': 'autoscaling.amazonaws.com' })).toBe('implicit-deny');
+  });
+
+  it("reaches Secrets Manager only for RDS's own secrets", () => {
+    const policy = deployPolicy(devTarget);
+    expect(ask(policy, 'secretsmanager:CreateSecret', RDS_SECRET)).toBe('allow');
+    expect(ask(policy, 'secretsmanager:CreateSecret', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/api-key-AbCdEf`)).toBe('implicit-deny');
+    // Reading a secret's value is the host's business (its role), never the deploy role's.
+    expect(ask(policy, 'secretsmanager:GetSecretValue', RDS_SECRET)).toBe('implicit-deny');
+  });
+
+  it('the preview role may make every Read of a fleet, and no write', () => {
+    const reads = new Set(actionsOf([...Object.values(RESOURCE_ACTIONS), ...Object.values(DATA_SOURCE_ACTIONS)], ['read']));
+    const readable = (a: string) => (reads.has(a) && !(a in REVEALS_SECRETS) ? 'allow' : 'deny');
+    const policy = previewPolicy(devTarget);
+    expect([...subjectRefusals(FLEET, LOOKUPS, policy, ['read'], readable), ...subjectRefusals(FLEET, LOOKUPS, policy, ['create', 'update', 'delete'], readable)]).toEqual([]);
+    expect(ask(policy, 'rds:DescribeDBInstances', '*')).toBe('allow');
+    expect(ask(policy, 'rds:CreateDBInstance', '*')).toBe('implicit-deny');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // The policies' shape, beyond the calls: where each role may act at all.
 
 describe('ci/aws-oidc: where each role may act', () => {
@@ -417,8 +519,15 @@ describe('ci/aws-oidc: where each role may act', () => {
   it('deploy: IAM only on the host roles and profiles berth names, never on the CI roles or any other role', () => {
     const iam = policy.Statement.filter((s) => s.Effect === 'Allow' && [s.Action].flat().some((a) => a.startsWith('iam:')));
     expect(new Set(iam.flatMap((s) => [s.Resource ?? []].flat()))).toEqual(
-      new Set([`arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.role}*`, `arn:aws:iam::${ACCOUNT}:instance-profile/${HOST_NAME_PREFIXES.instanceProfile}*`]),
+      new Set([
+        `arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.role}*`,
+        `arn:aws:iam::${ACCOUNT}:instance-profile/${HOST_NAME_PREFIXES.instanceProfile}*`,
+        // Fleet mode: AWS's service-linked roles, which only CreateServiceLinkedRole reaches.
+        `arn:aws:iam::${ACCOUNT}:role/aws-service-role/*`,
+      ]),
     );
+    const serviceRoles = iam.filter((s) => [s.Resource].flat().includes(`arn:aws:iam::${ACCOUNT}:role/aws-service-role/*`));
+    expect(serviceRoles.flatMap((s) => [s.Action].flat())).toEqual(['iam:CreateServiceLinkedRole']);
     for (const name of [PREVIEW_ROLE_NAME, DEPLOY_ROLE_NAME, 'admin']) {
       expect(ask(policy, 'iam:GetRole', `arn:aws:iam::${ACCOUNT}:role/${name}`), name).toBe('implicit-deny');
       expect(ask(policy, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${name}`, { 'iam:PassedToService': 'ec2.amazonaws.com' }), name).toBe('implicit-deny');
@@ -504,6 +613,30 @@ describe('the permissions boundary on the host role', () => {
     for (const action of SSM_MANAGED_INSTANCE_CORE.filter((a) => !a.startsWith('ssm:GetParameter'))) expect(hostCan(own, action, '*'), action).toBe(true);
     expect(hostCan(own, 'ssm:GetParameter', param('production'))).toBe(true);
     expect(hostCan(own, 'kms:Decrypt', '*', { 'kms:ViaService': `ssm.${REGION}.amazonaws.com` })).toBe(true);
+  });
+
+  it('a fleet host keeps what it needs: its database secret through Secrets Manager, and its stack log group', () => {
+    const secret = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf`;
+    const group = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/berth/production`;
+    const own: Policy = {
+      Statement: [
+        { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret] },
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${group}:*`] },
+        { Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    };
+    expect(hostCan(own, 'secretsmanager:GetSecretValue', secret)).toBe(true);
+    expect(hostCan(own, 'kms:Decrypt', '*', { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` })).toBe(true);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) expect(hostCan(own, action, `${group}:log-stream:app-1`), action).toBe(true);
+  });
+
+  it('and no other secret, nor another stack\'s logs, whatever policy merged code puts on it', () => {
+    const everything: Policy = { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    expect(hostCan(everything, 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/stripe-key-AbCdEf`)).toBe(false);
+    expect(hostCan(everything, 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:rds!db-1-AbCdEf`)).toBe(false);
+    expect(hostCan(everything, 'logs:PutLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/berth/staging:log-stream:x`)).toBe(false);
+    expect(hostCan(everything, 'logs:CreateLogGroup', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/berth/production:*`)).toBe(false);
+    expect(hostCan(everything, 'logs:GetLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/berth/production:log-stream:x`)).toBe(false);
   });
 
   it('and nothing more, whatever policy merged code puts on it', () => {

@@ -217,6 +217,77 @@ export const EC2_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
     stopInstanceBeforeDetaching: noConstraint("the provider's own switch (StopInstances before DetachVolume); not sent to EC2"),
   },
 
+  // The fleet's launch template (issue 14). CreateLaunchTemplate checks names and shapes; what it
+  // cannot launch (an unknown image, a type/image mismatch) it answers with a ValidationWarning
+  // rather than an error, and the group's launches then fail with the codes below (CreateLaunchTemplate
+  // Warning, model). The mock refuses at create, so the failure shows where the template is made.
+  'aws:ec2/launchTemplate:LaunchTemplate': {
+    // LaunchTemplateName: [a-zA-Z0-9\(\)\.\-/_]+, 3..128 (model, CreateLaunchTemplate).
+    name: [rule('pattern', 'InvalidLaunchTemplateName.MalformedException', 'EC2 API Reference, CreateLaunchTemplate LaunchTemplateName [model]', (v) =>
+      /^[a-zA-Z0-9().\-/_]{3,128}$/.test(String(v)) ? undefined : `Launch template name '${String(v)}' must be 3 to 128 of a-zA-Z0-9()./_-`)],
+    namePrefix: [rule('pattern', 'ProviderValidation', 'TF internal/service/ec2/ec2_launch_template.go name_prefix (102 characters and the same set)', (v) =>
+      /^[a-zA-Z0-9().\-/_]{1,102}$/.test(String(v)) ? undefined : `name_prefix '${String(v)}' must be 1 to 102 of a-zA-Z0-9()./_-`)],
+    // VersionDescription: up to 255 characters (model).
+    description: [rule('length', 'InvalidParameterValue', 'EC2 API Reference, CreateLaunchTemplate VersionDescription (max 255) [model]', (v) =>
+      chars(String(v)) <= 255 ? undefined : `Version description is ${chars(String(v))} characters; at most 255`)],
+    imageId: [rule('exists', 'InvalidAMIID.NotFound', 'EC2 API Reference, RequestLaunchTemplateData ImageId; CreateLaunchTemplate Warning', (v, { world }) =>
+      world.account.images.some((i) => i.imageId === v && i.state === 'available') ? undefined : `The image id '[${String(v)}]' does not exist`)],
+    instanceType: [
+      rule('offered', 'InvalidParameterValue', 'EC2 API Reference, RequestLaunchTemplateData InstanceType', (v, { world }) =>
+        world.account.instanceTypes[String(v)] ? undefined : `Invalid value '${String(v)}' for InstanceType.`),
+      rule('architecture', 'InvalidParameterValue', 'EC2 API Reference, RunInstances; EC2 User Guide, AMI architecture', (v, { inputs, world }) => {
+        const image = world.account.images.find((i) => i.imageId === inputs.imageId);
+        const arch = world.account.instanceTypes[String(v)]?.architecture;
+        return image && arch && image.architecture !== arch
+          ? `The architecture '${arch}' of the specified instance type does not match the architecture '${image.architecture}' of the specified AMI.`
+          : undefined;
+      }),
+    ],
+    // RequestLaunchTemplateData UserData: "The user data must be base64-encoded" (model); the
+    // provider sends it as given, and EC2 refuses what does not decode ("Invalid BASE64 encoding of
+    // user data", recalled), and more than 16 KB raw (EC2 User Guide, Work with instance user data).
+    userData: [rule('base64', 'InvalidUserData.Malformed', 'EC2 API Reference, RequestLaunchTemplateData UserData [model]; EC2 User Guide, instance user data (16 KB)', (v) => {
+      const text = String(v);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return 'Invalid BASE64 encoding of user data.';
+      const raw = Buffer.from(text, 'base64').length;
+      return raw > USER_DATA_LIMIT ? `User data is limited to ${USER_DATA_LIMIT} bytes; this is ${raw} bytes before base64` : undefined;
+    })],
+    // LaunchTemplateIamInstanceProfileSpecificationRequest: Arn or Name (model).
+    'iamInstanceProfile.name': [rule('exists', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateIamInstanceProfileSpecificationRequest Name', (v, { world }) =>
+      world.resource('aws:iam/instanceProfile:InstanceProfile', String(v)) ? undefined : `Value (${String(v)}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`)],
+    'iamInstanceProfile.arn': [rule('arn', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateIamInstanceProfileSpecificationRequest Arn', (v, { parent }) =>
+      parent.name !== undefined ? 'Specify the instance profile by name or by ARN, not both'
+        : /^arn:aws:iam::\d{12}:instance-profile\/[\w+=,.@/-]+$/.test(String(v)) ? undefined : `Value (${String(v)}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`)],
+    vpcSecurityGroupIds: [rule('exists', 'InvalidGroup.NotFound', 'EC2 API Reference, RequestLaunchTemplateData SecurityGroupIds', (v, { world }) => {
+      const missing = list(v).find((id) => !world.resource('aws:ec2/securityGroup:SecurityGroup', String(id)));
+      return missing ? `The security group '${String(missing)}' does not exist in VPC '${DEFAULT_VPC.id}'` : undefined;
+    })],
+    // LaunchTemplateInstanceMetadataOptionsRequest (model): the instance's, plus InstanceMetadataTags.
+    'metadataOptions.httpEndpoint': [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateInstanceMetadataOptionsRequest HttpEndpoint [model]', oneOf(['enabled', 'disabled']))],
+    'metadataOptions.httpTokens': [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateInstanceMetadataOptionsRequest HttpTokens [model]', oneOf(['optional', 'required']))],
+    'metadataOptions.httpPutResponseHopLimit': [rule('range', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateInstanceMetadataOptionsRequest HttpPutResponseHopLimit [model]', intIn(1, 64))],
+    'metadataOptions.instanceMetadataTags': [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateInstanceMetadataOptionsRequest InstanceMetadataTags [model]', oneOf(['enabled', 'disabled']))],
+    'blockDeviceMappings[].deviceName': [rule('available', 'InvalidBlockDeviceMapping', 'EC2 User Guide, Device names for volumes (HVM); LaunchTemplateBlockDeviceMappingRequest DeviceName', (v) =>
+      /^\/dev\/(sd[a-z]|sda[12]|xvd([a-d][a-z]|[e-z]|a))$/.test(String(v)) ? undefined : `Invalid device name ${String(v)}`)],
+    'blockDeviceMappings[].ebs.volumeType': [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateEbsBlockDeviceRequest VolumeType [model]', oneOf(['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']))],
+    // VolumeSize by type, as CreateVolume's (LaunchTemplateEbsBlockDeviceRequest VolumeSize, model).
+    'blockDeviceMappings[].ebs.volumeSize': [rule('range', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateEbsBlockDeviceRequest VolumeSize [model]', (v, { parent }) => {
+      const ranges: Record<string, [number, number]> = { gp2: [1, 16384], gp3: [1, 65536], io1: [4, 16384], io2: [4, 65536], st1: [125, 16384], sc1: [125, 16384], standard: [1, 1024] };
+      const [min, max] = ranges[String(parent.volumeType ?? 'gp2')] ?? [1, 16384];
+      return intIn(min, max)(v) && `Volume size ${JSON.stringify(v)} GiB is out of range for ${parent.volumeType ?? 'gp2'} (${min}-${max} GiB)`;
+    })],
+    'blockDeviceMappings[].ebs.encrypted': noConstraint('a boolean (LaunchTemplateEbsBlockDeviceRequest Encrypted); the provider sends it as "true"/"false"'),
+    'blockDeviceMappings[].ebs.deleteOnTermination': noConstraint('a boolean (LaunchTemplateEbsBlockDeviceRequest DeleteOnTermination)'),
+    // LaunchTemplateTagSpecificationRequest ResourceType: "instance | volume | network-interface |
+    // spot-instances-request" are the types a launch template can tag (model documentation).
+    'tagSpecifications[].resourceType': [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, LaunchTemplateTagSpecificationRequest ResourceType [model]', oneOf(['instance', 'volume', 'network-interface', 'spot-instances-request']))],
+    'tagSpecifications[].tags': ec2Tags,
+    'monitoring.enabled': noConstraint('a boolean (detailed monitoring)'),
+    updateDefaultVersion: noConstraint("the provider's own switch (ModifyLaunchTemplate DefaultVersion after a new version)"),
+    region: noConstraint("the provider's region for this resource (@pulumi/aws 7)"),
+    tags: ec2Tags,
+  },
+
   'aws:ec2/eip:Eip': {
     // AllocateAddress Domain: vpc | standard (model); standard was EC2-Classic's, retired in 2023.
     domain: [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, AllocateAddress Domain [model]', oneOf(['vpc', 'standard']))],

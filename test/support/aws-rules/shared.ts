@@ -103,3 +103,31 @@ export const ssmTags: Rule[] = [
     return undefined;
   }),
 ];
+
+/**
+ * The tag rules most services share (the Tag shapes of the ELBv2, Auto Scaling, RDS, ACM and
+ * CloudWatch Logs models): at most 50 tags, keys 1..128 and values 0..256 of
+ * [\p{L}\p{Z}\p{N}_.:/=+\-@], and reserved key prefixes (aws: everywhere; RDS also rds:). Each
+ * service answers with its own codes, given per service.
+ */
+export function serviceTags(cite: string, codes: { readonly count: string; readonly text: string }, reserved: RegExp = /^aws:/i): Rule[] {
+  const entries = (tags: unknown): [string, string][] =>
+    Array.isArray(tags)
+      ? tags.map((t: any): [string, string] => [String(t?.key), String(t?.value ?? '')])
+      : Object.entries((tags ?? {}) as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)]);
+  return [
+    rule('count', codes.count, cite, (tags) => (entries(tags).length > 50 ? `${entries(tags).length} tags; at most 50` : undefined)),
+    rule('text', codes.text, cite, (tags) => {
+      for (const [k, v] of entries(tags)) {
+        if (chars(k) < 1 || chars(k) > 128 || !IAM_TAG_TEXT.test(k)) return `tag key ${JSON.stringify(k)} must be 1 to 128 of letters, digits, spaces and _.:/=+-@`;
+        if (chars(v) > 256 || !IAM_TAG_TEXT.test(v)) return `the value of tag ${k} must be up to 256 of letters, digits, spaces and _.:/=+-@`;
+        if (reserved.test(k)) return `tag key ${k} uses a reserved prefix`;
+      }
+      return undefined;
+    }),
+  ];
+}
+
+/** A number (not a string), optionally within bounds. */
+export const numberIn = (min: number, max: number) => (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? undefined : `Value ${JSON.stringify(v)} must be a number from ${min} to ${max}`;
