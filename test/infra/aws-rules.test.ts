@@ -40,6 +40,11 @@ const CONFIGS: Record<string, Record<string, string>> = {
     ...exampleConfig, ...secrets([]),
     'berth:hostPort': '8080', 'berth:allowedCidrs': '["203.0.113.0/24","198.51.100.7/32","2001:db8::/32","2001:db8:1234::/48"]',
   },
+  // Fleet mode (issue 14), with every part it can make: the database, ACM and Route 53, the policy.
+  'a fleet with a database, a domain in Route 53 and a CPU target': {
+    ...exampleConfig, ...secrets(['API_KEY']),
+    'berth:fleet': JSON.stringify({ min: 2, max: 4, cpuTarget: 60 }), 'berth:domain': 'notes.example.com', 'berth:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+  },
 };
 
 async function deploy(config: Record<string, string>): Promise<ProgramRun> {

@@ -18,12 +18,24 @@ import { IAM_RULES } from './aws-rules/iam.js';
 import { type AwsWorld, EMPTY_WORLD, type FieldRules, type Rule, isRecord, list } from './aws-rules/shared.js';
 import { SSM_RULES } from './aws-rules/ssm.js';
 import { TOOL_RULES } from './aws-rules/tools.js';
+import { FLEET_PENDING_RULES } from './aws-rules/fleet-pending.js';
 
 export { type AwsWorld, EMPTY_WORLD, type FieldRules, type NoConstraint, type Rule, type RuleContext, noConstraint } from './aws-rules/shared.js';
 export { documentFacts } from './aws-rules/ssm.js';
 
 /** The table. Keys are field paths: `a.b` descends into an object, `a[]` into each element of a list. */
-export const AWS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = { ...EC2_RULES, ...IAM_RULES, ...SSM_RULES, ...TOOL_RULES };
+export const AWS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = withPending({ ...EC2_RULES, ...IAM_RULES, ...SSM_RULES, ...TOOL_RULES }, FLEET_PENDING_RULES);
+
+/** TEMPORARY (issue 14): the fleet's placeholder entries under the real ones, field by field (a real
+ * entry wins); goes with aws-rules/fleet-pending.ts when h-fleetrules' tables are merged. */
+function withPending(
+  real: Readonly<Record<string, Readonly<Record<string, FieldRules>>>>,
+  pendingTables: Readonly<Record<string, Readonly<Record<string, FieldRules>>>>,
+): Readonly<Record<string, Readonly<Record<string, FieldRules>>>> {
+  const merged: Record<string, Readonly<Record<string, FieldRules>>> = { ...real };
+  for (const [type, fields] of Object.entries(pendingTables)) merged[type] = { ...fields, ...(real[type] ?? {}) };
+  return merged;
+}
 
 // --- applying the table ---------------------------------------------------------------------------
 
