@@ -54,9 +54,10 @@ async function deploy(config: Record<string, string>): Promise<ProgramRun> {
 }
 
 const runs = new Map<string, ProgramRun>();
+// Seven programs in a row: more than the default 10 s hook on a loaded machine.
 beforeAll(async () => {
   for (const [name, config] of Object.entries(CONFIGS)) runs.set(name, await deploy(config));
-});
+}, 120_000);
 
 /** The cloud resources a run registered: not berth's components, not the stack. */
 const cloudResources = (run: ProgramRun) => run.mocks.resources.filter((r) => !r.type.startsWith('berth:') && !r.type.startsWith('pulumi:'));

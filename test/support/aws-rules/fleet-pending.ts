@@ -11,6 +11,8 @@ const pending = (...fields: string[]): Record<string, FieldRules> => Object.from
 export const FLEET_PENDING_RULES: Readonly<Record<string, Readonly<Record<string, FieldRules>>>> = {
   // The hosts' and the database's groups admit another group (UserIdGroupPairs).
   'aws:ec2/securityGroup:SecurityGroup': pending('ingress[].securityGroups'),
+  // A fleet's release association has rate control.
+  'aws:ssm/association:Association': pending('maxConcurrency', 'maxErrors'),
   'aws:ec2/launchTemplate:LaunchTemplate': pending('description', 'imageId', 'instanceType', 'iamInstanceProfile', 'vpcSecurityGroupIds', 'metadataOptions', 'blockDeviceMappings', 'userData', 'tagSpecifications', 'updateDefaultVersion', 'tags'),
   'aws:autoscaling/group:Group': pending('minSize', 'maxSize', 'desiredCapacity', 'vpcZoneIdentifiers', 'launchTemplate', 'targetGroupArns', 'healthCheckType', 'healthCheckGracePeriod', 'instanceRefresh', 'tags'),
   'aws:autoscaling/policy:Policy': pending('autoscalingGroupName', 'policyType', 'targetTrackingConfiguration'),
