@@ -23,3 +23,27 @@ export function hostZone(instanceType: string, offered: readonly string[], volum
   }
   return volumeZone;
 }
+
+/** A fleet spreads over this many zones: the fewest an ALB takes (CreateLoadBalancer Subnets:
+ * "you must specify subnets from at least two Availability Zones"), and no more, because the
+ * load balancer holds a public IPv4 address in each of its zones, each billed by the hour, and a
+ * host must be in one of its zones to get traffic. */
+export const FLEET_MIN_ZONES = 2;
+
+/** The zones a fleet uses: the first two by name that offer the instance type (the API lists them in no order). */
+export function fleetZones(instanceType: string, offered: readonly string[]): string[] {
+  const zones = [...new Set(offered)].sort();
+  if (zones.length < FLEET_MIN_ZONES) {
+    throw new Error(`berth:instanceType: ${instanceType} is offered in ${zones.length === 0 ? 'no zone' : `only ${zones.join(', ')}`} of this region; a fleet needs ${FLEET_MIN_ZONES} zones: choose a type offered more widely`);
+  }
+  return zones.slice(0, FLEET_MIN_ZONES);
+}
+
+/** The default subnets a fleet's hosts and load balancer use: one per zone, at least two. */
+export function fleetSubnets(zones: readonly string[], subnetIds: readonly string[]): string[] {
+  const ids = [...new Set(subnetIds)].sort();
+  if (ids.length < FLEET_MIN_ZONES) {
+    throw new Error(`berth:fleet: the default VPC has ${ids.length} default subnet(s) in ${zones.join(', ')}; a fleet needs ${FLEET_MIN_ZONES} zones: create the missing default subnets (aws ec2 create-default-subnet --availability-zone <zone>)`);
+  }
+  return ids;
+}

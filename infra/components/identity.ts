@@ -1,7 +1,8 @@
 // berth:identity:Identity is what a host is allowed to do: an instance role (with the stack's
 // permissions boundary, when CI makes the role), Session Manager (AmazonSSMManagedInstanceCore),
 // read access to exactly the parameters it is given (secrets and releases), and the instance
-// profile EC2 takes. A single host's instance uses it; a fleet's launch template can use the same.
+// profile EC2 takes. A single host's instance uses it; a fleet's launch template uses the same, with
+// read access to the database's secret and write access to the stack's log group.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ssmManagedInstanceCoreArn } from '../aws/names.js';
@@ -16,12 +17,18 @@ export interface IdentityArgs {
    * deploy role may create the role, and give it policies, only with it. Unset: no boundary.
    */
   readonly permissionsBoundary?: pulumi.Input<string>;
+  /** Fleet mode with a database: the RDS-managed secret the hosts read at release time. */
+  readonly readableSecretArn?: pulumi.Input<string>;
+  /** Fleet mode: the ARN of the log group the containers write to (without the `:*` suffix). */
+  readonly logGroupArn?: pulumi.Input<string>;
   /** URN of the component these resources were made under before (see childOptions). */
   readonly movedFrom?: pulumi.Input<string>;
   readonly transform?: {
     readonly role?: Transform<aws.iam.RoleArgs>;
     readonly ssmCore?: Transform<aws.iam.RolePolicyAttachmentArgs>;
     readonly readParams?: Transform<aws.iam.RolePolicyArgs>;
+    readonly readDatabaseSecret?: Transform<aws.iam.RolePolicyArgs>;
+    readonly writeLogs?: Transform<aws.iam.RolePolicyArgs>;
     readonly profile?: Transform<aws.iam.InstanceProfileArgs>;
   };
 }
@@ -30,6 +37,8 @@ export class Identity extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   /** The policy that lets the role read the parameters: a host must not boot before it exists. */
   readonly readParams: aws.iam.RolePolicy;
+  /** Every inline policy of the role: a host must not boot before they exist. */
+  readonly policies: aws.iam.RolePolicy[];
   readonly profile: aws.iam.InstanceProfile;
 
   constructor(name: string, args: IdentityArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -37,6 +46,11 @@ export class Identity extends pulumi.ComponentResource {
     this.role = this.createRole(name, args);
     this.createSsmCore(name, args);
     this.readParams = this.createReadParams(name, args);
+    this.policies = [
+      this.readParams,
+      ...(args.readableSecretArn === undefined ? [] : [this.createReadDatabaseSecret(name, args, args.readableSecretArn)]),
+      ...(args.logGroupArn === undefined ? [] : [this.createWriteLogs(name, args, args.logGroupArn)]),
+    ];
     this.profile = this.createProfile(name, args);
     this.registerOutputs({ roleName: this.role.name, profileName: this.profile.name });
   }
@@ -78,6 +92,41 @@ export class Identity extends pulumi.ComponentResource {
       ),
     });
     return new aws.iam.RolePolicy(`${name}-read-params`, policyArgs, childOptions(this, args.movedFrom));
+  }
+
+  /**
+   * The database's master secret, and nothing else in Secrets Manager. RDS encrypts the secret it
+   * manages with the aws/secretsmanager key unless told otherwise (CreateDBInstance
+   * MasterUserSecretKmsKeyId, botocore rds model: "If you don't specify MasterUserSecretKmsKeyId,
+   * then the aws/secretsmanager KMS key is used"), and that AWS managed key's policy lets Secrets
+   * Manager use it for any principal of the account allowed to call it (Secrets Manager User
+   * Guide, "Secret encryption and decryption"): so no kms statement. A customer managed key would
+   * need kms:Decrypt here.
+   */
+  private createReadDatabaseSecret(name: string, args: IdentityArgs, secretArn: pulumi.Input<string>): aws.iam.RolePolicy {
+    const policyArgs = transformed(args.transform?.readDatabaseSecret, `${name}-read-db-secret`, {
+      role: this.role.id,
+      policy: pulumi.output(secretArn).apply((arn) =>
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'ReadTheDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn] }] }),
+      ),
+    });
+    return new aws.iam.RolePolicy(`${name}-read-db-secret`, policyArgs, childOptions(this, args.movedFrom));
+  }
+
+  /**
+   * Docker's awslogs driver writes each container's stream into the stack's group: it creates its
+   * stream and puts events (docs.docker.com, "Amazon CloudWatch Logs logging driver", Credentials:
+   * logs:CreateLogStream and logs:PutLogEvents; no logs:CreateLogGroup, the group is berth's). Both
+   * act on streams in the group, `<group ARN>:*` (the provider's log group `arn` drops the `:*`).
+   */
+  private createWriteLogs(name: string, args: IdentityArgs, logGroupArn: pulumi.Input<string>): aws.iam.RolePolicy {
+    const policyArgs = transformed(args.transform?.writeLogs, `${name}-write-logs`, {
+      role: this.role.id,
+      policy: pulumi.output(logGroupArn).apply((arn) =>
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'WriteThisStacksLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`${arn}:*`] }] }),
+      ),
+    });
+    return new aws.iam.RolePolicy(`${name}-write-logs`, policyArgs, childOptions(this, args.movedFrom));
   }
 
   private createProfile(name: string, args: IdentityArgs): aws.iam.InstanceProfile {

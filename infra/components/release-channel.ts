@@ -3,7 +3,7 @@
 // proxy's config as one bundle in Parameter Store (infra/release/bundle.ts): parts, and a manifest
 // that names each part at its version. Berth's SSM document fetches the manifest's bundle and runs
 // its deploy script (infra/release/ssm-document.ts); one State Manager association per release
-// runs it on the targets given (an instance today; a fleet will target a tag), and a local command
+// runs it on the targets given (a single host's instance, or a fleet's tag with rate control), and a local command
 // (infra/release/gate.ts) makes `pulumi up` wait until the release serves on every target.
 import * as aws from '@pulumi/aws';
 import * as command from '@pulumi/command';
@@ -39,6 +39,11 @@ export interface ReleaseChannelArgs {
   readonly setup: pulumi.Input<HostSetup>;
   /** What each release's association runs on. */
   readonly targets: pulumi.Input<pulumi.Input<AssociationTarget>[]>;
+  /** Rate control over several targets (a fleet; infra/release/association.ts's rateControl):
+   * hosts released at once, and failures after which the roll stops. Unset: State Manager's own
+   * (a single target). */
+  readonly maxConcurrency?: pulumi.Input<string>;
+  readonly maxErrors?: pulumi.Input<string>;
   /** What must exist before a release runs on the targets (a single host's data volume attachment). */
   readonly releaseAfter?: readonly pulumi.Input<pulumi.Resource>[];
   readonly tags: Readonly<Record<string, string>>;
@@ -135,6 +140,8 @@ export class ReleaseChannel extends pulumi.ComponentResource {
       name: document.name,
       documentVersion: document.latestVersion,
       targets: args.targets,
+      ...(args.maxConcurrency === undefined ? {} : { maxConcurrency: args.maxConcurrency }),
+      ...(args.maxErrors === undefined ? {} : { maxErrors: args.maxErrors }),
       parameters: { manifest },
       // No schedule: it runs once, when created.
       applyOnlyAtCronInterval: false,

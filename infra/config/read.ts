@@ -31,6 +31,9 @@ export const CONFIG_KEYS = [
   'berth:drainTimeout',
   'berth:hostRoleBoundary',
   'berth:app',
+  'berth:fleet',
+  'berth:database',
+  'berth:hostedZoneId',
 ] as const;
 
 /** The disk, as berth:app's validation asks it: paths relative to `projectDir`, or absolute. */

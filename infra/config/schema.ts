@@ -41,3 +41,22 @@ export const DEFAULT_APP: AppSpec = {
 /** The keys under `berth:app`, each set with `pulumi config set --path berth:app.<key> …`. */
 export const APP_KEYS = ['name', 'context', 'dockerfile', 'port', 'healthPath', 'dataPath', 'user', 'memoryMiB', 'cpus', 'pids', 'readOnly'] as const;
 export type AppKey = (typeof APP_KEYS)[number];
+
+/** berth:fleet's defaults; `min` and `max` have none (a fleet's size is its cost: the user says it). */
+export const DEFAULT_FLEET = {
+  maxUnavailable: 1,
+  logRetentionDays: 14,
+} as const;
+
+/** CloudWatch Logs' retention periods (PutRetentionPolicy retentionInDays, botocore logs model). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** berth:database's defaults in fleet mode: the smallest Graviton class, RDS's minimum gp3 storage. */
+export const DEFAULT_DATABASE = {
+  engine: 'postgres',
+  instanceClass: 'db.t4g.micro',
+  // CreateDBInstance AllocatedStorage, RDS for PostgreSQL on gp2/gp3: 20 to 65536 GiB (botocore rds model).
+  storageGiB: 20,
+  multiAz: false,
+  backupDays: 7,
+} as const;

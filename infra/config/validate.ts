@@ -5,6 +5,7 @@
 import { APP_ENV_VARS } from '../../app/src/config.js';
 import type { AppSpec } from '../app/spec.js';
 import { APP_CONFIG_KEY, type AppFiles, validateAppSpec } from './app-spec.js';
+import { DATABASE_CONFIG_KEY, type DatabaseSpec, FLEET_CONFIG_KEY, type FleetSpec, hostedZoneProblem, validateDatabaseSpec, validateFleetSpec } from './fleet.js';
 import { DEFAULTS } from './schema.js';
 import { closestKey, quote, shellWord } from './suggest.js';
 
@@ -57,6 +58,12 @@ export interface DeployConfig<Secret = string> {
   readonly hostRoleBoundary?: string;
   /** The user's app (berth:app), the notes server by default. */
   readonly app: AppSpec;
+  /** Fleet mode (berth:fleet): an Auto Scaling group behind an ALB; unset: the single host. */
+  readonly fleet?: FleetSpec;
+  /** Fleet mode's database (berth:database); unset: none (a single host, or engine none). */
+  readonly database?: DatabaseSpec;
+  /** Route 53 zone of berth:domain in fleet mode: berth writes the certificate's and the ALB's records there. */
+  readonly hostedZoneId?: string;
 }
 
 
@@ -174,13 +181,22 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
       : bad(`must be an image digest such as sha256:<64 hex digits> (an earlier release's: pulumi stack output imageDigest); got ${quote(v)}`),
   );
 
+  const fleetResult = validateFleetSpec(get(FLEET_CONFIG_KEY));
+  problems.push(...fleetResult.problems);
+  // Fleet mode is the key being set, even when its value has a problem: the checks below then
+  // judge the rest of the config as a fleet's.
+  const fleetMode = get(FLEET_CONFIG_KEY) !== undefined;
+  const databaseResult = validateDatabaseSpec(get(DATABASE_CONFIG_KEY), fleetMode);
+  problems.push(...databaseResult.problems);
+
   const domain = check<string | undefined>('berth:domain', undefined, (v) =>
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v)
       ? ok(v)
       : bad(`must be a lower-case DNS name such as notes.example.com, whose A record points at the host's publicIp; got ${quote(v)}`),
   );
-  // 80 is also the default Pulumi.yaml fills in, so only another port is a contradiction.
-  if (domain && hostPort !== DEFAULTS.hostPort) {
+  // 80 is also the default Pulumi.yaml fills in, so only another port is a contradiction. In fleet
+  // mode TLS ends at the load balancer and hostPort is the port it reaches the hosts on.
+  if (domain && !fleetMode && hostPort !== DEFAULTS.hostPort) {
     problems.push(`berth:hostPort: ${hostPort} is not used with berth:domain (HTTPS serves on 443 and redirects from 80); remove it: pulumi config rm berth:hostPort`);
   }
   const acmeCa = check<string>('berth:acmeCa', DEFAULTS.acmeCa, (v) =>
@@ -200,7 +216,10 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   // inbound rules for IPv4 and 60 for IPv6 (Amazon VPC User Guide, "Amazon VPC quotas": inbound or
   // outbound rules per security group; RulesPerSecurityGroupLimitExceeded). With a domain from a
   // public CA, port 80 is one rule (open to everyone, host-settings.ts networkRules).
-  const ports = domain ? (acmeCaRootPem === undefined ? { perNetwork: 1, fixed: 1 } : { perNetwork: 2, fixed: 0 }) : { perNetwork: 1, fixed: 0 };
+  // In fleet mode the networks reach the load balancer's group instead: 80, and 443 with a domain.
+  const ports = fleetMode
+    ? { perNetwork: domain ? 2 : 1, fixed: 0 }
+    : domain ? (acmeCaRootPem === undefined ? { perNetwork: 1, fixed: 1 } : { perNetwork: 2, fixed: 0 }) : { perNetwork: 1, fixed: 0 };
   for (const [family, list] of [['IPv4', allowedCidrs.filter((c) => !c.includes(':'))], ['IPv6', allowedCidrs.filter((c) => c.includes(':'))]] as const) {
     const rules = ports.fixed + ports.perNetwork * list.length;
     if (rules > SECURITY_GROUP_RULES) {
@@ -212,7 +231,23 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     ...(acmeCa !== DEFAULTS.acmeCa ? ['berth:acmeCa'] : []),
     ...(['berth:acmeEmail', 'berth:acmeCaRoot'] as const).filter((key) => get(key) !== undefined),
   ];
-  for (const key of domain ? [] : setWithoutDomain) problems.push(`${key}: only applies with berth:domain; set berth:domain or remove ${key}`);
+  // In fleet mode the certificate is ACM's, validated through DNS: the ACME keys mean nothing there.
+  if (fleetMode) {
+    for (const key of setWithoutDomain) problems.push(`${key}: only applies to a single host; in fleet mode TLS ends at the load balancer with an ACM certificate; remove it: pulumi config rm ${key}`);
+  } else {
+    for (const key of domain ? [] : setWithoutDomain) problems.push(`${key}: only applies with berth:domain; set berth:domain or remove ${key}`);
+  }
+  const hostedZoneId = check<string | undefined>('berth:hostedZoneId', undefined, (v) => {
+    const problem = hostedZoneProblem(v);
+    return problem ? bad(problem) : ok(v);
+  });
+  if (hostedZoneId && !(fleetMode && domain)) {
+    problems.push(`berth:hostedZoneId: only applies with berth:domain in fleet mode (berth:fleet), where berth writes the certificate's and the load balancer's records in it; remove it: pulumi config rm berth:hostedZoneId`);
+  }
+  // A fleet's hosts keep nothing on their disks; 8 is also the default Pulumi.yaml fills in.
+  if (fleetMode && dataVolumeGiB !== DEFAULTS.dataVolumeGiB) {
+    problems.push('berth:dataVolumeGiB: only applies to a single host; a fleet keeps its data in its database; remove it: pulumi config rm berth:dataVolumeGiB');
+  }
   const seconds = (key: string, fallback: number, min: number, max: number) =>
     check<number>(key, fallback, (v) =>
       /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? ok(Number(v)) : bad(`must be a whole number of seconds from ${min} to ${max}; got ${quote(v)}`),
@@ -254,6 +289,9 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     release: { healthIntervalS, deployTimeoutS, drainTimeoutS },
     ...(hostRoleBoundary ? { hostRoleBoundary } : {}),
     app: app.app,
+    ...(fleetResult.fleet ? { fleet: fleetResult.fleet } : {}),
+    ...(databaseResult.database ? { database: databaseResult.database } : {}),
+    ...(hostedZoneId ? { hostedZoneId } : {}),
   };
 }
 
@@ -268,7 +306,7 @@ export function unknownKeyProblems(keys: readonly string[], knownKeys: readonly 
     .map((key) => {
       const remove = `pulumi config rm ${shellWord(key)}`;
       // `pulumi config set berth:app.port 5000` without --path makes a key named "app.port".
-      if (key.startsWith(`${APP_CONFIG_KEY}.`)) {
+      if ([APP_CONFIG_KEY, FLEET_CONFIG_KEY, DATABASE_CONFIG_KEY].some((structured) => key.startsWith(`${structured}.`))) {
         return `${key}: set without --path, so Pulumi stored a key of that name; set it with: pulumi config set --path ${shellWord(key)} <value>, and remove this one: ${remove}`.replace(/[\u0000-\u001f\u007f]/g, '?');
       }
       const guess = closestKey(key, knownKeys);

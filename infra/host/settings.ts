@@ -11,8 +11,9 @@ import { type AppSpec, containerName } from '../app/spec.js';
 /** The host's settings; none of it is secret. They travel with every release, in host.env. */
 export interface HostSetup {
   readonly region: string;
-  /** EBS volume id of the data volume (vol-…), how the host finds its device. */
-  readonly volumeId: string;
+  /** EBS volume id of the data volume (vol-…), how the host finds its device. Absent: no data
+   * volume (a fleet's host keeps nothing on its disk; the proxy's data is in a plain directory). */
+  readonly volumeId?: string;
   /** The attachment's device name (/dev/sdf); only Xen instances show the volume under it. */
   readonly deviceName: string;
   /** Plain HTTP on this port (without a domain). */
@@ -25,6 +26,11 @@ export interface HostSetup {
     /** PEM to trust for the ACME CA's own TLS, for a private CA. */
     readonly acmeCaRootPem?: string;
   };
+  /** Fleet mode with a database: where it is and the RDS-managed secret (JSON with username and
+   * password) the host reads with its role at release time; never the password itself. */
+  readonly database?: { readonly secretArn: string; readonly host: string; readonly port: number; readonly name: string };
+  /** Fleet mode: the stack's CloudWatch Logs group, which the containers' awslogs driver writes to. */
+  readonly logGroup?: string;
 }
 
 /** Inside the proxy container. */
@@ -112,6 +118,49 @@ export function networkRules(setup: Pick<HostSetup, 'hostPort' | 'https'>, allow
   };
 }
 
+/** What a fleet's security groups admit, as data: the load balancer's, the hosts', the database's. */
+export interface FleetNetworkRules {
+  /** The load balancer: its listener ports from the allowed networks; out only to the VPC, on the hosts' port. */
+  readonly alb: { readonly ingress: readonly (Networks & { readonly port: number })[]; readonly egress: { readonly port: number; readonly ipv4: readonly string[] } };
+  /** The hosts: the proxy port, from the load balancer's group and nothing else; out anywhere. */
+  readonly hosts: { readonly port: number; readonly egress: Networks };
+  /** The database: PostgreSQL's port, from the hosts' group and nothing else. */
+  readonly database: { readonly port: number };
+}
+
+/** PostgreSQL's port, RDS's default for the engine. */
+export const POSTGRES_PORT = 5432;
+
+/** The load balancer's listeners: 80, and 443 with a domain (80 then redirects to it). */
+export const albListenerPorts = (domain: boolean): readonly number[] => (domain ? [80, 443] : [80]);
+
+/**
+ * A fleet's rules. The allowed networks reach only the load balancer (no ACME exception: ACM
+ * validates through DNS); the hosts take the proxy port only from the load balancer's group, so
+ * nothing reaches a host around it; the database takes 5432 only from the hosts' group. The load
+ * balancer's way out is the VPC's IPv4 block on the proxy port: its targets are there, and an
+ * outbound rule naming the hosts' group would make each group wait for the other.
+ */
+export function fleetNetworkRules(setup: { readonly hostPort: number; readonly domain: boolean }, allowedCidrs: readonly string[], vpc: Pick<VpcFacts, 'hasIpv6'> & { readonly cidrBlock: string }): FleetNetworkRules {
+  checkNetworks(allowedCidrs, vpc);
+  const allowed: Networks = { ipv4: allowedCidrs.filter((c) => !c.includes(':')), ipv6: allowedCidrs.filter((c) => c.includes(':')) };
+  return {
+    alb: { ingress: albListenerPorts(setup.domain).map((port) => ({ port, ...allowed })), egress: { port: setup.hostPort, ipv4: [vpc.cidrBlock] } },
+    // Out: the registry, SSM, Secrets Manager, CloudWatch Logs, the database, the package mirrors.
+    hosts: { port: setup.hostPort, egress: { ipv4: ['0.0.0.0/0'], ipv6: vpc.hasIpv6 ? ['::/0'] : [] } },
+    database: { port: POSTGRES_PORT },
+  };
+}
+
+/**
+ * A fleet host's settings: no data volume (volumeId absent, no device), plain HTTP on the proxy
+ * port the target group uses (TLS ends at the load balancer, so no `https`), the database's
+ * whereabouts and secret ARN when there is one, and the stack's log group.
+ */
+export function fleetHostSetup(s: { readonly region: string; readonly hostPort: number; readonly logGroup: string; readonly database?: HostSetup['database'] }): HostSetup {
+  return { region: s.region, deviceName: '', hostPort: s.hostPort, ...(s.database ? { database: s.database } : {}), logGroup: s.logGroup };
+}
+
 /** Caddy's config for this host. */
 export function proxyConfig(app: AppSpec, setup: HostSetup): string {
   const https = setup.https && {
@@ -175,7 +224,7 @@ export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
     '# berth host settings, rendered by infra/host/bootstrap.ts; deploy.sh sources this file.',
     '# shellcheck disable=SC2034 # the variables are used by deploy.sh',
     scalar('BERTH_REGION', setup.region),
-    scalar('BERTH_VOLUME_ID', setup.volumeId),
+    scalar('BERTH_VOLUME_ID', setup.volumeId ?? ''),
     scalar('BERTH_DEVICE_NAME', setup.deviceName),
     scalar('BERTH_VOLUME_WAIT_S', HOST_LAYOUT.volumeWaitS),
     scalar('BERTH_MOUNT', HOST_LAYOUT.mount),

@@ -18,3 +18,32 @@ export interface AssociationTarget {
 }
 
 export const instanceTargets = (instanceId: string): AssociationTarget[] => [{ key: 'InstanceIds', values: [instanceId] }];
+
+/** The tag a fleet's instances carry (propagated by its Auto Scaling group): `berth:fleet` = the stack. */
+export const FLEET_TAG = 'berth:fleet';
+
+/** A fleet: every instance tagged berth:fleet=<stack>, whichever the group has launched (State
+ * Manager resolves a `tag:<key>` target when it runs, and applies the association to a matching
+ * instance that comes online later). */
+export const fleetTargets = (stack: string): AssociationTarget[] => [{ key: `tag:${FLEET_TAG}`, values: [stack] }];
+
+/** State Manager's rate control of a release over a fleet (CreateAssociation MaxConcurrency, MaxErrors). */
+export interface RateControl {
+  /** Hosts that run the release at once, a whole number as a string. */
+  readonly maxConcurrency: string;
+  /** Failed hosts after which State Manager stops sending the release to the rest. */
+  readonly maxErrors: string;
+}
+
+/**
+ * `maxUnavailable` hosts at a time, and the roll stops at the first failure: MaxErrors 0 (SSM User
+ * Guide, "Understanding targets and rate controls in State Manager associations": once the error
+ * threshold is passed, State Manager stops running the association on the remaining targets).
+ * Both are strings as the API and the provider take them (association.go: max_concurrency
+ * `^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$`, max_errors `^([1-9][0-9]*|[0]|…%)$`, sent as given
+ * to CreateAssociation).
+ */
+export function rateControl(maxUnavailable: number): RateControl {
+  if (!Number.isSafeInteger(maxUnavailable) || maxUnavailable < 1) throw new Error(`rateControl: maxUnavailable must be a whole number from 1; got ${maxUnavailable}`);
+  return { maxConcurrency: String(maxUnavailable), maxErrors: '0' };
+}

@@ -41,6 +41,11 @@ const CONFIGS: Record<string, Record<string, string>> = {
     ...exampleConfig, ...secrets([]),
     'berth:hostPort': '8080', 'berth:allowedCidrs': '["203.0.113.0/24","198.51.100.7/32","2001:db8::/32","2001:db8:1234::/48"]',
   },
+  // Fleet mode (issue 14), with every part it can make: the database, ACM and Route 53, the policy.
+  'a fleet with a database, a domain in Route 53 and a CPU target': {
+    ...exampleConfig, ...secrets(['API_KEY']),
+    'berth:fleet': JSON.stringify({ min: 2, max: 4, cpuTarget: 60 }), 'berth:domain': 'notes.example.com', 'berth:hostedZoneId': 'Z0123456789ABCDEFGHIJ',
+  },
 };
 
 async function deploy(config: Record<string, string>): Promise<ProgramRun> {
@@ -50,11 +55,10 @@ async function deploy(config: Record<string, string>): Promise<ProgramRun> {
 }
 
 const runs = new Map<string, ProgramRun>();
-// Six (or more) whole program runs: on a loaded two-core machine that is more than vitest's 10 s
-// default for a hook, so the hook gets the project's test timeout.
+// Seven programs in a row: more than the default 10 s hook on a loaded machine.
 beforeAll(async () => {
   for (const [name, config] of Object.entries(CONFIGS)) runs.set(name, await deploy(config));
-}, 60_000);
+}, 120_000);
 
 /** The cloud resources a run registered: not berth's components, not the stack. */
 const cloudResources = (run: ProgramRun) => run.mocks.resources.filter((r) => !r.type.startsWith('berth:') && !r.type.startsWith('pulumi:'));
@@ -169,6 +173,8 @@ const sgRuleExamples = (d: 'ingress' | 'egress') => ({
   [`${d}[].protocol#protocol`]: ex(['tcp', 'udp', 'icmpv6', '-1', '6'], ['ssh', '256']),
   [`${d}[].fromPort#port-range`]: ex([sgRule(d, { fromPort: 0, toPort: 65535 })], [sgRule(d, { fromPort: 444 }, `${d}[0].fromPort`), sgRule(d, { fromPort: -1 }, `${d}[0].fromPort`)]),
   [`${d}[].toPort#port`]: ex([sgRule(d, { toPort: 65535 })], [sgRule(d, { toPort: 65536 }, `${d}[0].toPort`)]),
+  // A group the world holds passes too (every fleet program run in this file refers to its own).
+  [`${d}[].securityGroups#exists`]: ex([[]], [['sg-0123456789abcdef0']]),
   [`${d}[].cidrBlocks#ipv4-network`]: ex([['0.0.0.0/0', '203.0.113.0/24', '198.51.100.7/32']], [['203.0.113.7/24'], ['300.1.1.1/32'], ['10.0.0.0/33']]),
   [`${d}[].ipv6CidrBlocks#ipv6-network`]: ex([['::/0', '2001:db8::/32', '2001:db8:0:1::/64']], [['2001:db8::1/32'], ['2001:db8::/129'], ['10.0.0.0/8']]),
   [`${d}#quota`]: ex(
@@ -549,6 +555,8 @@ const EXAMPLES: Record<string, Record<string, Example>> = {
       [patch((i) => i, { world: withDocument(JSON.stringify({ parameters: { manifest: { type: 'String' } }, pad: 'x'.repeat(60 * 1024) })) })],
       [patch((i) => i, { world: withDocument(JSON.stringify({ parameters: { manifest: { type: 'String' } }, pad: 'x'.repeat(64 * 1024 - 100) })), field: 'parameters' })],
     ),
+    'maxConcurrency#pattern': ex(['1', '10', '50%', '100%'], ['0', '0%', '101%', '1.5', 'all']),
+    'maxErrors#pattern': ex(['0', '1', '0%', '10%', '100%'], ['-1', '101%', 'none']),
     'complianceSeverity#enum': ex(['HIGH', 'UNSPECIFIED'], ['SEVERE']),
     'scheduleExpression#length': ex(['rate(30 minutes)'], ['', 'x'.repeat(257)]),
     ...withPrefix('tags', ssmTagExamples),

@@ -146,6 +146,16 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         // "Version: The new version number of a parameter").
         state.version = changed.some((path) => !/^tags(All)?\b/.test(path)) ? Number(before.state.version) + 1 : before.state.version;
         break;
+      case 'aws:ec2/launchTemplate:LaunchTemplate': {
+        // Any change but tags, the description and the version pointers is a new template version
+        // (resourceLaunchTemplateUpdate: CreateLaunchTemplateVersion when d.HasChangesExcept(
+        // "default_version", "description", "update_default_version", tags); internal/service/ec2/
+        // ec2_launch_template.go), made the default with update_default_version.
+        const versioned = changed.some((path) => !/^(tags(All)?|description|defaultVersion|updateDefaultVersion)\b/.test(path));
+        const latest = versioned ? Number(before.state.latestVersion) + 1 : Number(before.state.latestVersion);
+        Object.assign(state, { latestVersion: latest, defaultVersion: before.inputs.updateDefaultVersion ? latest : before.state.defaultVersion });
+        break;
+      }
       case 'aws:ssm/document:Document': {
         // A new content is UpdateDocument, a new document version, which the provider then makes
         // the default (UpdateDocumentDefaultVersion; resourceDocumentUpdate,
@@ -255,6 +265,104 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const id = [8, 4, 4, 4, 12].map((n, i) => hex(`${seed}/${i}`, n)).join('-');
         return answer(id, { associationId: id, arn: `arn:aws:ssm:${REGION}:${ACCOUNT}:association/${id}` });
       }
+      // --- fleet mode ---------------------------------------------------------------------------
+      case 'aws:ec2/launchTemplate:LaunchTemplate': {
+        const id = `lt-${hex(seed, 17)}`;
+        const ltName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        return answer(id, { arn: `arn:aws:ec2:${REGION}:${ACCOUNT}:launch-template/${id}`, name: ltName, latestVersion: 1, defaultVersion: 1 });
+      }
+      case 'aws:autoscaling/group:Group': {
+        // The group's id is its name; its ARN carries a UUID (DescribeAutoScalingGroups AutoScalingGroupARN).
+        const groupName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        return answer(groupName, {
+          name: groupName,
+          arn: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${uuid(seed)}:autoScalingGroupName/${groupName}`,
+          desiredCapacity: p.desiredCapacity ?? p.minSize,
+          availabilityZones: (p.vpcZoneIdentifiers as string[]).map((id) => ZONES.find((z) => defaultSubnet(z).id === id) ?? ''),
+          defaultCooldown: 300,
+          serviceLinkedRoleArn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+        });
+      }
+      case 'aws:autoscaling/policy:Policy': {
+        const policyName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        return answer(policyName, { name: policyName, arn: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:scalingPolicy:${uuid(seed)}:autoScalingGroupName/${p.autoscalingGroupName}:policyName/${policyName}` });
+      }
+      case 'aws:lb/loadBalancer:LoadBalancer': {
+        // Its id is its ARN; the DNS name is <name>-<number>.<region>.elb.amazonaws.com, in the
+        // region's ELB hosted zone (us-east-1: Z35SXDOTRQ7X7K; AWS General Reference, Elastic Load
+        // Balancing endpoints).
+        const lbName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        const suffix = `app/${lbName}/${hex(seed, 16)}`;
+        const arn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/${suffix}`;
+        return answer(arn, { arn, arnSuffix: suffix, name: lbName, dnsName: `${lbName}-${BigInt(`0x${hex(seed, 8)}`)}.${REGION}.elb.amazonaws.com`, zoneId: 'Z35SXDOTRQ7X7K', vpcId: DEFAULT_VPC.id, ipAddressType: 'ipv4' });
+      }
+      case 'aws:lb/targetGroup:TargetGroup': {
+        const tgName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        const suffix = `targetgroup/${tgName}/${hex(seed, 16)}`;
+        const arn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:${suffix}`;
+        return answer(arn, { arn, arnSuffix: suffix, name: tgName });
+      }
+      case 'aws:lb/listener:Listener': {
+        // A listener's ARN is its load balancer's, as listener/…, with its own id at the end.
+        const arn = `${String(p.loadBalancerArn).replace(':loadbalancer/', ':listener/')}/${hex(seed, 16)}`;
+        return answer(arn, { arn });
+      }
+      case 'aws:rds/subnetGroup:SubnetGroup': {
+        const groupName = String(p.name ?? `${args.name}-${hex(seed, 7)}`).toLowerCase();
+        return answer(groupName, { name: groupName, arn: `arn:aws:rds:${REGION}:${ACCOUNT}:subgrp:${groupName}`, vpcId: DEFAULT_VPC.id, supportedNetworkTypes: ['IPV4'] });
+      }
+      case 'aws:rds/instance:Instance': {
+        // The provider's id is the instance's DbiResourceId (db-…); the endpoint is
+        // <identifier>.<account-region hash>.<region>.rds.amazonaws.com. With a managed password
+        // RDS makes the secret rds!db-<uuid> in Secrets Manager, with the aws/secretsmanager key
+        // unless told otherwise (CreateDBInstance MasterUserSecretKmsKeyId).
+        const identifier = String(p.identifier ?? `${args.name}-${hex(seed, 7)}`).toLowerCase();
+        const address = `${identifier}.c${hex(ACCOUNT, 11)}.${REGION}.rds.amazonaws.com`;
+        const port = p.port ?? 5432;
+        const resourceId = `db-${hex(seed, 26).toUpperCase()}`;
+        return answer(resourceId, {
+          identifier,
+          resourceId,
+          arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${identifier}`,
+          address,
+          port,
+          endpoint: `${address}:${port}`,
+          status: 'available',
+          engineVersionActual: '17.6',
+          kmsKeyId: p.storageEncrypted ? `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuid(`${seed}/rds`)}` : '',
+          ...(p.manageMasterUserPassword
+            ? { masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-${uuid(`${seed}/secret`)}-${hex(`${seed}/suffix`, 6)}`, kmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuid('aws/secretsmanager')}`, secretStatus: 'active' }] }
+            : { masterUserSecrets: [] }),
+        });
+      }
+      case 'aws:acm/certificate:Certificate': {
+        // DNS validation: one CNAME per name, _<hash>.<name>. → _<hash>.<hash>.acm-validations.aws.
+        const arn = `arn:aws:acm:${REGION}:${ACCOUNT}:certificate/${uuid(seed)}`;
+        const names = [p.domainName, ...((p.subjectAlternativeNames as string[] | undefined) ?? [])] as string[];
+        return answer(arn, {
+          arn,
+          status: 'PENDING_VALIDATION',
+          keyAlgorithm: 'RSA_2048',
+          domainValidationOptions: names.map((n) => ({
+            domainName: n,
+            resourceRecordName: `_${hex(`${n}/name`, 32)}.${n}.`,
+            resourceRecordType: 'CNAME',
+            resourceRecordValue: `_${hex(`${seed}/${n}/value`, 32)}.${hex(`${seed}/${n}/zone`, 10)}.acm-validations.aws.`,
+          })),
+        });
+      }
+      case 'aws:acm/certificateValidation:CertificateValidation':
+        // The provider's id is the time the certificate was issued; it only waits for it.
+        return answer('2026-12-02T21:00:00Z', { certificateArn: p.certificateArn });
+      case 'aws:route53/record:Record': {
+        const fqdn = String(p.name).replace(/\.$/, '');
+        return answer(`${p.zoneId}_${fqdn}_${p.type}`, { fqdn, name: fqdn });
+      }
+      case 'aws:cloudwatch/logGroup:LogGroup': {
+        // The provider drops the API's `:*` from the ARN (aws_cloudwatch_log_group, arn).
+        const groupName = String(p.name ?? `${args.name}-${hex(seed, 7)}`);
+        return answer(groupName, { name: groupName, arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${groupName}`, logGroupClass: 'STANDARD' });
+      }
       case 'command:local:Command':
         // The provider runs `create` with /bin/sh; the rules let only berth's release waiter through.
         return answer(`${args.name}-${hex(`${seed}/${JSON.stringify(p.triggers)}`, 8)}`, { stdout: 'release ok', stderr: '' });
@@ -290,6 +398,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         return defaultSubnet(inputs.availabilityZone);
       case 'aws:ec2/getAmi:getAmi':
         return amiLookup(inputs, this.account);
+      case 'aws:ec2/getSubnets:getSubnets':
+        return defaultSubnets(inputs);
       default:
         throw new Error(`mock: no AWS model for call ${args.token}; add one to test/support/pulumi-mocks.ts`);
     }
@@ -304,6 +414,26 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
     return found[0]!;
   }
+}
+
+/** A UUID-shaped id derived from a seed. */
+const uuid = (seed: string) => [8, 4, 4, 4, 12].map((n, i) => hex(`${seed}/uuid/${i}`, n)).join('-');
+
+/**
+ * DescribeSubnets as getSubnets asks it: the filters berth uses (vpc-id, default-for-az,
+ * availability-zone), over the account's default VPC, one default subnet per zone. Another filter
+ * is a mock error: a new lookup must be modelled, not guessed.
+ */
+function defaultSubnets(inputs: Record<string, any>): Record<string, unknown> {
+  const filters = (inputs.filters ?? []) as { name: string; values: string[] }[];
+  const unknown = filters.find((f) => !['vpc-id', 'default-for-az', 'availability-zone'].includes(f.name));
+  if (unknown) throw new Error(`mock: getSubnets filter ${unknown.name} is not modelled; add it to test/support/pulumi-mocks.ts`);
+  const values = (name: string) => filters.find((f) => f.name === name)?.values;
+  const zones = ZONES.filter((zone) => {
+    const subnet = defaultSubnet(zone);
+    return (values('vpc-id')?.includes(subnet.vpcId) ?? true) && (values('default-for-az')?.includes('true') ?? true) && (values('availability-zone')?.includes(zone) ?? true);
+  });
+  return { id: REGION, ids: zones.map((zone) => defaultSubnet(zone).id), filters };
 }
 
 export interface ProgramRun {

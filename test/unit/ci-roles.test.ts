@@ -338,9 +338,10 @@ const withoutAction = (doc: PolicyDocument, action: string): PolicyDocument => (
 
 describe('the table covers every type the program makes and every look-up it calls', () => {
   const runs: Record<string, ProgramRun> = {};
+  // Several programs in a row: more than the default 10 s hook on a loaded machine.
   beforeAll(async () => {
     for (const [name, config] of Object.entries(STACKS)) runs[name] = await deploy(config);
-  });
+  }, 120_000);
   afterAll(() => pulumi.runtime.setAllConfig({}));
 
   it.each(Object.keys(STACKS))('%s: no type or data source is missing from the table', (name) => {

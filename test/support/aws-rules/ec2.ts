@@ -62,6 +62,12 @@ function sgRuleFields(direction: 'ingress' | 'egress'): Record<string, FieldRule
     // TF refuses a CIDR that is not a network address before calling AWS (internal/verify/validate.go
     // ValidIPv4CIDRNetworkAddress / ValidIPv6CIDRNetworkAddress), in these words; AWS itself would
     // canonicalize it (IpRange CidrIp, model). Hence the code: the provider's, not an AWS code.
+    // UserIdGroupPair GroupId: a group that exists in the same VPC (AuthorizeSecurityGroupIngress,
+    // model; "InvalidGroup.NotFound" is the code the EC2 API's error list gives for a missing group).
+    [`${p}.securityGroups`]: [rule('exists', 'InvalidGroup.NotFound', 'EC2 API Reference, UserIdGroupPair GroupId; EC2 error codes InvalidGroup.NotFound', (v, { world }) => {
+      const missing = list(v).find((id) => !world.resource('aws:ec2/securityGroup:SecurityGroup', String(id)));
+      return missing ? `The security group '${String(missing)}' does not exist in VPC '${DEFAULT_VPC.id}'` : undefined;
+    })],
     [`${p}.cidrBlocks`]: [rule('ipv4-network', 'ProviderValidation', 'TF internal/verify/validate.go ValidIPv4CIDRNetworkAddress; EC2 API Reference, IpRange CidrIp', (v) => {
       for (const cidr of list(v).map(String)) {
         const network = ipv4Network(cidr);

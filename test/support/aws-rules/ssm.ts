@@ -109,6 +109,12 @@ export const SSM_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
       rule('exists', 'InvalidDocument', 'Systems Manager API Reference, CreateAssociation Name; InvalidDocument ("The specified SSM document doesn\'t exist") [model]', (v, { world }) =>
         documentOf(world, String(v)) ? undefined : `document ${String(v)} does not exist`),
     ],
+    // Rate control (CreateAssociation MaxConcurrency / MaxErrors, model: 1-7 characters,
+    // ^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$ and ^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$; the
+    // patterns are the ones TF validates too, internal/service/ssm/association.go; recalled from the
+    // model, not re-read for issue 14).
+    maxConcurrency: [rule('pattern', 'ValidationException', 'Systems Manager API Reference, CreateAssociation MaxConcurrency [model]', matches(/^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/, 'a number of targets (1 or more) or a percentage (1% to 100%)'))],
+    maxErrors: [rule('pattern', 'ValidationException', 'Systems Manager API Reference, CreateAssociation MaxErrors [model]', matches(/^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/, 'a number of errors (0 or more) or a percentage (0% to 100%)'))],
     associationName: [rule('pattern', 'ValidationException', 'Systems Manager API Reference, CreateAssociation AssociationName [model]', matches(/^[a-zA-Z0-9_\-.]{3,128}$/, '^[a-zA-Z0-9_\\-.]{3,128}$'))],
     // DocumentVersion ([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$) (model), and a version the document has.
     documentVersion: [rule('exists', 'InvalidDocumentVersion', 'Systems Manager API Reference, CreateAssociation DocumentVersion [model]', (v, { inputs, world }) => {
