@@ -11,8 +11,10 @@ import { type AppSpec, containerName } from '../app/spec.js';
 /** The host's settings; none of it is secret. They travel with every release, in host.env. */
 export interface HostSetup {
   readonly region: string;
-  /** EBS volume id of the data volume (vol-…), how the host finds its device. */
-  readonly volumeId: string;
+  /** EBS volume id of the data volume (vol-…), how the host finds its device. Absent: no data
+   * volume (a fleet host, which keeps nothing of its own: deploy.sh mounts nothing and the proxy's
+   * directory is a plain one on the root disk; see infra/host/deploy.sh). */
+  readonly volumeId?: string;
   /** The attachment's device name (/dev/sdf); only Xen instances show the volume under it. */
   readonly deviceName: string;
   /** Plain HTTP on this port (without a domain). */
@@ -25,6 +27,11 @@ export interface HostSetup {
     /** PEM to trust for the ACME CA's own TLS, for a private CA. */
     readonly acmeCaRootPem?: string;
   };
+  /** Fleet mode with a database: where it is and the RDS-managed secret (JSON with username and
+   * password) the host reads with its role at release time. Only the secret's ARN travels here,
+   * never the password: deploy.sh writes PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD and
+   * PGSSLMODE=require into the app's env file (0600). */
+  readonly database?: { readonly secretArn: string; readonly host: string; readonly port: number; readonly name: string };
 }
 
 /** Inside the proxy container. */
@@ -175,7 +182,8 @@ export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
     '# berth host settings, rendered by infra/host/bootstrap.ts; deploy.sh sources this file.',
     '# shellcheck disable=SC2034 # the variables are used by deploy.sh',
     scalar('BERTH_REGION', setup.region),
-    scalar('BERTH_VOLUME_ID', setup.volumeId),
+    // Empty without a data volume (a fleet host): deploy.sh then mounts nothing.
+    scalar('BERTH_VOLUME_ID', setup.volumeId ?? ''),
     scalar('BERTH_DEVICE_NAME', setup.deviceName),
     scalar('BERTH_VOLUME_WAIT_S', HOST_LAYOUT.volumeWaitS),
     scalar('BERTH_MOUNT', HOST_LAYOUT.mount),
@@ -199,6 +207,15 @@ export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
     scalar('BERTH_RELEASED_IMAGES_FILE', HOST_LAYOUT.releasedImagesFile),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
     array('BERTH_PROXY_RUN', proxyRunArgv(app, setup)),
+    // Only with a database, so a single host's host.env stays as it was.
+    ...(setup.database
+      ? [
+        scalar('BERTH_DB_SECRET_ARN', setup.database.secretArn),
+        scalar('BERTH_DB_HOST', setup.database.host),
+        scalar('BERTH_DB_PORT', setup.database.port),
+        scalar('BERTH_DB_NAME', setup.database.name),
+      ]
+      : []),
     '',
   ].join('\n');
 }
