@@ -67,8 +67,12 @@ export function renderHaproxyConfig(o: { listenPort: number; adminSocket: string
     '  maxconn 4096',
     'defaults',
     '  mode http',
-    // An ALB waits 10 s to connect to a target, then answers 504; its idle timeout is 60 s.
-    '  timeout connect 10s',
+    // The connect timeout is the health check's timeout: HAProxy gives a check's connection
+    // min(timeout connect, inter) to open (configuration.txt, "timeout check"), and a check must
+    // end within the target group's timeout, connection included, as the ALB's does. Requests get
+    // the same 3 s to connect where an ALB waits 10 s before its 504: a request sent to a host that
+    // is gone fails sooner here, no less surely. The ALB's idle timeout is 60 s.
+    `  timeout connect ${tg.healthCheck.timeoutS}s`,
     '  timeout client 60s',
     '  timeout server 60s',
     '  timeout http-keep-alive 60s',
@@ -148,13 +152,21 @@ export class SimLoadBalancer {
    */
   async register(name: string, address: string): Promise<void> {
     const hc = this.tg.healthCheck;
+    // HAProxy schedules a check `inter` after the previous one ended, and `fastinter` after it
+    // while the server is between states: interval - timeout keeps failing checks an interval
+    // apart from start to start, as the ALB's are.
+    // HAProxy puts a server leaving maintenance UP at once (its log: "UP/READY (leaving forced
+    // maintenance)"), whatever its health was set to before: so it is added with weight 0 (no
+    // traffic), taken out of maintenance, forced DOWN, and only then given its weight. From there
+    // it is UP, and takes traffic, after healthyThreshold passing checks, and not before.
     await this.must(
-      `add server ${BACKEND}/${name} ${address}:${this.targetPort} check inter ${hc.intervalS}s rise ${hc.healthyThreshold} fall ${hc.unhealthyThreshold}`,
+      `add server ${BACKEND}/${name} ${address}:${this.targetPort} weight 0 check inter ${hc.intervalS}s fastinter ${hc.intervalS - hc.timeoutS}s rise ${hc.healthyThreshold} fall ${hc.unhealthyThreshold}`,
       (a) => a.includes('New server registered'),
     );
     await this.must(`enable health ${BACKEND}/${name}`);
-    await this.must(`set server ${BACKEND}/${name} health down`);
     await this.must(`enable server ${BACKEND}/${name}`);
+    await this.must(`set server ${BACKEND}/${name} health down`);
+    await this.must(`set server ${BACKEND}/${name} weight 1`);
   }
 
   /**
