@@ -198,7 +198,7 @@ export async function underLoad<T>(url: string, during: () => Promise<T>, { lead
   const t0 = Date.now();
   await sleep(leadMs);
   const started = Date.now();
-  let ended = 0;
+  let ended: number;
   let result!: T;
   try {
     result = await during();

@@ -77,9 +77,6 @@ ensure_tools() {
   command -v mkfs.ext4 >/dev/null 2>&1 || install_package e2fsprogs e2fsprogs mkfs.ext4
   command -v curl >/dev/null 2>&1 || install_package curl-minimal curl curl
   command -v flock >/dev/null 2>&1 || install_package util-linux util-linux flock
-  if [[ -n ${BERTH_DB_SECRET_ARN:-} ]]; then
-    command -v python3 >/dev/null 2>&1 || install_package python3 python3 python3
-  fi
   if ! docker info >/dev/null 2>&1; then
     systemctl enable --now docker >/dev/null 2>&1 || fail "could not enable and start docker.service (systemctl enable --now docker)"
   fi
@@ -151,13 +148,7 @@ mount_data_volume() {
   fi
 }
 
-# The directories the containers bind-mount. With a data volume they exist only on it: if the
-# volume is not mounted, docker refuses to start the containers rather than write to the root disk.
-# Without one (a fleet host, BERTH_VOLUME_ID empty) they are plain directories on the root disk,
-# which is fine there: a fleet host is disposable (the Auto Scaling group replaces it, the state
-# is in the database), and the proxy keeps no certificates, as TLS ends at the load balancer.
-# BERTH_DATA_DIR is empty for an app without a data path (berth:app.dataPath ""): then only the
-# proxy's directory is made.
+# On the volume, or plain directories on a fleet host (infra/host/contract.ts says why).
 make_data_dirs() {
   mkdir -p "$BERTH_PROXY_DATA_DIR"
   chmod 0700 "$BERTH_PROXY_DATA_DIR"
@@ -219,25 +210,19 @@ ssm_value() {
     --query Parameter.Value --output text
 }
 
-# The database's user and password as two env-file lines (PGUSER=, PGPASSWORD=), from the secret
-# RDS manages in Secrets Manager (manageMasterUserPassword: a JSON SecretString with username and
-# password), read with the instance role at release time, so the password is in no release,
-# user-data or log: it goes from the AWS CLI's stdout through python3 (Amazon Linux 2023 has it:
-# dnf is written in it) to the caller, which writes it only into the env file (0600). python3 prints
-# nothing on a bad secret but a line without its content. An env-file value runs to the end of its
-# line, so a value with a line break (RDS generates none) is refused rather than split.
+# PGUSER/PGPASSWORD lines from the RDS-managed secret, for the env file only (settings.ts).
 database_credentials() {
   aws secretsmanager get-secret-value --region "$BERTH_REGION" --secret-id "$BERTH_DB_SECRET_ARN" \
     --query SecretString --output text | python3 -c '
 import json, sys
 try:
-    secret = json.load(sys.stdin)
-    user, password = secret["username"], secret["password"]
+    s = json.load(sys.stdin)
+    u, p = s["username"], s["password"]
 except Exception:
     sys.exit("berth: the database secret is not JSON with username and password")
-if not all(isinstance(v, str) and v and not any(c in v for c in "\r\n\0") for v in (user, password)):
-    sys.exit("berth: the database secret has an empty or multi-line username or password")
-sys.stdout.write("PGUSER=%s\nPGPASSWORD=%s" % (user, password))
+if not all(isinstance(v, str) and v and not any(c in v for c in "\r\n\0") for v in (u, p)):
+    sys.exit("berth: the database secret has an empty or multi-line value")
+print("PGUSER=%s\nPGPASSWORD=%s" % (u, p), end="")
 '
 }
 
@@ -254,7 +239,7 @@ write_env_file() {
   done
   if [[ -n ${BERTH_DB_SECRET_ARN:-} ]]; then
     value=$(retry 5 "reading the database secret" database_credentials) ||
-      { rm -f "$tmp"; fail "could not read the database secret $BERTH_DB_SECRET_ARN from Secrets Manager; check the instance role (secretsmanager:GetSecretValue) and the secret"; }
+      { rm -f "$tmp"; fail "could not read the database secret $BERTH_DB_SECRET_ARN; check the instance role and the secret"; }
     printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGSSLMODE=require\n%s\n' "$BERTH_DB_HOST" "$BERTH_DB_PORT" "$BERTH_DB_NAME" "$value" >>"$tmp"
   fi
   chmod 0600 "$tmp"
@@ -470,11 +455,7 @@ main() {
     flock 9
   fi
   ensure_tools
-  if [[ -n $BERTH_VOLUME_ID ]]; then
-    mount_data_volume
-  else
-    say "no data volume (a fleet host): the proxy's and the app's directories are on the root disk"
-  fi
+  if [[ -n $BERTH_VOLUME_ID ]]; then mount_data_volume; else say "no data volume (a fleet host)"; fi
   make_data_dirs
   ensure_network
   install_proxy_files "$bundle"

@@ -30,7 +30,9 @@ export interface HostSetup {
   /** Fleet mode with a database: where it is and the RDS-managed secret (JSON with username and
    * password) the host reads with its role at release time. Only the secret's ARN travels here,
    * never the password: deploy.sh writes PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD and
-   * PGSSLMODE=require into the app's env file (0600). */
+   * PGSSLMODE=require into the app's env file (0600). The secret (JSON with username and password)
+   * goes from the AWS CLI through python3 (Amazon Linux 2023 has it: dnf is written in it) into the
+   * env file only; a value with a line break is refused rather than split across env lines. */
   readonly database?: { readonly secretArn: string; readonly host: string; readonly port: number; readonly name: string };
 }
 

@@ -60,7 +60,7 @@ describe("deploy.sh's database env", () => {
     const r = await writeEnvFile(JSON.stringify({ username: 'berth', pass: PASSWORD }));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('berth: the database secret is not JSON with username and password');
-    expect(r.stderr).toContain(`berth: FAILED: could not read the database secret ${ARN} from Secrets Manager`);
+    expect(r.stderr).toContain(`berth: FAILED: could not read the database secret ${ARN}; check the instance role`);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
     expect((await run(['ls', path.join(dir, 'etc')])).stdout).toBe('');
   });
@@ -68,7 +68,7 @@ describe("deploy.sh's database env", () => {
   it('refuses a password with a line break rather than split it across env lines', async () => {
     const r = await writeEnvFile(JSON.stringify({ username: 'berth', password: 'one\nPGHOST=evil' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('berth: the database secret has an empty or multi-line username or password');
+    expect(r.stderr).toContain('berth: the database secret has an empty or multi-line value');
     expect(r.stdout + r.stderr).not.toContain('evil');
   });
 });
