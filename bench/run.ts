@@ -11,6 +11,7 @@ import { NOTES_HEALTHCHECK, memoryFlag } from '../infra/app/spec.js';
 import { DEFAULT_APP } from '../infra/config/schema.js';
 import { benchHost } from './host.js';
 import { benchStores } from './stores.js';
+import { benchFleet } from './fleet.js';
 import { checkSync, runSync } from '../ops/run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,6 +179,9 @@ try {
 
   // --- the EC2 host, simulated: the user-data berth renders, booted, rebooted, redeployed.
   await benchHost(app, tag('app2'), record, path.join(root, 'bench/release.svg'));
+
+  // --- fleet mode, simulated: three hosts behind a load balancer, a rolling release, a host lost.
+  await benchFleet(app, tag('app2'), record);
 
   const out = {
     machine: {

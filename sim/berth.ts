@@ -129,7 +129,7 @@ export async function stateManagerFor(world: World, host: SimHost, pickupDelayMs
   return sm;
 }
 
-const RELEASE_DOCUMENT = 'berth-deploy';
+export const RELEASE_DOCUMENT = 'berth-deploy';
 let associations = 0;
 
 /** What `pulumi up` does for a release: publish it, create its association (one per release), then

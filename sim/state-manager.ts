@@ -13,7 +13,18 @@
 //     shows the previous run's result (the stale status a waiter must not trust);
 //   - rate control: MaxConcurrency (a number or a percentage; default: all at once) hosts run at
 //     once; once more than MaxErrors (number or percentage; default: no limit) failed, the hosts not
-//     yet started are not run and end Skipped;
+//     yet started are not run and end Skipped, and the association's Overview says so in its
+//     AssociationStatusAggregatedCount (e.g. {Failed: 1, Skipped: 2}) and DetailedStatus. AWS: "If
+//     you specify 0, then the system stops sending requests after the first error is returned ...
+//     Executions that are already running an association when MaxErrors is reached are allowed to
+//     complete ... set MaxConcurrency to 1 so that executions proceed one at a time" (SSM API
+//     reference, CreateAssociation / AssociationVersionInfo, MaxErrors). Simpler here: the stand-in
+//     decides per target as it starts it, in instance-id order (AWS's order is not documented);
+//     it does not run the association on an instance that joins the targets mid-run (AWS lets a
+//     new instance run it, MaxConcurrency notwithstanding, and State Manager applies associations
+//     to new matching instances; berth's new hosts fetch the release at boot instead); and the
+//     status words for skipped targets (Skipped) are the stand-in's, not verified against AWS;
+//   - an instance deregistered (terminated) is no longer a target of later runs;
 //   - GetCommandInvocation returns the first 24,000 characters of stdout and the first 8,000 of
 //     stderr, as the API reference says of StandardOutputContent and StandardErrorContent;
 //   - DescribeInstanceInformation answers each registered agent's PingStatus;
@@ -76,7 +87,7 @@ interface Association {
   maxErrors?: string;
   applyOnlyAtCronInterval: boolean;
   readonly date: number;
-  overview: { Status: string; DetailedStatus: string };
+  overview: { Status: string; DetailedStatus: string; AssociationStatusAggregatedCount?: Record<string, number> };
   readonly executions: Execution[];
   deleted: boolean;
 }
@@ -153,6 +164,11 @@ export class StateManager {
 
   register(instance: ManagedInstance): void {
     this.instances.set(instance.instanceId, instance);
+  }
+
+  /** The instance is gone (terminated): later runs no longer target it. */
+  deregister(instanceId: string): void {
+    this.instances.delete(instanceId);
   }
 
   /** Resolves when every run started so far has ended. */
@@ -414,10 +430,13 @@ export class StateManager {
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, ids.length)) }, worker));
       if (execution.targets.some((t) => t.status === 'Pending')) return;
       const failed = execution.targets.some((t) => t.status !== 'Success');
+      const skipped = execution.targets.filter((t) => t.status === 'Skipped').length;
       execution.status = failed ? 'Failed' : 'Success';
-      execution.detailedStatus = execution.status;
+      execution.detailedStatus = skipped > 0 ? `Failed: MaxErrors ${snapshot.maxErrors} reached; ${skipped} of ${ids.length} targets not run` : execution.status;
       execution.lastExecutionDate = Date.now();
-      a.overview = { Status: execution.status, DetailedStatus: execution.status };
+      const aggregated: Record<string, number> = {};
+      for (const t of execution.targets) aggregated[t.status] = (aggregated[t.status] ?? 0) + 1;
+      a.overview = { Status: execution.status, DetailedStatus: execution.detailedStatus, AssociationStatusAggregatedCount: aggregated };
     })();
     this.running.add(job);
     void job.finally(() => this.running.delete(job));

@@ -17,6 +17,8 @@ export interface TimelineOptions {
   readonly writeEvery?: number;
   /** HTTPS: the name to ask for (SNI and Host), and the root its certificate must chain to. */
   readonly tls?: { readonly servername: string; readonly ca: string };
+  /** Ends the run early once aborted (each connection finishes its request in flight). */
+  readonly stop?: AbortSignal;
 }
 
 /** One finished request: when it ended (ms since the run started) and whether it succeeded. */
@@ -75,7 +77,7 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
     });
 
   const connection = async () => {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !options.stop?.aborted) {
       const before = events.length;
       await one();
       // A refused connection fails at once: back off a little so a gap is counted in attempts a

@@ -65,6 +65,8 @@ const SERVICE_OCTETS = { resolver: 2, registry: 3, hub: 4, acme: 5 } as const;
 /** Where ssm.<region>.amazonaws.com resolves inside a sim host (/etc/hosts). Like 169.254.169.254
  * it is routed to a network namespace of its own inside the host (init.sh), off the host's ports. */
 const SSM_ADDRESS = '198.18.0.10';
+/** Where secretsmanager.<region>.amazonaws.com resolves inside a sim host, beside SSM. */
+const SECRETS_ADDRESS = '198.18.0.11';
 /** The device a volume appears as inside the host; by-id and mapping names are symlinks to it. */
 const VOLUME_DEVICE = '/dev/nvme1n1';
 /** Linux's loop block devices (LOOP_MAJOR in include/uapi/linux/major.h). */
@@ -123,6 +125,9 @@ export interface LaunchOptions {
   readonly roleName?: string;
   /** Shown in IMDS and the SMBIOS product name. Default t3.small. */
   readonly instanceType?: string;
+  /** The secrets the host's Secrets Manager endpoint answers GetSecretValue for: ARN ->
+   * SecretString (by the ARN, or the name in it). Default none. */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 /** How one boot went, as init.sh recorded it after cloud-init's final stage. */
@@ -404,6 +409,7 @@ export class World {
     if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) throw new Error(`not a region: ${region}`);
     if (this.regions.has(region)) return;
     await this.issue(`ssm.${region}.amazonaws.com`, path.join(this.dir, 'world'), `ssm.${region}`);
+    await this.issue(`secretsmanager.${region}.amazonaws.com`, path.join(this.dir, 'world'), `secretsmanager.${region}`);
     this.regions.add(region);
   }
 
@@ -702,6 +708,8 @@ export class World {
    *    SigV4 against the credentials IMDS issued; the system trust store trusts the world's CA,
    *    so aws, curl and dockerd (registry.berth.test:5443, registry-1.docker.io) see plain valid
    *    TLS; nothing like AWS_CA_BUNDLE is set;
+   *  - https://secretsmanager.<region>.amazonaws.com answers GetSecretValue for `secrets`, with
+   *    the same SigV4 checks against the role's credentials;
    *  - `docker pull caddy:2.11.4` (any docker.io name) pulls from the world's Docker Hub stand-in
    *    what pushHubImage put there, with no login; other names of Docker Hub are not there;
    *  - /etc/resolv.conf names the VPC's resolver (as DHCP sets it on EC2), which answers the
@@ -742,6 +750,7 @@ export class World {
       instanceType: options.instanceType ?? 't3.small',
       amiId: 'ami-0b5e000000000a123',
       ssmAddress: SSM_ADDRESS,
+      secretsAddress: SECRETS_ADDRESS,
       dnsServer: this.serviceIp('resolver'),
       dnsSearch: this.dnsDomain,
       volumes: volume ? [volumeEntry(volume, options.deviceName ?? '/dev/sdf')] : [],
@@ -749,6 +758,7 @@ export class World {
     await writeFile(path.join(stateDir, 'config.json'), JSON.stringify(config, null, 2));
     await writeFile(path.join(stateDir, 'user-data'), options.userData);
     await writeSsmParameters(stateDir, options.ssmParameters ?? {});
+    await writeSecrets(stateDir, options.secrets ?? {});
     await writeFile(path.join(this.dir, 'dhcp-hosts', instanceId), `${mac},${ip},${hostname}\n`);
 
     const dockerVolume = `${container}-docker`;
@@ -770,7 +780,7 @@ export class World {
       '--cgroupns', 'host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup',
       '-v', `${dockerVolume}:/var/lib/docker`, '--tmpfs', '/run:rw,exec,mode=755',
       '--network', this.network, '--ip', ip,
-      '--add-host', `ssm.${region}.amazonaws.com:${SSM_ADDRESS}`,
+      '--add-host', `ssm.${region}.amazonaws.com:${SSM_ADDRESS}`, '--add-host', `secretsmanager.${region}.amazonaws.com:${SECRETS_ADDRESS}`,
       '-v', `${hostBinDir}:/opt/berth-sim/bin:ro`, '-v', `${path.join(this.dir, 'world')}:/opt/berth-sim/world:ro`,
       '-v', `${stateDir}:/opt/berth-sim/state`,
       // No --device: the volume's node is made in the host's /dev at each boot (init.sh's
@@ -974,6 +984,20 @@ function planCommand(content: string, given: Readonly<Record<string, string | re
     };
   });
   return { steps };
+}
+
+/** The Secrets Manager stand-in's store: ARN -> { Name, SecretString }; the name is the ARN's last
+ * part less the 6 characters Secrets Manager appends (secret:<name>-AbCdEf). */
+async function writeSecrets(stateDir: string, secrets: Readonly<Record<string, string>>) {
+  const store: Record<string, unknown> = {};
+  for (const [arn, value] of Object.entries(secrets)) {
+    const m = /^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+)-[A-Za-z0-9]{6}$/.exec(arn);
+    if (!m) throw new Error(`not a Secrets Manager secret ARN: ${arn}`);
+    store[arn] = { Name: m[1], SecretString: value };
+  }
+  const file = path.join(stateDir, 'secrets.json');
+  await writeFile(`${file}.tmp`, JSON.stringify(store, null, 2));
+  await check(['mv', `${file}.tmp`, file]);
 }
 
 async function writeSsmParameters(stateDir: string, params: Readonly<Record<string, SsmParameter>>) {

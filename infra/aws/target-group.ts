@@ -1,28 +1,79 @@
-// How the load balancer in front of a fleet judges and drains its hosts, as plain data: the Fleet
-// component gives it to the ALB's target group, and the simulated fleet's HAProxy copies the same
-// numbers (sim/), so the stand-in checks and drains hosts as the ALB would.
+// The fleet's target group, as data: how the load balancer checks a host and how long it drains
+// one that leaves. The Fleet component's aws.lb.TargetGroup and the sim's HAProxy (sim/haproxy.ts)
+// read the same numbers, so the sim's rolling-release proofs hold for the settings AWS gets.
+//
+// AWS's ranges (Elastic Load Balancing, Application Load Balancers, "Health checks for your target
+// groups" and CreateTargetGroup): HealthCheckIntervalSeconds 5-300 (default 30),
+// HealthCheckTimeoutSeconds 2-120 and smaller than the interval (default 5), HealthyThresholdCount
+// 2-10 (default 5), UnhealthyThresholdCount 2-10 (default 2), matcher 200-499 (default 200);
+// deregistration_delay.timeout_seconds 0-3600 (default 300). Chosen here: the shortest interval,
+// so a lost host is out of rotation within unhealthyThreshold × interval (10 s) and a new host in
+// within healthyThreshold × interval once it serves; a 30 s drain, which outlasts any request the
+// app answers (the swap on a host drains its own old container behind its proxy, unseen here).
+
 import type { AppSpec } from '../app/spec.js';
 
-/**
- * The target group's health check and drain. Each value is within what ELB takes
- * (CreateTargetGroup, Elastic Load Balancing API reference: HealthCheckIntervalSeconds 5-300,
- * HealthCheckTimeoutSeconds 2-120 and less than the interval, Healthy/UnhealthyThresholdCount
- * 2-10; deregistration_delay.timeout_seconds 0-3600, default 300).
- * - every 10 s, 2 failures out: a dead host leaves the rotation within about 20 s (plus the
- *   timeout), the detection window the fleet's bench reports;
- * - 2 successes in: a new host serves after two passing checks (its bootstrap has run the current
- *   release by then, or it fails them);
- * - 30 s to drain: what a host being removed (scale-in, instance refresh) has to finish its
- *   requests, the same as berth's own drain of an old container (berth:drainTimeout's default).
- */
-export const TARGET_HEALTH = {
-  intervalS: 10,
-  timeoutS: 5,
-  healthyThreshold: 2,
-  unhealthyThreshold: 2,
-  /** The codes that count as healthy: the app's health path answers 200 through the proxy. */
-  matcher: '200',
+export interface TargetGroupSpec {
+  readonly protocol: 'HTTP';
+  readonly healthCheck: {
+    readonly intervalS: number;
+    readonly timeoutS: number;
+    readonly healthyThreshold: number;
+    readonly unhealthyThreshold: number;
+    readonly matcher: string;
+  };
+  readonly deregistrationDelayS: number;
+  readonly loadBalancingAlgorithm: 'round_robin' | 'least_outstanding_requests';
+}
+
+export const TARGET_GROUP: TargetGroupSpec = {
+  /** HTTP to each host's proxy port; TLS ends at the load balancer. */
+  protocol: 'HTTP',
+  healthCheck: {
+    /** Seconds between checks of one target. */
+    intervalS: 5,
+    /** Seconds a check may take before it counts as failed (less than intervalS). */
+    timeoutS: 3,
+    /** Consecutive passes that make an unhealthy target healthy. */
+    healthyThreshold: 2,
+    /** Consecutive failures that make a healthy target unhealthy. */
+    unhealthyThreshold: 2,
+    /** The status codes that pass (the app's health path answers 200). */
+    matcher: '200',
+  },
+  /** Seconds a deregistered target keeps its in-flight requests before its connections close. */
   deregistrationDelayS: 30,
+  /** round_robin, the ALB's default. */
+  loadBalancingAlgorithm: 'round_robin',
+};
+
+/** Seconds until a target that stopped answering is out of rotation, at the latest. */
+export const detectionWindowS = (tg: TargetGroupSpec = TARGET_GROUP) => tg.healthCheck.unhealthyThreshold * tg.healthCheck.intervalS;
+
+/** What AWS would refuse in these settings (the ranges above), one line each; empty when valid. */
+export function targetGroupProblems(tg: TargetGroupSpec): string[] {
+  const problems: string[] = [];
+  const within = (what: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${what}: must be a whole number from ${min} to ${max}; got ${value}`);
+  };
+  const hc = tg.healthCheck;
+  within('healthCheck.intervalS', hc.intervalS, 5, 300);
+  within('healthCheck.timeoutS', hc.timeoutS, 2, 120);
+  within('healthCheck.healthyThreshold', hc.healthyThreshold, 2, 10);
+  within('healthCheck.unhealthyThreshold', hc.unhealthyThreshold, 2, 10);
+  within('deregistrationDelayS', tg.deregistrationDelayS, 0, 3600);
+  if (hc.timeoutS >= hc.intervalS) problems.push(`healthCheck.timeoutS: must be less than healthCheck.intervalS (${hc.intervalS}); got ${hc.timeoutS}`);
+  return problems;
+}
+
+/** The same numbers as the Fleet component's target group takes them (one source: TARGET_GROUP). */
+export const TARGET_HEALTH = {
+  intervalS: TARGET_GROUP.healthCheck.intervalS,
+  timeoutS: TARGET_GROUP.healthCheck.timeoutS,
+  healthyThreshold: TARGET_GROUP.healthCheck.healthyThreshold,
+  unhealthyThreshold: TARGET_GROUP.healthCheck.unhealthyThreshold,
+  matcher: TARGET_GROUP.healthCheck.matcher,
+  deregistrationDelayS: TARGET_GROUP.deregistrationDelayS,
 } as const;
 
 /**

@@ -12,9 +12,11 @@ export const HOST_LAYOUT = {
   network: 'berth',
   proxy: 'berth-proxy',
   mount: '/var/lib/berth/data',
-  /** A directory on the volume: it exists only while the volume is mounted. */
+  /** A directory on the volume: it exists only while the volume is mounted. (A fleet host has no
+   * volume: the same path is then a plain directory on the root disk.) */
   dataDir: '/var/lib/berth/data/app',
-  /** Caddy's certificates and ACME account, on the volume so a replacement host keeps them. */
+  /** Caddy's certificates and ACME account, on the volume so a replacement host keeps them (a
+   * fleet host: a plain directory, as TLS ends at the load balancer and the host is disposable). */
   proxyDataDir: '/var/lib/berth/data/caddy',
   envFile: '/etc/berth/app.env',
   statusFile: '/var/lib/berth/status',
@@ -49,7 +51,7 @@ export const HOST_VARIABLES = {
   BERTH_RUN: "array: the release's `docker run` argv",
   // The host settings (host.env: where and how), infra/host/settings.ts.
   BERTH_REGION: 'the AWS region, for SSM and EC2 calls',
-  BERTH_VOLUME_ID: "the data volume's id (vol-…), how the host finds its device",
+  BERTH_VOLUME_ID: "the data volume's id (vol-…), how the host finds its device; empty: no volume (a fleet host)",
   BERTH_DEVICE_NAME: "the attachment's device name (/dev/sdf), as Xen instances show it",
   BERTH_VOLUME_WAIT_S: 'seconds to wait for the data volume to appear',
   BERTH_MOUNT: 'where the data volume is mounted',
@@ -69,6 +71,11 @@ export const HOST_VARIABLES = {
   BERTH_KEEP_IMAGES: "images of the app's repository kept on the host, the running one included",
   BERTH_RELEASED_IMAGES_FILE: 'the image ids this host released, the latest last',
   BERTH_PROXY_RUN: "array: the proxy's `docker run` argv",
+  // Fleet mode with a database (infra/host/settings.ts, HostSetup.database); absent otherwise.
+  BERTH_DB_SECRET_ARN: "the RDS-managed secret (JSON username, password) read with the instance role at release time",
+  BERTH_DB_HOST: "the database's address, given to the app as PGHOST",
+  BERTH_DB_PORT: "the database's port, given to the app as PGPORT",
+  BERTH_DB_NAME: "the database's name, given to the app as PGDATABASE",
 } as const;
 
 export type HostVariable = keyof typeof HOST_VARIABLES;

@@ -146,10 +146,10 @@ mount_data_volume() {
     sed -i "\\# $BERTH_MOUNT #d" /etc/fstab
     printf 'UUID=%s %s %s defaults,noatime,nodev,nosuid,nofail 0 2\n' "$uuid" "$BERTH_MOUNT" "$(blkid -o value -s TYPE "$dev")" >>/etc/fstab
   fi
-  # The containers bind-mount directories that exist only on the volume: if the volume is not
-  # mounted, docker refuses to start them rather than write to the root disk. BERTH_DATA_DIR is
-  # empty for an app without a data path (berth:app.dataPath ""): the volume then holds only the
-  # proxy's data.
+}
+
+# On the volume, or plain directories on a fleet host (infra/host/contract.ts says why).
+make_data_dirs() {
   mkdir -p "$BERTH_PROXY_DATA_DIR"
   chmod 0700 "$BERTH_PROXY_DATA_DIR"
   if [[ -n $BERTH_DATA_DIR ]]; then
@@ -210,6 +210,22 @@ ssm_value() {
     --query Parameter.Value --output text
 }
 
+# PGUSER/PGPASSWORD lines from the RDS-managed secret, for the env file only (settings.ts).
+database_credentials() {
+  aws secretsmanager get-secret-value --region "$BERTH_REGION" --secret-id "$BERTH_DB_SECRET_ARN" \
+    --query SecretString --output text | python3 -c '
+import json, sys
+try:
+    s = json.load(sys.stdin)
+    u, p = s["username"], s["password"]
+except Exception:
+    sys.exit("berth: the database secret is not JSON with username and password")
+if not all(isinstance(v, str) and v and not any(c in v for c in "\r\n\0") for v in (u, p)):
+    sys.exit("berth: the database secret has an empty or multi-line value")
+print("PGUSER=%s\nPGPASSWORD=%s" % (u, p), end="")
+'
+}
+
 write_env_file() {
   local tmp pair name value
   mkdir -p "$(dirname "$BERTH_ENV_FILE")"
@@ -221,6 +237,11 @@ write_env_file() {
       { rm -f "$tmp"; fail "could not read secret env $name from SSM parameter ${pair#*=}; check the instance role and the parameter"; }
     printf '%s=%s\n' "$name" "$value" >>"$tmp"
   done
+  if [[ -n ${BERTH_DB_SECRET_ARN:-} ]]; then
+    value=$(retry 5 "reading the database secret" database_credentials) ||
+      { rm -f "$tmp"; fail "could not read the database secret $BERTH_DB_SECRET_ARN; check the instance role and the secret"; }
+    printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGSSLMODE=require\n%s\n' "$BERTH_DB_HOST" "$BERTH_DB_PORT" "$BERTH_DB_NAME" "$value" >>"$tmp"
+  fi
   chmod 0600 "$tmp"
   mv -f "$tmp" "$BERTH_ENV_FILE"
 }
@@ -434,7 +455,8 @@ main() {
     flock 9
   fi
   ensure_tools
-  mount_data_volume
+  if [[ -n $BERTH_VOLUME_ID ]]; then mount_data_volume; else say "no data volume (a fleet host)"; fi
+  make_data_dirs
   ensure_network
   install_proxy_files "$bundle"
   ensure_proxy

@@ -12,7 +12,8 @@ import { type AppSpec, containerName } from '../app/spec.js';
 export interface HostSetup {
   readonly region: string;
   /** EBS volume id of the data volume (vol-…), how the host finds its device. Absent: no data
-   * volume (a fleet's host keeps nothing on its disk; the proxy's data is in a plain directory). */
+   * volume (a fleet host, which keeps nothing of its own: deploy.sh mounts nothing and the proxy's
+   * directory is a plain one on the root disk; see infra/host/deploy.sh). */
   readonly volumeId?: string;
   /** The attachment's device name (/dev/sdf); only Xen instances show the volume under it. */
   readonly deviceName: string;
@@ -27,7 +28,11 @@ export interface HostSetup {
     readonly acmeCaRootPem?: string;
   };
   /** Fleet mode with a database: where it is and the RDS-managed secret (JSON with username and
-   * password) the host reads with its role at release time; never the password itself. */
+   * password) the host reads with its role at release time. Only the secret's ARN travels here,
+   * never the password: deploy.sh writes PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD and
+   * PGSSLMODE=require into the app's env file (0600). The secret (JSON with username and password)
+   * goes from the AWS CLI through python3 (Amazon Linux 2023 has it: dnf is written in it) into the
+   * env file only; a value with a line break is refused rather than split across env lines. */
   readonly database?: { readonly secretArn: string; readonly host: string; readonly port: number; readonly name: string };
   /** Fleet mode: the stack's CloudWatch Logs group, which the containers' awslogs driver writes to. */
   readonly logGroup?: string;
@@ -224,6 +229,7 @@ export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
     '# berth host settings, rendered by infra/host/bootstrap.ts; deploy.sh sources this file.',
     '# shellcheck disable=SC2034 # the variables are used by deploy.sh',
     scalar('BERTH_REGION', setup.region),
+    // Empty without a data volume (a fleet host): deploy.sh then mounts nothing.
     scalar('BERTH_VOLUME_ID', setup.volumeId ?? ''),
     scalar('BERTH_DEVICE_NAME', setup.deviceName),
     scalar('BERTH_VOLUME_WAIT_S', HOST_LAYOUT.volumeWaitS),
@@ -248,6 +254,15 @@ export function renderHostEnv(app: AppSpec, setup: HostSetup): string {
     scalar('BERTH_RELEASED_IMAGES_FILE', HOST_LAYOUT.releasedImagesFile),
     '# shellcheck disable=SC2054 # commas inside --mount type=bind,source=... are one word',
     array('BERTH_PROXY_RUN', proxyRunArgv(app, setup)),
+    // Only with a database, so a single host's host.env stays as it was.
+    ...(setup.database
+      ? [
+        scalar('BERTH_DB_SECRET_ARN', setup.database.secretArn),
+        scalar('BERTH_DB_HOST', setup.database.host),
+        scalar('BERTH_DB_PORT', setup.database.port),
+        scalar('BERTH_DB_NAME', setup.database.name),
+      ]
+      : []),
     '',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A fake AWS Systems Manager (SSM) endpoint for a simulated host.
+"""A fake AWS Systems Manager (SSM) endpoint for a simulated host, and with
+BERTH_SIM_SERVICE=secretsmanager a fake AWS Secrets Manager endpoint (GetSecretValue) the same way.
 
 Started by init.sh on every boot, in the host's network namespace "aws" (next to IMDS).
 It listens with TLS on $BERTH_SIM_SSM_ADDRESS:443 (the host's /etc/hosts maps
@@ -26,6 +27,13 @@ WithDecryption=true; otherwise an opaque ciphertext, as AWS does.
 
 Each call, accepted or not, is appended as one JSON line to $STATE/ssm-calls.jsonl:
 {time, target, names, withDecryption, accessKeyId, status, error}.
+
+As Secrets Manager (secretsmanager.<region>.amazonaws.com, scope .../secretsmanager/aws4_request,
+X-Amz-Target: secretsmanager.GetSecretValue), it answers from $STATE/secrets.json
+({ ARN: { "Name": ..., "SecretString": ... } }) to a SecretId that is the ARN or the name, with
+the same signature checks (so only the instance role's credentials read a secret), and
+ResourceNotFoundException otherwise; calls go to $STATE/secretsmanager-calls.jsonl (the SecretId
+in "names", never a value).
 """
 import base64
 import datetime as dt
@@ -46,6 +54,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 STATE = os.environ.get("BERTH_SIM_STATE", "/opt/berth-sim/state")
 WORLD = os.environ.get("BERTH_SIM_WORLD", "/opt/berth-sim/world")
 ADDRESS = os.environ["BERTH_SIM_SSM_ADDRESS"]
+SERVICE = os.environ.get("BERTH_SIM_SERVICE", "ssm")
 CONFIG = json.load(open(os.path.join(STATE, "config.json")))
 REGION = CONFIG["region"]
 ACCOUNT = CONFIG["accountId"]
@@ -119,10 +128,10 @@ def verify(handler, body):
         raise ApiError("UnrecognizedClientException", "The security token included in the request is invalid.")
     if dt.datetime.strptime(known["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc) < dt.datetime.now(dt.timezone.utc):
         raise ApiError("ExpiredTokenException", "The security token included in the request is expired")
-    if region != REGION or service != "ssm":
+    if region != REGION or service != SERVICE:
         raise ApiError("InvalidSignatureException",
                        f"Credential should be scoped to a valid region, not '{region}'. " if region != REGION
-                       else f"Credential should be scoped to correct service: 'ssm'. ")
+                       else f"Credential should be scoped to correct service: '{SERVICE}'. ")
     amz_date = h.get("X-Amz-Date")
     if not amz_date:
         raise ApiError("IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
@@ -223,7 +232,26 @@ def get_parameters(req):
     return {"InvalidParameters": invalid, "Parameters": found}
 
 
-OPERATIONS = {"AmazonSSM.GetParameter": get_parameter, "AmazonSSM.GetParameters": get_parameters}
+def get_secret_value(req):
+    secret_id = req.get("SecretId")
+    if not isinstance(secret_id, str) or not secret_id:
+        raise ApiError("InvalidParameterException", "You must provide a SecretId.")
+    try:
+        secrets = json.load(open(os.path.join(STATE, "secrets.json")))
+    except (OSError, ValueError):
+        secrets = {}
+    for arn, secret in secrets.items():
+        if secret_id in (arn, secret["Name"]):
+            return {"ARN": arn, "Name": secret["Name"], "SecretString": secret["SecretString"],
+                    "VersionId": secret.get("VersionId", str(uuid.uuid5(uuid.NAMESPACE_URL, arn))),
+                    "VersionStages": ["AWSCURRENT"], "CreatedDate": secret.get("CreatedDate", 0)}
+    raise ApiError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+
+
+OPERATIONS = {
+    "ssm": {"AmazonSSM.GetParameter": get_parameter, "AmazonSSM.GetParameters": get_parameters},
+    "secretsmanager": {"secretsmanager.GetSecretValue": get_secret_value},
+}[SERVICE]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -254,7 +282,8 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 req = {}
             if isinstance(req, dict):
-                names = req.get("Names") if "Names" in req else [req.get("Name")] if "Name" in req else None
+                names = (req.get("Names") if "Names" in req else [req.get("Name")] if "Name" in req
+                         else [req.get("SecretId")] if "SecretId" in req else None)
                 entry.update(names=names, withDecryption=req.get("WithDecryption"))
             m = AUTH_RE.match(self.headers.get("Authorization") or "")
             if m:
@@ -272,7 +301,7 @@ class Handler(BaseHTTPRequestHandler):
             if e.message is not None:
                 err["message"] = e.message
             self.send_json(e.status, err)
-        with _log_lock, open(os.path.join(STATE, "ssm-calls.jsonl"), "a") as f:
+        with _log_lock, open(os.path.join(STATE, f"{SERVICE}-calls.jsonl"), "a") as f:
             f.write(json.dumps(entry) + "\n")
 
     def do_GET(self):
@@ -291,5 +320,5 @@ class TlsServer(simhttp.Server):
 if __name__ == "__main__":
     server = TlsServer((ADDRESS, 443), Handler)
     server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.tls.load_cert_chain(os.path.join(WORLD, f"ssm.{REGION}.crt"), os.path.join(WORLD, f"ssm.{REGION}.key"))
+    server.tls.load_cert_chain(os.path.join(WORLD, f"{SERVICE}.{REGION}.crt"), os.path.join(WORLD, f"{SERVICE}.{REGION}.key"))
     server.serve_forever()

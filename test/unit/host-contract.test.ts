@@ -23,6 +23,9 @@ const release: AppRelease = {
 };
 const plain: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 8080 };
 const https: HostSetup = { ...plain, https: { domain: 'notes.example.com', acmeCa: 'https://acme.example/dir', acmeCaRootPem: '-----BEGIN CERTIFICATE-----\n' } };
+const database = { secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf', host: 'notes.abc.eu-west-1.rds.amazonaws.com', port: 5432, name: 'notes' };
+/** A fleet host: no data volume, a database. */
+const fleet: HostSetup = { region: 'eu-west-1', deviceName: '/dev/sdf', hostPort: 8080, database };
 
 /** BERTH_* names a text mentions. */
 const mentioned = (text: string) => new Set(text.match(/\bBERTH_[A-Z0-9_]+\b/g) ?? []);
@@ -40,7 +43,7 @@ function gaps(contract: readonly string[], rendered: ReadonlySet<string>, read: 
 }
 
 const contract = Object.keys(HOST_VARIABLES);
-const rendered = new Set([renderRelease(DEFAULT_APP, release), renderHostEnv(DEFAULT_APP, plain), renderHostEnv(DEFAULT_APP, https)].flatMap((t) => [...assigned(t)]));
+const rendered = new Set([renderRelease(DEFAULT_APP, release), renderHostEnv(DEFAULT_APP, plain), renderHostEnv(DEFAULT_APP, https), renderHostEnv(DEFAULT_APP, fleet)].flatMap((t) => [...assigned(t)]));
 const read = new Set([...mentioned(script('deploy.sh')), ...mentioned(script('fetch-release.sh'))]);
 
 describe('the host contract', () => {
@@ -64,3 +67,26 @@ describe('the host contract', () => {
     expect([...mentioned(userData)]).toEqual([]);
   });
 });
+
+describe("a fleet host's settings (no data volume, a database)", () => {
+  const env = renderHostEnv(DEFAULT_APP, fleet);
+  const value = (name: string, text = env) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
+
+  it('name no volume, so deploy.sh mounts nothing', () => {
+    expect(value('BERTH_VOLUME_ID')).toBe("''");
+    expect(value('BERTH_VOLUME_ID', renderHostEnv(DEFAULT_APP, plain))).toBe('vol-0123456789abcdef0');
+  });
+
+  it("carry the database's place and its secret's ARN, never a credential", () => {
+    expect(value('BERTH_DB_SECRET_ARN')).toBe(`'${database.secretArn}'`);
+    expect(value('BERTH_DB_HOST')).toBe(database.host);
+    expect(value('BERTH_DB_PORT')).toBe('5432');
+    expect(value('BERTH_DB_NAME')).toBe('notes');
+    expect(env).not.toMatch(/PASSWORD|PGUSER/);
+  });
+
+  it('leave a single host without a database as it was: no database lines at all', () => {
+    expect(renderHostEnv(DEFAULT_APP, plain)).not.toContain('BERTH_DB_');
+  });
+});
+
