@@ -170,9 +170,9 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   }
 
   const dataVolumeGiB = check<number>('berth:dataVolumeGiB', DEFAULTS.dataVolumeGiB, (v) =>
-    /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 16384
+    /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 65536
       ? ok(Number(v))
-      : bad(`must be a whole number of GiB from 1 to 16384 (the gp3 limit); got ${quote(v)}`),
+      : bad(`must be a whole number of GiB from 1 to 65536 (the gp3 limit, CreateVolume Size); got ${quote(v)}`),
   );
 
   const pinDigest = check<string | undefined>('berth:pinDigest', undefined, (v) =>
