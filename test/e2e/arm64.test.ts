@@ -50,7 +50,13 @@ describe('the image for linux/arm64 (Graviton), built and run here under emulati
   it("runs with berth's docker run under emulation: healthy, and it keeps a note", async () => {
     const name = cleanup.container(uniqueName('arm64-run'));
     const volume = cleanup.volume(`${name}-data`);
-    const [, ...args] = dockerRun(DEFAULT_APP, { name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume } });
+    // Measured here: one Node process of this app under QEMU holds 216 MiB (the emulator's
+    // translated code, on top of the app's ~50 MiB native), so the image's HEALTHCHECK, a second
+    // Node process, pushed a 256 MiB container into the OOM killer, and the kernel killed the
+    // server with it (State.OOMKilled). A Graviton host runs arm64 natively and keeps berth's
+    // default; under emulation the same docker run gets the room QEMU itself takes.
+    const app = { ...DEFAULT_APP, memoryMiB: 768 };
+    const [, ...args] = dockerRun(app, { name, image, publish: { hostIp: '127.0.0.1', hostPort: 0 }, data: { kind: 'volume', name: volume } });
     await docker(...args);
     const url = await publishedUrl(name, DEFAULT_APP.port);
     // Node starts slowly under QEMU; if it never serves, the container's own account says why.
@@ -67,5 +73,8 @@ describe('the image for linux/arm64 (Graviton), built and run here under emulati
     expect((await api(url, 'GET', `/api/notes/${created.body.id}`)).body.title).toBe('from arm64');
     const listed = await run(['docker', 'exec', name, 'ls', `${DEFAULT_APP.dataPath}/notes`]);
     expect(listed.stdout).toContain(created.body.id);
+    // It served all of that without a restart (a restarted server would hide an OOM kill).
+    const state = JSON.parse(await docker('inspect', '--format', '{{json .State}} {{.RestartCount}}', name).then((s) => `[${s.trim().replace(' ', ',')}]`));
+    expect({ oomKilled: state[0].OOMKilled, restarts: state[1] }).toEqual({ oomKilled: false, restarts: 0 });
   });
 });
