@@ -9,7 +9,7 @@ import { Cleanup, docker, publishedUrl, uniqueName, waitHealthy, waitServing } f
 import { check, run, waitFor } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { api } from '../support/http.js';
-import { NOTES_HEALTHCHECK, memoryBytes } from '../../infra/app/spec.js';
+import { CONTAINER_POLICY, NOTES_HEALTHCHECK, memoryBytes } from '../../infra/app/spec.js';
 import { DEFAULT_APP } from '../../infra/config/schema.js';
 
 const image = inject('appImage');
@@ -143,12 +143,15 @@ describe('plain docker run, through npm run local:run', () => {
     expect((await api(url, 'GET', `/api/notes/${id}`)).body.title).toBe('survivor');
   });
 
-  it('stops in under 2 s with docker stop, and exits 0', async () => {
-    const t0 = performance.now();
+  it("stops on docker stop's SIGTERM, long before the stop timeout's SIGKILL, and exits 0", async () => {
+    // Exit 0 is the proof: a server that ignored SIGTERM is SIGKILLed after --stop-timeout and exits
+    // 137. The time is the container's own (its FinishedAt), not npm's and tsx's start-up, which on
+    // a busy machine alone takes seconds; how fast a stop is belongs in the bench.
+    const t0 = Date.now();
     await local('stop', '--name', name);
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeLessThan(2000);
-    expect((await docker('inspect', '--format', '{{.State.ExitCode}}', name)).trim()).toBe('0');
+    const [exitCode, finishedAt] = (await docker('inspect', '--format', '{{.State.ExitCode}} {{.State.FinishedAt}}', name)).trim().split(' ');
+    expect(exitCode).toBe('0');
+    expect(Date.parse(finishedAt!) - t0).toBeLessThan(CONTAINER_POLICY.stopGraceS * 1000);
   });
 });
 
