@@ -1,8 +1,11 @@
-// The notes export: what GET /api/notes answers (a JSON array of every note in full), read back for
-// an import. Every problem is one InvalidNoteError naming the note (index, id) and the field.
-import { checkNotes, InvalidNoteError, type Note } from './store.js';
+// The notes export: what GET /api/notes answers, `{"notes": [...]}` with every note in full, read
+// back for an import (a bare array of notes, such as `jq .notes` makes of it, is taken too). Any
+// problem is one error naming it: the input's shape (ExportFormatError), or the note (index, id)
+// and field (InvalidNoteError).
+import { checkNotes, type Note } from './store.js';
 
-/** An export that is not a JSON array at all: nothing in it names a note. */
+const EXPECTED = 'expected the body of GET /api/notes, {"notes": [...]}';
+
 export class ExportFormatError extends Error {}
 
 export function parseExport(text: string): Note[] {
@@ -11,13 +14,21 @@ export function parseExport(text: string): Note[] {
     value = JSON.parse(text);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new ExportFormatError(`the input is not JSON (${why}); expected the body of GET /api/notes, a JSON array of notes`);
+    throw new ExportFormatError(`the input is not JSON (${why}); ${EXPECTED}`);
   }
-  if (!Array.isArray(value)) {
-    const got = value === null ? 'null' : typeof value === 'object' ? 'an object' : typeof value;
-    throw new ExportFormatError(`the input is ${got}, not a JSON array; expected the body of GET /api/notes, a JSON array of notes`);
+  if (Array.isArray(value)) return checkNotes(value);
+  if (typeof value !== 'object' || value === null) throw new ExportFormatError(`the input is ${kind(value)}; ${EXPECTED}`);
+  const keys = Object.keys(value);
+  const notes = (value as { notes?: unknown }).notes;
+  if (keys.length !== 1 || !Array.isArray(notes)) {
+    const got = keys.includes('notes') ? `"notes" is ${kind(notes)}` : `the keys are ${JSON.stringify(keys.slice(0, 5))}`;
+    throw new ExportFormatError(`the input is an object whose ${got}, not only "notes" with an array; ${EXPECTED}`);
   }
-  return checkNotes(value);
+  return checkNotes(notes);
 }
 
-export { InvalidNoteError };
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

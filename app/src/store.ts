@@ -180,7 +180,10 @@ function checkNote(value: unknown, index: number): Note {
   if (id === undefined) throw fail('id', `must be a note id as the store makes them (a lower-case UUID); got ${JSON.stringify(v.id)}`);
   for (const field of ['createdAt', 'updatedAt'] as const) {
     const time = v[field] as string;
-    if (!ISO_TIME.test(time) || new Date(time).toISOString() !== time) {
+    // Date.parse gives NaN for a month 13 (toISOString would throw) and rolls 02-30 over to March:
+    // only a time that reads back as itself names a real instant.
+    const parsed = Date.parse(time);
+    if (!ISO_TIME.test(time) || Number.isNaN(parsed) || new Date(parsed).toISOString() !== time) {
       throw fail(field, `must be a UTC time as the store writes it, such as 2026-01-02T03:04:05.678Z; got ${JSON.stringify(time.slice(0, 40))}`);
     }
   }

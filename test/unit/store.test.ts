@@ -211,7 +211,8 @@ describe.each(['file', 'postgres'] as const)('the store contract, %s store', (ki
     it.each([
       ['an id the store would not make', { id: exported[2]!.id.toUpperCase() }, 'id'],
       ['a path for an id', { id: `../${exported[2]!.id}` }, 'id'],
-      ['a time that is no date', { createdAt: '2026-02-30T00:00:00.000Z' }, 'createdAt'],
+      ['a day that is not in the month', { createdAt: '2026-02-30T00:00:00.000Z' }, 'createdAt'],
+      ['a month that is no month', { updatedAt: '2026-13-01T00:00:00.000Z' }, 'updatedAt'],
       ['a time not as the store writes it', { updatedAt: '2026-02-03 04:05:06' }, 'updatedAt'],
       ['a missing body', { body: undefined }, 'body'],
       ['a title that is not a string', { title: 7 }, 'title'],
