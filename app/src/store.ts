@@ -131,10 +131,14 @@ export class InvalidNoteError extends Error {
   }
 }
 
+/** How many conflicting ids a message names (the error's `ids` holds them all): a line stays a line. */
+const MAX_NAMED = 20;
+
 /** An import meets notes already stored with other content; nothing was written. */
 export class ImportConflictError extends Error {
   constructor(readonly ids: readonly string[]) {
-    super(`${ids.length} note${ids.length === 1 ? ' is' : 's are'} already stored with other content: ${ids.join(', ')}`);
+    const named = ids.length > MAX_NAMED ? `${ids.slice(0, MAX_NAMED).join(', ')} and ${ids.length - MAX_NAMED} more` : ids.join(', ');
+    super(`${ids.length} note${ids.length === 1 ? ' is' : 's are'} already stored with other content: ${named}`);
   }
 }
 

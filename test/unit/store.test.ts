@@ -421,3 +421,15 @@ describe("PGSSLMODE keeps libpq's meaning", () => {
     expect(verifyCa && verifyCa.checkServerIdentity?.('other.example', {} as never)).toBeUndefined();
   });
 });
+
+describe('an import conflict', () => {
+  it('names every id up to twenty in its one line, then how many more (all of them stay on the error)', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const err = new ImportConflictError(ids);
+    expect(err.ids).toEqual(ids);
+    expect(err.message).toContain(`${ids[19]} and 5 more`);
+    expect(err.message).not.toContain(ids[20]);
+    expect(err.message).not.toContain('\n');
+    expect(new ImportConflictError(ids.slice(0, 2)).message).toBe(`2 notes are already stored with other content: ${ids[0]}, ${ids[1]}`);
+  });
+});
