@@ -6,7 +6,7 @@
 //
 //   node dist/import-notes.js [--replace] < notes.json
 //
-// Exit 0: imported (one summary line on stdout). Exit 1: refused or failed, nothing written (one
+// Exit 0: imported (one summary line on stdout). Exit 1: refused, nothing written, or failed (one
 // line on stderr naming the note and field, or the conflicting ids). Exit 2: usage or configuration.
 import { ConfigError, parseConfig } from './config.js';
 import { ExportFormatError, parseExport } from './note-export.js';

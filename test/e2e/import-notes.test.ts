@@ -1,0 +1,129 @@
+// The README's import step as written ("Moving a single host's notes into PostgreSQL", step 5): the
+// app image's `node dist/import-notes.js`, run with `docker run --rm -i --network host`, the PG*
+// variables and PGPASSWORD passed by name, the export on stdin, against Debian's real PostgreSQL
+// listening on this machine's loopback (where the Session Manager tunnel puts RDS on a laptop),
+// with TLS on and PGSSLMODE=require, as RDS and the hosts have it. The export comes from a
+// file-store server; a server on the database then lists the same notes.
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { check } from '../../ops/run.js';
+import { repoRoot } from '../support/engine-setup.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import { type ServerProcess, startServer } from '../support/server-process.js';
+
+const image = inject('appImage');
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+
+let postgres: PostgresServer;
+const servers: ServerProcess[] = [];
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-import-e2e-'));
+  dirs.push(dir);
+  return dir;
+};
+
+/** TLS on the throwaway cluster: a self-signed certificate (as unverifiable by the client as RDS's without its CA). */
+async function enableTls(pg: PostgresServer) {
+  const dataDir = (await pg.sql('postgres', 'show data_directory')).trim();
+  const owner = statSync(dataDir);
+  const cert = path.join(dataDir, 'test-server.crt');
+  const key = path.join(dataDir, 'test-server.key');
+  await check(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=berth-test-db', '-keyout', key, '-out', cert]);
+  for (const file of [cert, key]) chownSync(file, owner.uid, owner.gid);
+  chmodSync(key, 0o600); // PostgreSQL refuses a key others may read
+  await pg.sql('postgres', `alter system set ssl_cert_file = '${cert}'`);
+  await pg.sql('postgres', `alter system set ssl_key_file = '${key}'`);
+  await pg.sql('postgres', 'alter system set ssl = on');
+  await pg.sql('postgres', 'select pg_reload_conf()');
+}
+
+/** Step 5's command from the README, with this run's image, port and database (and nothing else) put in. */
+function readmeImportCommand(port: number, database: string): string {
+  const block = /```sh\n(docker run --rm -i --network host \\\n[\s\S]*?node dist\/import-notes\.js < notes\.json)\n/.exec(readme)?.[1];
+  expect(block, "the README's import command").toBeDefined();
+  return block!
+    .replace('"$(pulumi stack output imageRef)"', image)
+    .replace('PGPORT=15432', `PGPORT=${port}`)
+    .replace('PGDATABASE=notes', `PGDATABASE=${database}`);
+}
+
+function bash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  await enableTls(postgres);
+}, 120_000);
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  await postgres?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the README's import, with the app image", () => {
+  it('moves a file-store export into PostgreSQL over TLS; a re-run changes nothing; the database server lists the same notes', async () => {
+    const singleHost = await startServer({ DATA_DIR: tempDir(), LOG_LEVEL: 'warn' });
+    servers.push(singleHost);
+    for (const [title, body] of [['one', ''], ['two', 'ünïcødé 📝\n"quoted"'], ['three', 'x'.repeat(40_000)]]) {
+      const res = await fetch(`${singleHost.url}/api/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title, body }) });
+      expect(res.status).toBe(201);
+    }
+    const work = tempDir();
+    const exported = await (await fetch(`${singleHost.url}/api/notes`)).text();
+    writeFileSync(path.join(work, 'notes.json'), exported);
+
+    const database = await postgres.createDatabase();
+    const command = readmeImportCommand(postgres.port, database);
+    expect(command).toContain('-e PGSSLMODE=require');
+    expect(command).toMatch(/-e PGPASSWORD( |\n|$)/); // by name: the value never on the command line
+    const env = { PGPASSWORD: postgres.password };
+
+    const first = await bash(command, work, env);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^import-notes: imported 3, unchanged 0, replaced 0 into database \S+ on 127\.0\.0\.1:\d+\n$/);
+
+    const again = await bash(command, work, env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/imported 0, unchanged 3, replaced 0 .*nothing to do/);
+    expect(first.stdout + first.stderr + again.stdout + again.stderr).not.toContain(postgres.password);
+
+    const fleetHost = await startServer({ ...postgres.env(database), DATA_DIR: tempDir(), LOG_LEVEL: 'warn' });
+    servers.push(fleetHost);
+    expect(await (await fetch(`${fleetHost.url}/api/notes`)).text()).toBe(exported);
+  });
+
+  // With the test above, this shows the import ran over TLS: the same command fails without it.
+  it('refuses PGSSLMODE=require against a server without TLS, rather than sending the password in the clear', async () => {
+    // The same cluster with TLS turned back off for this one check.
+    await postgres.sql('postgres', 'alter system set ssl = off');
+    await postgres.sql('postgres', 'select pg_reload_conf()');
+    try {
+      const work = tempDir();
+      writeFileSync(path.join(work, 'notes.json'), '{"notes":[]}');
+      const run = await bash(readmeImportCommand(postgres.port, 'postgres'), work, { PGPASSWORD: postgres.password });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^import-notes: nothing written: the store is not ready: .*SSL/);
+    } finally {
+      await postgres.sql('postgres', 'alter system set ssl = on');
+      await postgres.sql('postgres', 'select pg_reload_conf()');
+    }
+  });
+});
