@@ -43,9 +43,14 @@ async function enableTls(pg: PostgresServer) {
 
 /** Step 5's command from the README, with this run's image, port and database (and nothing else) put in. */
 function readmeImportCommand(port: number, database: string): string {
-  const block = /```sh\n(docker run --rm -i --network host \\\n[\s\S]*?node dist\/import-notes\.js < notes\.json)\n/.exec(readme)?.[1];
-  expect(block, "the README's import command").toBeDefined();
+  // In a list item: the block is indented, each line by the same prefix.
+  const found = /\n( *)```sh\n\1(docker run --rm -i --network host \\\n[\s\S]*?node dist\/import-notes\.js < notes\.json)\n/.exec(readme);
+  expect(found, "the README's import command").not.toBeNull();
+  const [, indent, block] = found!;
   return block!
+    .split('\n')
+    .map((line) => (line.startsWith(indent!) ? line.slice(indent!.length) : line))
+    .join('\n')
     .replace('"$(pulumi stack output imageRef)"', image)
     .replace('PGPORT=15432', `PGPORT=${port}`)
     .replace('PGDATABASE=notes', `PGDATABASE=${database}`);
