@@ -19,11 +19,11 @@ export function parseExport(text: string): Note[] {
   if (Array.isArray(value)) return checkNotes(value);
   if (typeof value !== 'object' || value === null) throw new ExportFormatError(`the input is ${kind(value)}; ${EXPECTED}`);
   const keys = Object.keys(value);
-  const notes = (value as { notes?: unknown }).notes;
-  if (keys.length !== 1 || !Array.isArray(notes)) {
-    const got = keys.includes('notes') ? `"notes" is ${kind(notes)}` : `the keys are ${JSON.stringify(keys.slice(0, 5))}`;
-    throw new ExportFormatError(`the input is an object whose ${got}, not only "notes" with an array; ${EXPECTED}`);
-  }
+  if (!keys.includes('notes')) throw new ExportFormatError(`the input has no "notes" (its keys: ${JSON.stringify(keys.slice(0, 5))}); ${EXPECTED}`);
+  const others = keys.filter((k) => k !== 'notes');
+  if (others.length > 0) throw new ExportFormatError(`the input has keys besides "notes": ${JSON.stringify(others.slice(0, 5))}; ${EXPECTED}`);
+  const notes = (value as { notes: unknown }).notes;
+  if (!Array.isArray(notes)) throw new ExportFormatError(`the input's "notes" is ${kind(notes)}, not an array; ${EXPECTED}`);
   return checkNotes(notes);
 }
 

@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportFormatError, parseExport } from '../../app/src/note-export.js';
 import { MIGRATIONS } from '../../app/src/pg-store.js';
-import type { Note } from '../../app/src/store.js';
+import { InvalidNoteError, type Note } from '../../app/src/store.js';
 import { freePort } from '../../sim/net.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
@@ -144,7 +145,7 @@ describe("moving a single host's notes into PostgreSQL", () => {
 
   it.each([
     ['input that is not JSON (a cut-off download)', () => exported.slice(0, -10), /the input is not JSON/],
-    ['JSON that is not a list of notes', () => JSON.stringify({ notes: { [notes[0]!.id]: notes[0] } }), /"notes" is an object, not only "notes" with an array/],
+    ['JSON that is not a list of notes', () => JSON.stringify({ notes: { [notes[0]!.id]: notes[0] } }), /the input's "notes" is an object, not an array/],
     ['JSON that is not an export at all', () => '"notes"', /the input is a string; expected the body of GET \/api\/notes/],
     ['a note missing a field', () => withBad(({ updatedAt: _, ...rest }) => rest), /note 1 \(id [0-9a-f-]{36}\): updatedAt: missing/],
     ['an id the store would not produce', () => withBad((n) => ({ ...n, id: 'note-1' })), /note 1: id: must be a note id/],
@@ -222,5 +223,31 @@ describe('the import tool, beside the move', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^import-notes: nothing written: the store is not ready: .*ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('what the tool reads as an export', () => {
+  const note: Note = { id: 'c0ffee00-0000-4000-8000-000000000001', title: 't', body: 'b', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+
+  it("takes GET /api/notes's body, and the bare array of its notes (what `jq .notes` makes of it)", () => {
+    expect(parseExport(JSON.stringify({ notes: [note] }))).toEqual([note]);
+    expect(parseExport(JSON.stringify([note]))).toEqual([note]);
+    expect(parseExport('{"notes":[]}')).toEqual([]);
+  });
+
+  it.each([
+    ['an empty input', '', /not JSON/],
+    ['null', 'null', /the input is null/],
+    ['another key beside notes', JSON.stringify({ notes: [note], next: 'x' }), /the input has keys besides "notes": \["next"\]/],
+    ['an object without notes', JSON.stringify({ items: [note] }), /the input has no "notes" \(its keys: \["items"\]\)/],
+  ])('refuses %s, naming what it got', (_what, text, message) => {
+    expect(() => parseExport(text)).toThrow(ExportFormatError);
+    expect(() => parseExport(text)).toThrow(message);
+  });
+
+  it('names the note and field of the first bad note', () => {
+    const bad = JSON.stringify({ notes: [note, { ...note, id: 'c0ffee00-0000-4000-8000-000000000002', body: 3 }] });
+    expect(() => parseExport(bad)).toThrow(InvalidNoteError);
+    expect(() => parseExport(bad)).toThrow('note 1 (id c0ffee00-0000-4000-8000-000000000002): body: must be a string; got number 3');
   });
 });
