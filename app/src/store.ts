@@ -336,8 +336,9 @@ export class NoteStore implements Store {
 
   /**
    * Checked and planned in full before the first write. The writes are one file each; if one fails
-   * (a full disk), those already made are undone before the error is thrown. (A SIGKILL in between
-   * leaves some written: a re-run finds them unchanged and writes the rest.)
+   * (a full disk), those already made are undone before the error is thrown: the new files removed
+   * first (which frees room), then the replaced notes written back. An undo that fails too is said
+   * in the error. (A SIGKILL in between leaves some written: a re-run finds them and does the rest.)
    */
   async importNotes(values: readonly unknown[], options: ImportOptions = {}): Promise<ImportResult> {
     const notes = checkNotes(values);
@@ -350,19 +351,22 @@ export class NoteStore implements Store {
       if (previous) stored.set(note.id, previous);
     }
     const plan = planImport(notes, stored, options);
+    // Undone last-first: so the replacements are written first, and their undo comes last.
     const undo: Array<() => Promise<void>> = [];
     try {
-      for (const note of plan.insert) {
-        await this.write(note);
-        undo.push(() => unlink(this.file(note.id)));
-      }
       for (const { note, previous } of plan.replace) {
         await this.write(note);
         undo.push(() => this.write(previous));
       }
+      for (const note of plan.insert) {
+        await this.write(note);
+        undo.push(() => unlink(this.file(note.id)));
+      }
     } catch (err) {
-      for (const step of undo.reverse()) await step().catch(() => undefined);
+      let failed = 0;
+      for (const step of undo.reverse()) await step().catch(() => failed++);
       await fsyncDir(this.dir).catch(() => undefined);
+      if (failed > 0 && err instanceof Error) err.message += `; ${failed} of the import's writes could not be undone`;
       throw err;
     }
     return { imported: plan.insert.length, unchanged: plan.unchanged, replaced: plan.replace.length };

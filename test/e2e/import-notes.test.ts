@@ -9,7 +9,8 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { check } from '../../ops/run.js';
+import type { Note } from '../../app/src/store.js';
+import { check, run } from '../../ops/run.js';
 import { repoRoot } from '../support/engine-setup.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
@@ -130,5 +131,36 @@ describe("the README's import, with the app image", () => {
       await postgres.sql('postgres', 'alter system set ssl = on');
       await postgres.sql('postgres', 'select pg_reload_conf()');
     }
+  });
+});
+
+describe('the import into the file store, on a disk that fills up half-way', () => {
+  it('undoes what it wrote: the new notes gone, the replaced note as it was, and says so', async () => {
+    const kept: Note = { id: 'c0ffee00-0000-4000-8000-00000000000a', title: 'kept', body: 'as it was', createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-02T00:00:00.000Z' };
+    const big = Array.from({ length: 12 }, (_, i): Note => ({
+      id: `b1900000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      title: `big ${i}`,
+      body: 'x'.repeat(60_000),
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    }));
+    const work = tempDir();
+    chmodSync(work, 0o755); // read by the image's unprivileged user
+    writeFileSync(path.join(work, 'first.json'), JSON.stringify({ notes: [kept] }));
+    // 12 × 60 KB into a 256 KiB tmpfs: the replacement lands, then the new notes run out of room.
+    writeFileSync(path.join(work, 'second.json'), JSON.stringify({ notes: [{ ...kept, title: 'replaced' }, ...big] }));
+    const script = [
+      'node dist/import-notes.js < /in/first.json',
+      'node dist/import-notes.js --replace < /in/second.json; echo "exit=$?"',
+      'ls -A /data/notes',
+      `cat /data/notes/${kept.id}.json`,
+    ].join('; ');
+    const result = await run(['docker', 'run', '--rm', '--tmpfs', '/data:size=256k,uid=1000,gid=1000', '-v', `${work}:/in:ro`, image, 'sh', '-c', script]);
+    expect(result.code, result.stderr).toBe(0);
+    const [firstLine, exitLine, ...rest] = result.stdout.trim().split('\n');
+    expect(firstLine).toMatch(/^import-notes: imported 1, unchanged 0, replaced 0 into \/data\/notes$/);
+    expect(result.stderr).toMatch(/^import-notes: failed: no space left in \/data\/notes \(a re-run is safe/);
+    expect(exitLine).toBe('exit=1');
+    expect(rest).toEqual([`${kept.id}.json`, JSON.stringify(kept)]);
   });
 });
