@@ -17,10 +17,14 @@ import pg from 'pg';
 import type { PgConnection } from './config.js';
 import {
   checkId,
+  checkNotes,
   errorCode,
+  type ImportOptions,
+  type ImportResult,
   type Note,
   type NoteInput,
   NoteNotFoundError,
+  planImport,
   type Prepared,
   type Readiness,
   StorageUnavailableError,
@@ -166,6 +170,61 @@ export class PgStore implements Store {
     if (rowCount === 0) throw new NoteNotFoundError(id);
   }
 
+  /**
+   * One transaction: the stored notes under the imported ids are read and locked (FOR UPDATE, so no
+   * concurrent write changes them between the comparison and the commit), then the new ones are
+   * inserted and, with `replace`, the differing ones overwritten, a few hundred per statement
+   * (unnest of arrays) so that a slow link (a tunnel) costs a round trip per batch, not per note.
+   * Any refusal or failure rolls back: nothing is written.
+   */
+  async importNotes(values: readonly unknown[], options: ImportOptions = {}): Promise<ImportResult> {
+    const notes = checkNotes(values);
+    try {
+      await this.ensureMigrated();
+      const client = await this.pool.connect();
+      try {
+        await client.query('begin');
+        const stored = new Map<string, Note>();
+        for (const batch of batches(notes)) {
+          const { rows } = await client.query<NoteRow>(
+            importQuery(`select ${COLUMNS} from notes where id = any($1::uuid[]) for update`, [batch.map((n) => n.id)]),
+          );
+          for (const row of rows) stored.set(row.id, toNote(row));
+        }
+        const plan = planImport(notes, stored, options);
+        for (const batch of batches(plan.insert)) {
+          await client.query(
+            importQuery(
+              `insert into notes (${COLUMNS})
+               select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])`,
+              columns(batch),
+            ),
+          );
+        }
+        for (const batch of batches(plan.replace.map((r) => r.note))) {
+          await client.query(
+            importQuery(
+              `update notes set title = u.title, body = u.body, created_at = u.created_at, updated_at = u.updated_at
+               from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+                 as u (id, title, body, created_at, updated_at)
+               where notes.id = u.id`,
+              columns(batch),
+            ),
+          );
+        }
+        await client.query('commit');
+        return { imported: plan.insert.length, unchanged: plan.unchanged, replaced: plan.replace.length };
+      } catch (err) {
+        await client.query('rollback').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      throw asStorageError(err, this.where);
+    }
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
@@ -195,6 +254,33 @@ export class PgStore implements Store {
     );
     return this.migrating;
   }
+}
+
+/** Notes per statement of an import: a few MB of parameters at most (a body is at most 64 KiB). */
+const IMPORT_BATCH = 200;
+/** An import's statement carries up to a batch of notes, over what may be a slow tunnel. */
+const IMPORT_QUERY_TIMEOUT_MS = 120_000;
+
+/**
+ * A query with the import's longer read timeout: pg's Client.query takes `query_timeout` from the
+ * query's config before the client's (packages/pg/lib/client.js, Client.prototype.query: `const
+ * readTimeout = config.query_timeout || this.connectionParameters.query_timeout`), a field
+ * @types/pg's QueryConfig does not declare.
+ */
+function importQuery(text: string, values: unknown[]): pg.QueryConfig {
+  const query = { text, values, query_timeout: IMPORT_QUERY_TIMEOUT_MS };
+  return query;
+}
+
+function batches<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IMPORT_BATCH) out.push(items.slice(i, i + IMPORT_BATCH));
+  return out;
+}
+
+/** A batch as the five arrays unnest() takes, in COLUMNS' order. */
+function columns(notes: readonly Note[]): string[][] {
+  return [notes.map((n) => n.id), notes.map((n) => n.title), notes.map((n) => n.body), notes.map((n) => n.createdAt), notes.map((n) => n.updatedAt)];
 }
 
 /** Applies what berth_migrations lacks, in one transaction under the advisory lock; returns the ids applied. */

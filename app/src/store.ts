@@ -91,10 +91,135 @@ export interface Store {
   create(input: NoteInput, now?: Date): Promise<Note>;
   update(id: string, input: NoteInput, now?: Date): Promise<Note>;
   delete(id: string): Promise<void>;
+  /**
+   * Writes notes exactly as given, ids and timestamps kept (moving a single host's notes into a
+   * fleet's database), all or nothing: every note is checked first (checkNotes: InvalidNoteError),
+   * a note already stored with the same content is left alone (counted unchanged), and one stored
+   * with other content is an ImportConflictError naming every such id, unless `replace` lets the
+   * imported version win. When it throws, nothing was written.
+   */
+  importNotes(notes: readonly unknown[], options?: ImportOptions): Promise<ImportResult>;
   /** The last listing, synchronously, when provably unchanged; a store that cannot tell lacks it. */
   unchangedListing?(): readonly Note[] | undefined;
   /** Lets go of connections (the process is stopping). */
   close(): Promise<void>;
+}
+
+export interface ImportOptions {
+  /** A note stored with other content than the imported one: the imported one wins (else refused). */
+  readonly replace?: boolean;
+}
+
+export interface ImportResult {
+  /** Notes that were not in the store and now are. */
+  readonly imported: number;
+  /** Notes already in the store with exactly this content: not written again. */
+  readonly unchanged: number;
+  /** Notes stored with other content, overwritten (only with `replace`). */
+  readonly replaced: number;
+}
+
+/** An import names a note that is not one: which (index in the input, id when it has one) and which field. */
+export class InvalidNoteError extends Error {
+  constructor(
+    readonly index: number,
+    readonly id: string | undefined,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`note ${index}${id === undefined ? '' : ` (id ${id})`}: ${field}: ${problem}`);
+  }
+}
+
+/** How many conflicting ids a message names (the error's `ids` holds them all): a line stays a line. */
+const MAX_NAMED = 20;
+
+/** An import meets notes already stored with other content; nothing was written. */
+export class ImportConflictError extends Error {
+  constructor(readonly ids: readonly string[]) {
+    const named = ids.length > MAX_NAMED ? `${ids.slice(0, MAX_NAMED).join(', ')} and ${ids.length - MAX_NAMED} more` : ids.join(', ');
+    super(`${ids.length} note${ids.length === 1 ? ' is' : 's are'} already stored with other content: ${named}`);
+  }
+}
+
+const NOTE_FIELDS = ['id', 'title', 'body', 'createdAt', 'updatedAt'] as const;
+/** A time as the stores write it: Date.prototype.toISOString(), UTC, milliseconds. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * Checks that each value is a note as the stores make them: exactly the five fields, an id the store
+ * would produce (a lower-case UUID), string title and body, times in toISOString()'s form that name a
+ * real instant, and no id twice. The first problem is thrown (InvalidNoteError), so a caller can
+ * name it and write nothing.
+ */
+export function checkNotes(values: readonly unknown[]): Note[] {
+  const seen = new Map<string, number>();
+  return values.map((value, index) => {
+    const note = checkNote(value, index);
+    const first = seen.get(note.id);
+    if (first !== undefined) throw new InvalidNoteError(index, note.id, 'id', `the same id as note ${first}`);
+    seen.set(note.id, index);
+    return note;
+  });
+}
+
+function checkNote(value: unknown, index: number): Note {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidNoteError(index, undefined, 'note', `must be an object with ${NOTE_FIELDS.join(', ')}; got ${describeValue(value)}`);
+  }
+  const v = value as Record<string, unknown>;
+  const id = typeof v.id === 'string' && NOTE_ID.test(v.id) ? v.id : undefined;
+  const fail = (field: string, problem: string) => new InvalidNoteError(index, id, field, problem);
+  for (const field of NOTE_FIELDS) {
+    if (!(field in v)) throw fail(field, 'missing');
+    if (typeof v[field] !== 'string') throw fail(field, `must be a string; got ${describeValue(v[field])}`);
+  }
+  const extra = Object.keys(v).find((key) => !(NOTE_FIELDS as readonly string[]).includes(key));
+  if (extra !== undefined) throw fail(extra, `not a note field (a note has ${NOTE_FIELDS.join(', ')})`);
+  for (const field of ['title', 'body'] as const) {
+    // JSON and the file store can hold U+0000; PostgreSQL's text cannot (it refuses the whole
+    // statement, 22021), so it is named here rather than failing the import without saying where.
+    if ((v[field] as string).includes('\u0000')) throw fail(field, 'contains U+0000 (\\u0000), which PostgreSQL cannot store; remove it from the export');
+  }
+  if (id === undefined) throw fail('id', `must be a note id as the store makes them (a lower-case UUID); got ${JSON.stringify(v.id)}`);
+  for (const field of ['createdAt', 'updatedAt'] as const) {
+    const time = v[field] as string;
+    // Date.parse gives NaN for a month 13 (toISOString would throw) and rolls 02-30 over to March:
+    // only a time that reads back as itself names a real instant.
+    const parsed = Date.parse(time);
+    if (!ISO_TIME.test(time) || Number.isNaN(parsed) || new Date(parsed).toISOString() !== time) {
+      throw fail(field, `must be a UTC time as the store writes it, such as 2026-01-02T03:04:05.678Z; got ${JSON.stringify(time.slice(0, 40))}`);
+    }
+  }
+  return { id, title: v.title as string, body: v.body as string, createdAt: v.createdAt as string, updatedAt: v.updatedAt as string };
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+}
+
+/** What an import does, given the notes it brings and those the store already has under their ids. */
+export interface ImportPlan {
+  readonly insert: readonly Note[];
+  readonly replace: ReadonlyArray<{ readonly note: Note; readonly previous: Note }>;
+  readonly unchanged: number;
+}
+
+/** Decides each note: new, unchanged (same content), or a conflict (refused unless `replace`). */
+export function planImport(notes: readonly Note[], stored: ReadonlyMap<string, Note>, options: ImportOptions = {}): ImportPlan {
+  const insert: Note[] = [];
+  const replace: Array<{ note: Note; previous: Note }> = [];
+  let unchanged = 0;
+  for (const note of notes) {
+    const previous = stored.get(note.id);
+    if (previous === undefined) insert.push(note);
+    else if (NOTE_FIELDS.every((field) => previous[field] === note[field])) unchanged++;
+    else replace.push({ note, previous });
+  }
+  if (replace.length > 0 && !options.replace) throw new ImportConflictError(replace.map((r) => r.note.id));
+  return { insert, replace, unchanged };
 }
 
 /**
@@ -207,6 +332,44 @@ export class NoteStore implements Store {
     const note: Note = { ...existing, title: input.title, body: input.body, updatedAt: now.toISOString() };
     await this.write(note);
     return note;
+  }
+
+  /**
+   * Checked and planned in full before the first write. The writes are one file each; if one fails
+   * (a full disk), those already made are undone before the error is thrown: the new files removed
+   * first (which frees room), then the replaced notes written back. An undo that fails too is said
+   * in the error. (A SIGKILL in between leaves some written: a re-run finds them and does the rest.)
+   */
+  async importNotes(values: readonly unknown[], options: ImportOptions = {}): Promise<ImportResult> {
+    const notes = checkNotes(values);
+    const stored = new Map<string, Note>();
+    for (const note of notes) {
+      const previous = await this.read(note.id).catch((err: unknown) => {
+        if (err instanceof NoteNotFoundError) return undefined;
+        throw err;
+      });
+      if (previous) stored.set(note.id, previous);
+    }
+    const plan = planImport(notes, stored, options);
+    // Undone last-first: so the replacements are written first, and their undo comes last.
+    const undo: Array<() => Promise<void>> = [];
+    try {
+      for (const { note, previous } of plan.replace) {
+        await this.write(note);
+        undo.push(() => this.write(previous));
+      }
+      for (const note of plan.insert) {
+        await this.write(note);
+        undo.push(() => unlink(this.file(note.id)));
+      }
+    } catch (err) {
+      let failed = 0;
+      for (const step of undo.reverse()) await step().catch(() => failed++);
+      await fsyncDir(this.dir).catch(() => undefined);
+      if (failed > 0 && err instanceof Error) err.message += `; ${failed} of the import's writes could not be undone`;
+      throw err;
+    }
+    return { imported: plan.insert.length, unchanged: plan.unchanged, replaced: plan.replace.length };
   }
 
   async delete(id: string): Promise<void> {

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../app/src/config.js';
 import { type Migration, MIGRATIONS, PgStore, sslOptions, unavailableCode } from '../../app/src/pg-store.js';
-import { NOTE_ID_PATTERN, NoteNotFoundError, NoteStore, StorageUnavailableError, type Store } from '../../app/src/store.js';
+import {
+  ImportConflictError,
+  InvalidNoteError,
+  type Note,
+  NOTE_ID_PATTERN,
+  NoteNotFoundError,
+  NoteStore,
+  StorageUnavailableError,
+  type Store,
+} from '../../app/src/store.js';
 import { freePort } from '../../sim/net.js';
 import { type PostgresServer, startPostgres } from '../support/postgres.js';
 
@@ -144,6 +153,86 @@ describe.each(['file', 'postgres'] as const)('the store contract, %s store', (ki
     expect((await store.list()).map((n) => n.title).sort()).toEqual(titles);
     expect((await b.list()).map((n) => n.title).sort()).toEqual(titles);
   });
+
+  describe('importing notes (a single host moving into a database)', () => {
+    // Notes as another store made them: ids and times of their own, an edited one, one created
+    // before another with a later id, a body with what needs escaping.
+    const exported: Note[] = [
+      { id: 'c0ffee00-0000-4000-8000-000000000001', title: 'old', body: 'first\nline "q" \\ é 📝', createdAt: '2024-05-06T07:08:09.010Z', updatedAt: '2025-01-01T00:00:00.001Z' },
+      { id: '0a000000-0000-4000-8000-000000000002', title: 'same instant, lower id', body: '', createdAt: '2024-05-06T07:08:09.010Z', updatedAt: '2024-05-06T07:08:09.010Z' },
+      { id: 'ffffffff-0000-4000-8000-000000000003', title: 'newer', body: 'x'.repeat(64 * 1024), createdAt: '2026-02-03T04:05:06.007Z', updatedAt: '2026-02-03T04:05:06.007Z' },
+    ];
+    const byListingOrder = (notes: readonly Note[]) =>
+      [...notes].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+
+    it('keeps ids, times, titles and bodies exactly, in the listing order, and the notes serve as any other', async () => {
+      expect(await store.importNotes(exported)).toEqual({ imported: 3, unchanged: 0, replaced: 0 });
+      expect(await store.list()).toEqual(byListingOrder(exported));
+      for (const note of exported) expect(await store.get(note.id)).toEqual(note);
+      const edited = await store.update(exported[0]!.id, { title: 'edited', body: '' }, at('2026-06-01T00:00:00.000Z'));
+      expect(edited).toMatchObject({ createdAt: exported[0]!.createdAt, updatedAt: '2026-06-01T00:00:00.000Z' });
+      await store.delete(exported[1]!.id);
+      expect((await store.list()).map((n) => n.id)).toEqual([exported[0]!.id, exported[2]!.id]);
+    });
+
+    it('is idempotent: a second import of the same notes counts them unchanged and writes nothing', async () => {
+      await store.importNotes(exported);
+      const before = await store.list();
+      expect(await store.importNotes(exported)).toEqual({ imported: 0, unchanged: 3, replaced: 0 });
+      expect(await store.list()).toEqual(before);
+    });
+
+    it('adds only what is new beside notes already there, made here or imported', async () => {
+      const local = await store.create({ title: 'made here', body: '' }, at('2026-12-01T00:00:00.000Z'));
+      await store.importNotes(exported.slice(0, 1));
+      expect(await store.importNotes(exported)).toEqual({ imported: 2, unchanged: 1, replaced: 0 });
+      expect(await store.list()).toEqual(byListingOrder([...exported, local]));
+    });
+
+    it('refuses a note stored with other content, naming each such id, and writes nothing (not even the new ones)', async () => {
+      await store.importNotes(exported.slice(0, 2));
+      const changedTitle = { ...exported[0]!, title: 'changed' };
+      const changedTime = { ...exported[1]!, updatedAt: '2026-01-01T00:00:00.000Z' };
+      const before = await store.list();
+      const err = await store.importNotes([changedTitle, changedTime, exported[2]!]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImportConflictError);
+      expect((err as ImportConflictError).ids).toEqual([changedTitle.id, changedTime.id]);
+      expect(await store.list()).toEqual(before);
+      await expect(store.get(exported[2]!.id)).rejects.toBeInstanceOf(NoteNotFoundError);
+    });
+
+    it('with replace, lets the imported version win a conflict and says how many it replaced', async () => {
+      await store.importNotes(exported);
+      const changed = { ...exported[0]!, title: 'changed', body: 'new body', updatedAt: '2026-07-07T07:07:07.777Z' };
+      expect(await store.importNotes([changed, exported[1]!], { replace: true })).toEqual({ imported: 0, unchanged: 1, replaced: 1 });
+      expect(await store.get(changed.id)).toEqual(changed);
+    });
+
+    it.each([
+      ['an id the store would not make', { id: exported[2]!.id.toUpperCase() }, 'id'],
+      ['a path for an id', { id: `../${exported[2]!.id}` }, 'id'],
+      ['a day that is not in the month', { createdAt: '2026-02-30T00:00:00.000Z' }, 'createdAt'],
+      ['a month that is no month', { updatedAt: '2026-13-01T00:00:00.000Z' }, 'updatedAt'],
+      ['a time not as the store writes it', { updatedAt: '2026-02-03 04:05:06' }, 'updatedAt'],
+      ['a missing body', { body: undefined }, 'body'],
+      ['a title that is not a string', { title: 7 }, 'title'],
+      ['a field a note does not have', { tags: ['a'] }, 'tags'],
+      ['a body with U+0000 (PostgreSQL text cannot hold it)', { body: 'a\u0000b' }, 'body'],
+    ])('refuses %s with InvalidNoteError naming note and field, and writes nothing', async (_what, change, field) => {
+      const bad = Object.fromEntries(Object.entries({ ...exported[2]!, ...change }).filter(([, v]) => v !== undefined));
+      const err = await store.importNotes([exported[0]!, bad]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidNoteError);
+      expect(err).toMatchObject({ index: 1, field });
+      expect(await store.list()).toEqual([]);
+    });
+
+    it('refuses the same id twice in one import, naming both notes', async () => {
+      const err = await store.importNotes([exported[0]!, exported[1]!, { ...exported[0]!, title: 'again' }]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidNoteError);
+      expect(err).toMatchObject({ index: 2, id: exported[0]!.id, field: 'id', message: expect.stringContaining('note 0') });
+      expect(await store.list()).toEqual([]);
+    });
+  });
 });
 
 describe('the file store', () => {
@@ -239,6 +328,28 @@ describe('the PostgreSQL store', () => {
     expect(await postgres.sql(env.PGDATABASE!, "select to_regclass('notes') is null, to_regclass('berth_migrations') is null")).toBe('t|t\n');
   });
 
+  it('imports all or nothing across batches: a failure in the middle (a trigger refusing one row) writes no note', async () => {
+    const env = postgres.env(await postgres.createDatabase());
+    const store = pgStore(env);
+    await store.prepare();
+    await postgres.sql(
+      env.PGDATABASE!,
+      `create function refuse_boom() returns trigger language plpgsql as $$ begin
+         if new.title = 'boom' then raise exception 'refused by test trigger'; end if; return new; end $$;
+       create trigger refuse_boom before insert on notes for each row execute function refuse_boom();`,
+    );
+    const notes = Array.from({ length: 450 }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      title: i === 420 ? 'boom' : `n${i}`, // in the third batch: two batches are in before it fails
+      body: '',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    }));
+    await expect(store.importNotes(notes)).rejects.toThrow('refused by test trigger');
+    expect(await postgres.sql(env.PGDATABASE!, 'select count(*) from notes')).toBe('0\n');
+    expect(await store.importNotes(notes.filter((n) => n.title !== 'boom'))).toEqual({ imported: 449, unchanged: 0, replaced: 0 });
+  });
+
   it('is not ready while its database does not exist, and turns ready (migrated) once it does', async () => {
     const name = `late_${Date.now().toString(36)}`;
     const store = pgStore(postgres.env(name));
@@ -308,5 +419,17 @@ describe("PGSSLMODE keeps libpq's meaning", () => {
     expect(verifyCa).toMatchObject({ rejectUnauthorized: true });
     // verify-ca checks the chain, not the name.
     expect(verifyCa && verifyCa.checkServerIdentity?.('other.example', {} as never)).toBeUndefined();
+  });
+});
+
+describe('an import conflict', () => {
+  it('names every id up to twenty in its one line, then how many more (all of them stay on the error)', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const err = new ImportConflictError(ids);
+    expect(err.ids).toEqual(ids);
+    expect(err.message).toContain(`${ids[19]} and 5 more`);
+    expect(err.message).not.toContain(ids[20]);
+    expect(err.message).not.toContain('\n');
+    expect(new ImportConflictError(ids.slice(0, 2)).message).toBe(`2 notes are already stored with other content: ${ids[0]}, ${ids[1]}`);
   });
 });
