@@ -239,7 +239,7 @@ export function buildServer({ config, store = openStore(config), logStream, cgro
   });
 
   app.post<{ Body: NoteInput }>('/api/notes', { schema: { body: noteInputSchema } }, async (request, reply) => {
-    checkBodySize(request.body);
+    checkNoteInput(request.body);
     const note = await store.create(request.body);
     return reply.code(201).header('location', `/api/notes/${note.id}`).send(note);
   });
@@ -252,7 +252,7 @@ export function buildServer({ config, store = openStore(config), logStream, cgro
     '/api/notes/:id',
     { schema: { params: idParamsSchema, body: noteInputSchema } },
     async (request) => {
-      checkBodySize(request.body);
+      checkNoteInput(request.body);
       return store.update(request.params.id, request.body);
     },
   );
@@ -265,12 +265,18 @@ export function buildServer({ config, store = openStore(config), logStream, cgro
   return app;
 }
 
-class BodyTooLongError extends Error {}
+class InvalidNoteError extends Error {}
 
-function checkBodySize(input: NoteInput): void {
+/** What the schema cannot say: the body's size in bytes, and no U+0000 anywhere. PostgreSQL's text
+ * cannot hold U+0000 (error 22021), so both stores refuse it alike: a note the file store takes
+ * must be one the PostgreSQL store takes too (and the import to PostgreSQL, import-notes). */
+function checkNoteInput(input: NoteInput): void {
   const bytes = Buffer.byteLength(input.body, 'utf8');
   if (bytes > MAX_BODY_BYTES) {
-    throw new BodyTooLongError(`body must be at most ${MAX_BODY_BYTES} bytes of UTF-8; got ${bytes}`);
+    throw new InvalidNoteError(`body must be at most ${MAX_BODY_BYTES} bytes of UTF-8; got ${bytes}`);
+  }
+  for (const field of ['title', 'body'] as const) {
+    if (input[field].includes('\u0000')) throw new InvalidNoteError(`${field} must not contain U+0000 (\\u0000); remove it`);
   }
 }
 
@@ -282,7 +288,7 @@ function replyWithError(error: FastifyError, request: FastifyRequest, reply: Fas
       ? sendError(reply, 507, 'insufficient_storage', error.message)
       : sendError(reply, 503, 'not_ready', error.message);
   }
-  if (error instanceof BodyTooLongError) return sendError(reply, 400, 'invalid_request', error.message);
+  if (error instanceof InvalidNoteError) return sendError(reply, 400, 'invalid_request', error.message);
   if (error.validation) {
     const where = error.validationContext === 'params' ? 'id' : 'body';
     const message =
