@@ -3,13 +3,18 @@
 // the Fleet component names it with (infra/aws/names.ts, fleetLogGroupName), so the two agree.
 // The AWS CLI v2's `logs tail` (awscli/customizations/logs/tail.py) polls FilterLogEvents; each
 // line it prints starts with the time and, in the short format, the stream: here
-// <host name>/<container> (infra/app/docker-commands.ts, awslogsPolicy).
+// <host name>/<container> (infra/app/docker-commands.ts, awslogsPolicy). Read: aws/aws-cli v2,
+// awscli/customizations/logs/tail.py (FilterLogEvents with logGroupName, interleaved, startTime
+// and filterPattern; --follow polls it every 5 s from the newest timestamp, skipping event ids
+// already shown).
 import type { Argv } from '../../infra/app/docker-commands.js';
 import { PROJECT, fleetLogGroupName } from '../../infra/aws/names.js';
 
 export class LogsUsageError extends Error {}
 
-export const TAIL_FORMATS = ['short', 'detailed', 'json'] as const;
+/** `aws logs tail --format`: detailed (time, stream, message) or short (time, message), the two
+ * the AWS CLI v2's tail.py has in every version (later ones add json). */
+export const TAIL_FORMATS = ['detailed', 'short'] as const;
 export type TailFormat = (typeof TAIL_FORMATS)[number];
 
 export interface LogsArgs {
@@ -23,7 +28,8 @@ export interface LogsArgs {
   readonly extra: readonly string[];
 }
 
-export const LOGS_DEFAULTS = { since: '10m', follow: true, format: 'short' } as const;
+/** Detailed by default: its stream name says which host and container a line is from. */
+export const LOGS_DEFAULTS = { since: '10m', follow: true, format: 'detailed' } as const;
 
 /** The `aws logs tail` options that may follow `--`, and whether each takes a value. The group,
  * region, --since, --follow and --format are npm run logs' own. */
@@ -34,7 +40,7 @@ export const PASSTHROUGH: Readonly<Record<string, 'value' | 'values' | 'flag'>> 
   '--profile': 'value',
 };
 
-const USAGE = 'usage: npm run logs [-- --stack NAME] [--since 10m|2h|1d|<ISO time>] [--no-follow] [--format short|detailed|json] [-- <aws logs tail options>]';
+const USAGE = 'usage: npm run logs [-- --stack NAME] [--since 10m|2h|1d|<ISO time>] [--no-follow] [--format detailed|short] [-- <aws logs tail options>]';
 const SINCE = /^(\d+[smhdw]|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?)$/;
 const STACK = /^[\w.-]+(\/[\w.-]+){0,2}$/;
 

@@ -22,19 +22,19 @@ describe('npm run logs follows the fleet in CloudWatch Logs', () => {
     const value = (flag: string) => argv[argv.indexOf(flag) + 1];
     expect(value('--region')).toBe('eu-west-1');
     expect(value('--since')).toBe(LOGS_DEFAULTS.since);
-    expect(value('--format')).toBe('short');
+    expect(value('--format')).toBe('detailed'); // names the stream: which host and container
     expect(argv).toContain('--follow');
   });
 
   it('takes --since, --no-follow, --format and --stack, and passes aws logs tail options after --', () => {
-    const args = parseLogsArgs(['--stack', 'acme/berth/prod', '--since', '2h', '--no-follow', '--format', 'json', '--', '--filter-pattern', 'ERROR', '--log-stream-names', 'a/b', 'c/d']);
+    const args = parseLogsArgs(['--stack', 'acme/berth/prod', '--since', '2h', '--no-follow', '--format', 'short', '--', '--filter-pattern', 'ERROR', '--log-stream-names', 'a/b', 'c/d']);
     expect(args.stack).toBe('acme/berth/prod');
     expect(stackOutputsArgv(args)).toEqual(['pulumi', 'stack', 'output', '--json', '--stack', 'acme/berth/prod']);
     const argv = tailArgv(logsTarget(fleetOutputs('prod'), 'acme/berth/prod'), args);
     expect(argv).not.toContain('--follow');
     expect(argv.slice(-5)).toEqual(['--filter-pattern', 'ERROR', '--log-stream-names', 'a/b', 'c/d']);
     expect(argv[argv.indexOf('--since') + 1]).toBe('2h');
-    expect(argv[argv.indexOf('--format') + 1]).toBe('json');
+    expect(argv[argv.indexOf('--format') + 1]).toBe('short');
   });
 
   it('names the group as the Fleet component does, from the short stack name', () => {
@@ -58,7 +58,7 @@ describe('bad arguments get one line naming the argument and the fix', () => {
   it('refuses a bad --since, --format or --stack', () => {
     expect(refusal(['--since', 'yesterday'])).toMatch(/--since must be .*10m.*got 'yesterday'/);
     expect(refusal(['--since'])).toMatch(/--since needs a time/);
-    expect(refusal(['--format', 'pretty'])).toMatch(/--format must be one of short, detailed, json; got 'pretty'/);
+    expect(refusal(['--format', 'pretty'])).toMatch(/--format must be one of detailed, short; got 'pretty'/);
     expect(refusal(['--stack', 'a b'])).toMatch(/--stack must be a stack name/);
     expect(refusal(['--stack', '--since', '1h'])).toMatch(/--stack needs a stack name/);
   });
