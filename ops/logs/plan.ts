@@ -6,15 +6,15 @@
 // <host name>/<container> (infra/app/docker-commands.ts, awslogsPolicy). Read: aws/aws-cli v2,
 // awscli/customizations/logs/tail.py (FilterLogEvents with logGroupName, interleaved, startTime
 // and filterPattern; --follow polls it every 5 s from the newest timestamp, skipping event ids
-// already shown).
+// already shown), and the option list of 2.9.19's, the AWS CLI of Debian bookworm.
 import type { Argv } from '../../infra/app/docker-commands.js';
 import { PROJECT, fleetLogGroupName } from '../../infra/aws/names.js';
 
 export class LogsUsageError extends Error {}
 
-/** `aws logs tail --format`: detailed (time, stream, message) or short (time, message), the two
- * the AWS CLI v2's tail.py has in every version (later ones add json). */
-export const TAIL_FORMATS = ['detailed', 'short'] as const;
+/** `aws logs tail --format`: detailed (time, stream, message), short (time, message) or json, the
+ * choices of tail.py in the AWS CLI 2.9.19 Debian packages (read in berth-sim-host's awscli). */
+export const TAIL_FORMATS = ['detailed', 'short', 'json'] as const;
 export type TailFormat = (typeof TAIL_FORMATS)[number];
 
 export interface LogsArgs {
@@ -40,7 +40,7 @@ export const PASSTHROUGH: Readonly<Record<string, 'value' | 'values' | 'flag'>> 
   '--profile': 'value',
 };
 
-const USAGE = 'usage: npm run logs [-- --stack NAME] [--since 10m|2h|1d|<ISO time>] [--no-follow] [--format detailed|short] [-- <aws logs tail options>]';
+const USAGE = 'usage: npm run logs [-- --stack NAME] [--since 10m|2h|1d|<ISO time>] [--no-follow] [--format detailed|short|json] [-- <aws logs tail options>]';
 const SINCE = /^(\d+[smhdw]|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?)$/;
 const STACK = /^[\w.-]+(\/[\w.-]+){0,2}$/;
 

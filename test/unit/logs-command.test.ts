@@ -58,7 +58,7 @@ describe('bad arguments get one line naming the argument and the fix', () => {
   it('refuses a bad --since, --format or --stack', () => {
     expect(refusal(['--since', 'yesterday'])).toMatch(/--since must be .*10m.*got 'yesterday'/);
     expect(refusal(['--since'])).toMatch(/--since needs a time/);
-    expect(refusal(['--format', 'pretty'])).toMatch(/--format must be one of detailed, short; got 'pretty'/);
+    expect(refusal(['--format', 'pretty'])).toMatch(/--format must be one of detailed, short, json; got 'pretty'/);
     expect(refusal(['--stack', 'a b'])).toMatch(/--stack must be a stack name/);
     expect(refusal(['--stack', '--since', '1h'])).toMatch(/--stack needs a stack name/);
   });
