@@ -79,7 +79,9 @@ export type Logging =
  *    SDK's endpoint for the region. (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS in dockerd's environment
  *    would not redirect it: the vendored cloudwatchlogs client (v1.32.0) reads it in
  *    resolveBaseEndpoint, but moby then sets o.BaseEndpoint to the awslogs-endpoint option, nil
- *    when unset, as a client option applied afterwards.) The simulated host reaches its
+ *    when unset, as a client option applied afterwards. Tried on a simulated host: with either
+ *    variable in dockerd's environment naming an unreachable address, the driver still called
+ *    logs.<region>.amazonaws.com.) The simulated host reaches its
  *    stand-in the way it reaches SSM: logs.<region>.amazonaws.com resolves there (sim/world.ts).
  *  - `docker logs` keeps working: awslogs cannot be read back, so StartLogger wraps it with the
  *    local cache (loggerutils/cache.WithLocalCache, on unless cache-disabled), the "local"
