@@ -125,4 +125,21 @@ describe("a fleet's app logs in CloudWatch Logs", () => {
     expect(tails.length).toBeGreaterThan(1); // followed: polled more than once
     expect(tails.every((c) => c.error === null)).toBe(true);
   });
+
+  it('never hold up a release while CloudWatch Logs is away (non-blocking: the stream is made in the background)', async () => {
+    const h = fleet.hosts[0]!;
+    // The outage: this host's CloudWatch Logs endpoint stops answering (its stand-in, by pid).
+    const pid = (await h.check(['pgrep', '-f', '/opt/berth-sim/bin/logs.py'])).trim();
+    expect(pid).toMatch(/^\d+$/);
+    await h.check(['kill', pid]);
+    const next: SimRelease = { ...release, release: simRelease(world, first, { env: { GREETING: 'while CloudWatch Logs is away', LOG_LEVEL: 'info' } }) };
+    const roll = await fleet.release(next, { maxConcurrency: 2, timeoutS: 240 });
+    expect(roll.waiter.code, `${roll.waiter.stdout}\n${roll.waiter.stderr}`).toBe(0);
+    const marker = `outage-${randomUUID()}`;
+    expect((await api(`http://${h.privateIp}:80`, 'GET', `/${marker}`)).status).toBe(404);
+    await waitFor('the line in docker logs', async () => {
+      const r = await h.exec(['docker', 'logs', containerName(DEFAULT_APP)]);
+      return `${r.stdout}${r.stderr}`.includes(marker) ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 500 });
+  });
 });
