@@ -59,9 +59,11 @@ export type Logging =
  *    channel is full, which blocks the app's writes to stdout. Non-blocking, New() creates the
  *    stream in a goroutine, retrying with a backoff up to 32 s, and container/container.go
  *    (StartLogger) puts a ring buffer (logger.NewRingLogger) in front of the driver: the app never
- *    waits; when CloudWatch is away longer than the buffer lasts, the oldest lines are dropped
- *    from CloudWatch (never from `docker logs`, below). max-buffer-size: 4m (the default is 1 MB,
- *    daemon/logger/ring.go), a few minutes of a chatty app.
+ *    waits; while the stream is not yet made, lines wait in the driver's channel and then the
+ *    ring, whose oldest lines are dropped when it is full. max-buffer-size: 4m (the default is
+ *    1 MB, daemon/logger/ring.go). Either mode loses what CloudWatch refuses: publishBatch logs a
+ *    failed PutLogEvents (after the SDK's retries) and drops that batch. `docker logs` keeps
+ *    every line (below).
  *  - No awslogs-create-group: the stack makes the group with its retention (infra/components/fleet.ts),
  *    and the host role may not create groups. Streams are created by the driver (CreateLogStream;
  *    awslogs-create-stream defaults to true, and ResourceAlreadyExistsException counts as
