@@ -41,7 +41,9 @@
 #   state/   config.json, user-data, ssm-parameters.json (written by the harness);
 #            console.log (this script's output, every boot), credentials.json, ssm-calls.jsonl,
 #            imds.log, ssm.log, boots/<n>.json (one per boot: what ran and how it ended);
-#            ssm-commands.jsonl (written by the harness: the commands runDocument ran)
+#            ssm-commands.jsonl (written by the harness: the commands runDocument ran);
+#            logs-calls.jsonl, logs.log (the CloudWatch Logs stand-in's calls and its own log)
+#   logs/    the world's CloudWatch Logs store, shared by its hosts (sim/host/logs.py)
 set -uo pipefail
 
 sim=/opt/berth-sim
