@@ -67,6 +67,8 @@ const SERVICE_OCTETS = { resolver: 2, registry: 3, hub: 4, acme: 5 } as const;
 const SSM_ADDRESS = '198.18.0.10';
 /** Where secretsmanager.<region>.amazonaws.com resolves inside a sim host, beside SSM. */
 const SECRETS_ADDRESS = '198.18.0.11';
+/** Where logs.<region>.amazonaws.com (CloudWatch Logs, sim/host/logs.py) resolves inside a sim host. */
+const LOGS_ADDRESS = '198.18.0.12';
 /** The device a volume appears as inside the host; by-id and mapping names are symlinks to it. */
 const VOLUME_DEVICE = '/dev/nvme1n1';
 /** Linux's loop block devices (LOOP_MAJOR in include/uapi/linux/major.h). */
@@ -168,6 +170,29 @@ export interface IssuedCredentials {
   readonly Token: string;
   readonly Expiration: string;
   readonly RoleName: string;
+}
+
+/** One call the CloudWatch Logs stand-in received (sim/host/logs.py), as it received it. */
+export interface LogsCall {
+  readonly time: number;
+  /** X-Amz-Target, e.g. Logs_20140328.PutLogEvents. */
+  readonly target: string | null;
+  /** The SigV4 credential's access key id, when the request was signed at all. */
+  readonly accessKeyId: string | null;
+  readonly status: number;
+  /** The error __type when refused, e.g. ResourceNotFoundException. */
+  readonly error: string | null;
+  /** The request body as received (parsed JSON, or the raw text). */
+  readonly request: unknown;
+}
+
+/** An event CloudWatch Logs (the stand-in) stored. */
+export interface StoredLogEvent {
+  readonly group: string;
+  readonly stream: string;
+  readonly timestamp: number;
+  readonly message: string;
+  readonly ingestionTime: number;
 }
 
 /** An image on the Docker Hub stand-in (World.pushHubImage). */
@@ -353,7 +378,7 @@ export class World {
   async start(): Promise<void> {
     this.worldDir = this.cleanup.dir(await mkdtemp(path.join(os.tmpdir(), `${this.name}-`)));
     await writeFile(path.join(this.dir, 'owner.pid'), String(process.pid));
-    for (const sub of ['world', 'ca', 'registry', 'hub', 'acme', 'dhcp-hosts', 'dns-hosts', 'hosts', 'volumes', 'docker-config']) {
+    for (const sub of ['world', 'ca', 'registry', 'hub', 'acme', 'dhcp-hosts', 'dns-hosts', 'hosts', 'volumes', 'docker-config', 'cloudwatch-logs']) {
       await mkdir(path.join(this.dir, sub), { recursive: true });
     }
     await this.makeCa();
@@ -410,6 +435,7 @@ export class World {
     if (this.regions.has(region)) return;
     await this.issue(`ssm.${region}.amazonaws.com`, path.join(this.dir, 'world'), `ssm.${region}`);
     await this.issue(`secretsmanager.${region}.amazonaws.com`, path.join(this.dir, 'world'), `secretsmanager.${region}`);
+    await this.issue(`logs.${region}.amazonaws.com`, path.join(this.dir, 'world'), `logs.${region}`);
     this.regions.add(region);
   }
 
@@ -710,6 +736,9 @@ export class World {
    *    TLS; nothing like AWS_CA_BUNDLE is set;
    *  - https://secretsmanager.<region>.amazonaws.com answers GetSecretValue for `secrets`, with
    *    the same SigV4 checks against the role's credentials;
+   *  - https://logs.<region>.amazonaws.com is CloudWatch Logs (sim/host/logs.py: CreateLogStream,
+   *    PutLogEvents, DescribeLogStreams, FilterLogEvents, with the same SigV4 checks) for the
+   *    groups createLogGroup made, one store for all hosts of the world (logEvents());
    *  - `docker pull caddy:2.11.4` (any docker.io name) pulls from the world's Docker Hub stand-in
    *    what pushHubImage put there, with no login; other names of Docker Hub are not there;
    *  - /etc/resolv.conf names the VPC's resolver (as DHCP sets it on EC2), which answers the
@@ -751,6 +780,7 @@ export class World {
       amiId: 'ami-0b5e000000000a123',
       ssmAddress: SSM_ADDRESS,
       secretsAddress: SECRETS_ADDRESS,
+      logsAddress: LOGS_ADDRESS,
       dnsServer: this.serviceIp('resolver'),
       dnsSearch: this.dnsDomain,
       volumes: volume ? [volumeEntry(volume, options.deviceName ?? '/dev/sdf')] : [],
@@ -781,6 +811,9 @@ export class World {
       '-v', `${dockerVolume}:/var/lib/docker`, '--tmpfs', '/run:rw,exec,mode=755',
       '--network', this.network, '--ip', ip,
       '--add-host', `ssm.${region}.amazonaws.com:${SSM_ADDRESS}`, '--add-host', `secretsmanager.${region}.amazonaws.com:${SECRETS_ADDRESS}`,
+      '--add-host', `logs.${region}.amazonaws.com:${LOGS_ADDRESS}`,
+      // CloudWatch Logs is regional: every host's stand-in keeps its streams in the world's one store.
+      '-v', `${path.join(this.dir, 'cloudwatch-logs')}:/opt/berth-sim/logs`,
       '-v', `${hostBinDir}:/opt/berth-sim/bin:ro`, '-v', `${path.join(this.dir, 'world')}:/opt/berth-sim/world:ro`,
       '-v', `${stateDir}:/opt/berth-sim/state`,
       // No --device: the volume's node is made in the host's /dev at each boot (init.sh's
@@ -799,6 +832,24 @@ export class World {
     volume?.attach(instanceId);
     this.hosts.set(instanceId, host);
     return host;
+  }
+
+  /** A CloudWatch Logs group, as the stack makes it (infra/components/fleet.ts), in the store every
+   * host's CloudWatch Logs stand-in answers from; `retentionInDays` as berth:fleet.logRetentionDays. */
+  async createLogGroup(name: string, retentionInDays = 14): Promise<void> {
+    const file = path.join(this.dir, 'cloudwatch-logs', 'groups.json');
+    const groups = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    groups[name] = { retentionInDays, creationTime: Date.now() };
+    await writeFile(`${file}.new`, JSON.stringify(groups));
+    await rename(`${file}.new`, file);
+  }
+
+  /** Every event the CloudWatch Logs stand-in stored, by group and stream, oldest first in each stream. */
+  async logEvents(): Promise<StoredLogEvent[]> {
+    const streams = JSON.parse(await readFile(path.join(this.dir, 'cloudwatch-logs', 'streams.json'), 'utf8').catch(() => '{}')) as
+      Record<string, Record<string, { events: { timestamp: number; message: string; ingestionTime: number }[] }>>;
+    return Object.entries(streams).flatMap(([group, byName]) => Object.entries(byName).flatMap(([stream, s]) =>
+      s.events.map((e) => ({ group, stream, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime }))));
   }
 
   /** @internal */
@@ -1400,6 +1451,12 @@ export class SimHost {
   /** The instance-role credentials IMDS has issued (one set per boot), oldest first. */
   async imdsCredentials(): Promise<IssuedCredentials[]> {
     return JSON.parse(await readFile(path.join(this.stateDir, 'credentials.json'), 'utf8').catch(() => '[]'));
+  }
+
+  /** Every call this host's CloudWatch Logs stand-in received, accepted or not, in order. */
+  async logsCalls(): Promise<LogsCall[]> {
+    const text = await readFile(path.join(this.stateDir, 'logs-calls.jsonl'), 'utf8').catch(() => '');
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogsCall);
   }
 
   /** Appends a line to the host's console log (e.g. to mark test phases in a failure dump). */

@@ -25,6 +25,92 @@ export interface RunSpec {
   readonly data: DataMount;
   /** Container labels, e.g. which release a host deployed. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** Fleet mode: the container logs to this CloudWatch Logs group (awslogsPolicy); unset: json-file. */
+  readonly logs?: AwsLogs;
+}
+
+/** Where a fleet host's app container logs: the stack's CloudWatch Logs group, in its region. */
+export interface AwsLogs {
+  readonly group: string;
+  readonly region: string;
+}
+
+/** How a container logs: Docker's json-file on the host, or the awslogs driver to CloudWatch Logs. */
+export type Logging =
+  | { readonly driver: 'json-file'; readonly maxSize: string; readonly maxFile: number }
+  | {
+    readonly driver: 'awslogs';
+    readonly group: string;
+    readonly region: string;
+    /** The `tag` template that names the stream. */
+    readonly tag: string;
+    readonly maxBufferSize: string;
+    /** The local copy `docker logs` reads (Docker's dual logging): its files' size and number. */
+    readonly cacheMaxSize: string;
+    readonly cacheMaxFile: number;
+  };
+
+/**
+ * A fleet host's logging: Docker's awslogs driver, as the engine of Debian trixie's docker.io
+ * 26.1.5 implements it (moby v26.1.5, daemon/logger/awslogs/cloudwatchlogs.go, read for this):
+ *  - mode=non-blocking. In the default blocking mode New() creates the stream before the container
+ *    starts and returns its error, so a CloudWatch Logs outage (or a missing permission) fails
+ *    `docker run`, and a health-gated release with it; and Log() blocks once its 4,096-message
+ *    channel is full, which blocks the app's writes to stdout. Non-blocking, New() creates the
+ *    stream in a goroutine, retrying with a backoff up to 32 s, and container/container.go
+ *    (StartLogger) puts a ring buffer (logger.NewRingLogger) in front of the driver: the app never
+ *    waits; while the stream is not yet made, lines wait in the driver's channel and then the
+ *    ring, whose oldest lines are dropped when it is full. max-buffer-size: 4m (the default is
+ *    1 MB, daemon/logger/ring.go). Either mode loses what CloudWatch refuses: publishBatch logs a
+ *    failed PutLogEvents (after the SDK's retries) and drops that batch. `docker logs` keeps
+ *    every line (below).
+ *  - No awslogs-create-group: the stack makes the group with its retention (infra/components/fleet.ts),
+ *    and the host role may not create groups. Streams are created by the driver (CreateLogStream;
+ *    awslogs-create-stream defaults to true, and ResourceAlreadyExistsException counts as
+ *    success, so a restarted container writes on in its stream). Note that 26.1.5's
+ *    ValidateLogOpt does not accept awslogs-create-stream at all, though newStreamConfig reads it.
+ *  - The stream is named by `tag` (newStreamConfig: loggerutils.ParseLogTag, default {{.FullID}}),
+ *    a template over logger.Info: {{.Hostname}} is os.Hostname() of the daemon, i.e. the host's
+ *    name (on EC2 its private DNS name, ip-10-0-1-23…, or the instance id with resource-name
+ *    hostnames), and {{.Name}} the container's name when it started (the release's candidate
+ *    name, berth-<app>-<release id>, or berth-<app> after a restart). So one stream per host and
+ *    container, as `aws logs tail` prints it beside each line.
+ *  - awslogs-region is explicit, so the driver does not ask IMDS for it. Credentials are the
+ *    daemon's own: the SDK's default chain (config.LoadDefaultConfig), which on EC2 ends at the
+ *    instance role through IMDS; no key in any argv. No awslogs-endpoint: the driver then uses the
+ *    SDK's endpoint for the region. (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS in dockerd's environment
+ *    would not redirect it: the vendored cloudwatchlogs client (v1.32.0) reads it in
+ *    resolveBaseEndpoint, but moby then sets o.BaseEndpoint to the awslogs-endpoint option, nil
+ *    when unset, as a client option applied afterwards. Tried on a simulated host: with either
+ *    variable in dockerd's environment naming an unreachable address, the driver still called
+ *    logs.<region>.amazonaws.com.) The simulated host reaches its
+ *    stand-in the way it reaches SSM: logs.<region>.amazonaws.com resolves there (sim/world.ts).
+ *  - `docker logs` keeps working: awslogs cannot be read back, so StartLogger wraps it with the
+ *    local cache (loggerutils/cache.WithLocalCache, on unless cache-disabled), the "local"
+ *    driver's files; bounded here like the single host's json-file (cache-max-size, cache-max-file).
+ */
+export function awslogsPolicy(logs: AwsLogs): Logging {
+  return {
+    driver: 'awslogs',
+    group: logs.group,
+    region: logs.region,
+    tag: '{{.Hostname}}/{{.Name}}',
+    maxBufferSize: '4m',
+    cacheMaxSize: CONTAINER_POLICY.logging.maxSize,
+    cacheMaxFile: CONTAINER_POLICY.logging.maxFile,
+  };
+}
+
+/** The --log-driver and --log-opt flags of a Logging. */
+function logFlags(l: Logging): string[] {
+  const opts = l.driver === 'json-file'
+    ? [`max-size=${l.maxSize}`, `max-file=${l.maxFile}`]
+    : [
+      'mode=non-blocking', `max-buffer-size=${l.maxBufferSize}`,
+      `awslogs-region=${l.region}`, `awslogs-group=${l.group}`, `tag=${l.tag}`,
+      `cache-max-size=${l.cacheMaxSize}`, `cache-max-file=${l.cacheMaxFile}`,
+    ];
+  return ['--log-driver', l.driver, ...opts.flatMap((o) => ['--log-opt', o])];
 }
 
 export function dockerBuild(opts: {
@@ -68,7 +154,7 @@ export interface ContainerRun {
   readonly restart: string;
   /** Seconds docker stop waits after SIGTERM; unset: Docker's 10. */
   readonly stopTimeoutS?: number;
-  readonly logging: { readonly driver: string; readonly maxSize: string; readonly maxFile: number };
+  readonly logging: Logging;
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -106,9 +192,7 @@ export function containerRun(c: ContainerRun): Argv {
     '--pids-limit', String(c.pids),
     '--restart', c.restart,
     ...(c.stopTimeoutS !== undefined ? ['--stop-timeout', String(c.stopTimeoutS)] : []),
-    '--log-driver', c.logging.driver,
-    '--log-opt', `max-size=${c.logging.maxSize}`,
-    '--log-opt', `max-file=${c.logging.maxFile}`,
+    ...logFlags(c.logging),
     ...Object.entries(c.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     c.image,
     ...(c.command ?? []),
@@ -145,7 +229,7 @@ export function dockerRun(app: AppSpec, spec: RunSpec): Argv {
     pids: app.pids,
     restart: CONTAINER_POLICY.restart,
     stopTimeoutS: CONTAINER_POLICY.stopGraceS,
-    logging: CONTAINER_POLICY.logging,
+    logging: spec.logs ? awslogsPolicy(spec.logs) : CONTAINER_POLICY.logging,
     ...(spec.labels ? { labels: spec.labels } : {}),
   });
 }

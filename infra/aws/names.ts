@@ -19,6 +19,13 @@ export const HOST_NAME_PREFIXES = {
 /** index.ts: every parameter of a stack lives under `/<project>/<stack>/`. */
 export const parameterPath = (stack: string) => `/${PROJECT}/${stack}/`;
 
+/**
+ * A fleet's CloudWatch Logs group: /<project>/<stack>, the stack's parameter path without its
+ * slash. The Fleet component (infra/components/fleet.ts) names its group with this, and
+ * `npm run logs` (ops/logs.ts) follows the group it names, so the two cannot drift apart.
+ */
+export const fleetLogGroupName = (project: string, stack: string) => `/${project}/${stack}`;
+
 /** The only AWS managed policy the host role gets (Session Manager, State Manager). */
 export const ssmManagedInstanceCoreArn = (partition: string) => `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`;
 

@@ -15,6 +15,7 @@ import type { AppSpec } from '../app/spec.js';
 import { al2023AmiLookup } from '../aws/ami.js';
 import { type DnsRecord, describeRecords, recordsToCreate } from '../aws/dns-records.js';
 import { HOST_BOOT_GRACE_S, INSTANCE_REFRESH, TARGET_HEALTH, TLS_POLICY, healthCheck } from '../aws/target-group.js';
+import { fleetLogGroupName } from '../aws/names.js';
 import type { DatabaseSpec, FleetSpec } from '../config/fleet.js';
 import { packUserData, renderUserData } from '../host/bootstrap.js';
 import { fetchScript } from '../host/scripts.js';
@@ -229,10 +230,11 @@ export class Fleet extends pulumi.ComponentResource {
     return new aws.ec2.SecurityGroup(`${name}-hosts-sg`, groupArgs, { parent: this });
   }
 
-  /** The stack's logs, one group: /<project>/<stack>, kept logRetentionDays. */
+  /** The stack's logs, one group: /<project>/<stack> (fleetLogGroupName, which npm run logs
+   * follows), kept logRetentionDays. */
   private createLogGroup(name: string, args: FleetArgs): aws.cloudwatch.LogGroup {
     const groupArgs = transformed(args.transform?.logGroup, `${name}-logs`, {
-      name: args.parameterPath,
+      name: fleetLogGroupName(args.project, args.stack),
       retentionInDays: args.fleet.logRetentionDays,
       tags: namedTags(args.tags, name, 'logs'),
     });

@@ -12,7 +12,7 @@ import type { AppSpec } from '../app/spec.js';
 import { deployScript, fetchScript } from '../host/scripts.js';
 import type { HostSetup } from '../host/settings.js';
 import { type AssociationTarget, associationName } from '../release/association.js';
-import { BUNDLE_PARTS, type PackedBundle, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../release/bundle.js';
+import { BUNDLE_PARTS, type PackedBundle, bundleFiles, hostRelease, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../release/bundle.js';
 import { RELEASE_GATE_TIMEOUT_S, RELEASE_WAIT_COMMAND, releaseWaitEnvironment } from '../release/gate.js';
 import { type AppRelease, type ReleasePolicy, type SsmRef, releaseId } from '../release/release.js';
 import { renderDeployDocument } from '../release/ssm-document.js';
@@ -73,7 +73,8 @@ export class ReleaseChannel extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReleaseChannelArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('berth:release:ReleaseChannel', name, {}, opts);
-    const release = appRelease(args);
+    // As the hosts run it: a fleet's logging is part of the release and its id (bundle.ts, hostRelease).
+    const release = pulumi.all([appRelease(args), args.setup]).apply(([r, setup]) => hostRelease(r, setup));
     const bundle = pulumi.all([args.setup, release]).apply(([setup, r]) => packBundle(bundleFiles(args.app, setup, r, deployScript())));
     const names = releaseParameterNames(args.parameterPath);
     const parts = this.createParts(name, args, names.parts, bundle);

@@ -36,6 +36,17 @@ export interface BundleFile {
   readonly text: string;
 }
 
+/**
+ * The release as these hosts run it: on a fleet host (its settings name the stack's log group) the
+ * container logs to CloudWatch Logs, so the logging is part of the release's `docker run` and of
+ * its id. A single host's release is returned as it is (json-file, the same id as before).
+ * The program (infra/components/release-channel.ts) and bundleFiles both call this, so the id the
+ * release gate waits for is the id the host reports.
+ */
+export function hostRelease(release: AppRelease, setup: Pick<HostSetup, 'logGroup' | 'region'>): AppRelease {
+  return setup.logGroup === undefined ? release : { ...release, logs: { group: setup.logGroup, region: setup.region } };
+}
+
 /** The files of one release, as the host unpacks them; names are the contract with deploy.sh. */
 export function bundleFiles(app: AppSpec, setup: HostSetup, release: AppRelease, deployScript: string): BundleFile[] {
   return [
@@ -43,7 +54,7 @@ export function bundleFiles(app: AppSpec, setup: HostSetup, release: AppRelease,
     { name: 'host.env', mode: 0o644, text: renderHostEnv(app, setup) },
     { name: 'caddy.json', mode: 0o644, text: proxyConfig(app, setup) },
     ...(setup.https?.acmeCaRootPem ? [{ name: 'acme-ca-root.pem', mode: 0o644, text: `${setup.https.acmeCaRootPem.trimEnd()}\n` }] : []),
-    { name: 'release.env', mode: 0o600, text: renderRelease(app, release) },
+    { name: 'release.env', mode: 0o600, text: renderRelease(app, hostRelease(release, setup)) },
   ];
 }
 

@@ -5,7 +5,7 @@
 // infra/host/deploy.sh sources it and swaps containers behind the proxy. Nothing here is secret:
 // secrets are named by SSM parameter and version, and the host reads them with its role.
 import { createHash } from 'node:crypto';
-import { type Argv, dockerRun, shellQuote } from '../app/docker-commands.js';
+import { type Argv, type AwsLogs, dockerRun, shellQuote } from '../app/docker-commands.js';
 import { HOST_LAYOUT, type HostVariable } from '../host/contract.js';
 import { type AppSpec, containerName } from '../app/spec.js';
 
@@ -38,6 +38,9 @@ export interface AppRelease {
   /** Plain env vars. */
   readonly env: Readonly<Record<string, string>>;
   readonly policy: ReleasePolicy;
+  /** Fleet mode: the container logs to the stack's CloudWatch Logs group (infra/release/bundle.ts,
+   * hostRelease, sets it from the host settings); absent: json-file, as on the single host. */
+  readonly logs?: AwsLogs;
 }
 
 // The host's paths and names live in the host contract; re-exported for the modules that import them from here.
@@ -72,6 +75,7 @@ function runSpec(app: AppSpec, release: AppRelease, id: string | undefined) {
     envFiles: [HOST_LAYOUT.envFile],
     data: { kind: 'bind', hostPath: HOST_LAYOUT.dataDir } as const,
     labels: { 'berth.app': containerName(app), ...(id ? { 'berth.release': id } : {}) },
+    ...(release.logs ? { logs: release.logs } : {}),
   };
 }
 

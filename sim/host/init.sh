@@ -18,8 +18,9 @@
 #   trust      the world's test CA in the system store (update-ca-certificates): the AWS CLI
 #              (Debian's certifi is the system bundle), curl and dockerd all trust it; nothing is
 #              put in the script's environment
-#   AWS        the metadata service (imds.py, IMDSv2 only), SSM (ssm.py) and Secrets Manager (ssm.py
-#              again, as BERTH_SIM_SERVICE=secretsmanager)
+#   AWS        the metadata service (imds.py, IMDSv2 only), SSM (ssm.py), Secrets Manager (ssm.py
+#              again, as BERTH_SIM_SERVICE=secretsmanager) and CloudWatch Logs (logs.py, its store
+#              shared by the world's hosts at /opt/berth-sim/logs)
 #   cloud-init-local.service  cloud-init init --local: Ec2Local takes an ephemeral DHCP lease and
 #              crawls IMDS, every boot, so the user-data it runs is the instance's current one
 #   systemd-networkd          eth0 gets its (leased) address and default route, and
@@ -40,7 +41,9 @@
 #   state/   config.json, user-data, ssm-parameters.json (written by the harness);
 #            console.log (this script's output, every boot), credentials.json, ssm-calls.jsonl,
 #            imds.log, ssm.log, boots/<n>.json (one per boot: what ran and how it ended);
-#            ssm-commands.jsonl (written by the harness: the commands runDocument ran)
+#            ssm-commands.jsonl (written by the harness: the commands runDocument ran);
+#            logs-calls.jsonl, logs.log (the CloudWatch Logs stand-in's calls and its own log)
+#   logs/    the world's CloudWatch Logs store, shared by its hosts (sim/host/logs.py)
 set -uo pipefail
 
 sim=/opt/berth-sim
@@ -74,7 +77,7 @@ shutdown() {
 trap shutdown TERM INT
 
 # The instance's description, from the harness (set by the eval below).
-instance_id='' instance_type='' region='' ssm_address='' secrets_address='' dns_server='' dns_search=''
+instance_id='' instance_type='' region='' ssm_address='' secrets_address='' logs_address='' dns_server='' dns_search=''
 volumes=()
 eval "$(python3 - "$state/config.json" <<'EOF'
 import json, shlex, sys
@@ -84,6 +87,7 @@ print("instance_type=" + shlex.quote(c["instanceType"]))
 print("region=" + shlex.quote(c["region"]))
 print("ssm_address=" + shlex.quote(c["ssmAddress"]))
 print("secrets_address=" + shlex.quote(c.get("secretsAddress") or ""))
+print("logs_address=" + shlex.quote(c.get("logsAddress") or ""))
 print("dns_server=" + shlex.quote(c.get("dnsServer") or ""))
 print("dns_search=" + shlex.quote(c.get("dnsSearch") or ""))
 print("volumes=(" + " ".join(shlex.quote(f"{v['volumeId']} {v['device']} {v['major']} {v['minor']} {v.get('deviceName') or ''}") for v in c["volumes"]) + ")")
@@ -142,7 +146,7 @@ ip netns add aws
 ip link add aws0 type veth peer name eth0 netns aws
 ip addr add 169.254.0.1/32 dev aws0
 ip link set aws0 up
-for a in 169.254.169.254 "$ssm_address" ${secrets_address:+"$secrets_address"}; do
+for a in 169.254.169.254 "$ssm_address" ${secrets_address:+"$secrets_address"} ${logs_address:+"$logs_address"}; do
   ip route add "$a/32" dev aws0 src 169.254.0.1
   ip -n aws addr add "$a/32" dev eth0
 done
@@ -166,12 +170,16 @@ if [[ -n $secrets_address ]]; then
   BERTH_SIM_SERVICE=secretsmanager BERTH_SIM_SSM_ADDRESS=$secrets_address nsenter --net=/run/netns/aws \
     python3 "$sim/bin/ssm.py" >>"$state/secretsmanager.log" 2>&1 &
 fi
+if [[ -n $logs_address ]]; then
+  BERTH_SIM_LOGS_ADDRESS=$logs_address nsenter --net=/run/netns/aws python3 "$sim/bin/logs.py" >>"$state/logs.log" 2>&1 &
+fi
 for _ in $(seq 200); do
   (exec 3<>/dev/tcp/169.254.169.254/80) 2>/dev/null && (exec 3<>"/dev/tcp/$ssm_address/443") 2>/dev/null &&
-    { [[ -z $secrets_address ]] || (exec 3<>"/dev/tcp/$secrets_address/443") 2>/dev/null; } && break
+    { [[ -z $secrets_address ]] || (exec 3<>"/dev/tcp/$secrets_address/443") 2>/dev/null; } &&
+    { [[ -z $logs_address ]] || (exec 3<>"/dev/tcp/$logs_address/443") 2>/dev/null; } && break
   sleep 0.05
 done
-say "aws: IMDS on 169.254.169.254:80, SSM on ssm.$region.amazonaws.com:443${secrets_address:+, Secrets Manager on secretsmanager.$region.amazonaws.com:443}"
+say "aws: IMDS on 169.254.169.254:80, SSM on ssm.$region.amazonaws.com:443${secrets_address:+, Secrets Manager on secretsmanager.$region.amazonaws.com:443}${logs_address:+, CloudWatch Logs on logs.$region.amazonaws.com:443}"
 t_services=$(ms)
 
 : >/run/berth-sim/stages

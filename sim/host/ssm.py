@@ -251,7 +251,7 @@ def get_secret_value(req):
 OPERATIONS = {
     "ssm": {"AmazonSSM.GetParameter": get_parameter, "AmazonSSM.GetParameters": get_parameters},
     "secretsmanager": {"secretsmanager.GetSecretValue": get_secret_value},
-}[SERVICE]
+}.get(SERVICE, {})  # logs.py imports this module for verify() with SERVICE=logs
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -293,6 +293,19 @@ describe('releases over the fleet', () => {
     expect(bundleOf(runs.domain!).get('release.env')).not.toContain(TOKEN_CANARY);
   });
 
+  it("run the app with the awslogs driver into the stack's log group; the release id the gate waits for is the host's", () => {
+    const release = bundleOf(runs.zone!).get('release.env')!;
+    const group = inputs(runs.zone!.mocks.one('aws:cloudwatch/logGroup:LogGroup')).name as string;
+    expect(release).toMatch(/^ {2}--log-driver\n {2}awslogs$/m);
+    expect(release).toContain(`awslogs-group=${group}\n`);
+    expect(release).toMatch(/^BERTH_RELEASE=(\w+)$/m);
+    expect(release.match(/^BERTH_RELEASE=(\w+)$/m)![1]).toBe(runs.zone!.outputs.releaseId!.value);
+    // The single host keeps json-file.
+    const single = bundleOf(runs.single!).get('release.env')!;
+    expect(single).not.toContain('awslogs');
+    expect(single).toContain('max-size=10m');
+  });
+
   it('a new digest is a new release, and leaves the template and the group untouched (two runs\' inputs compared)', () => {
     const [a, b] = [runs.digestA!, runs.digestB!];
     expect(inputs(b.mocks.one(ASSOCIATION)).parameters.manifest).not.toBe(inputs(a.mocks.one(ASSOCIATION)).parameters.manifest);
