@@ -715,7 +715,7 @@ export class World {
    *  - it runs as root under cloud-init's scripts-user with systemd's unit environment: PATH and
    *    LANG only, no HOME (docker and aws fall back to /root); its output goes to
    *    /var/log/cloud-init-output.log and to the console (host.consoleLog());
-   *  - `docker info` answers before it starts (Debian's docker.io 20.10, overlay2, /var/lib/docker
+   *  - `docker info` answers before it starts (trixie's docker.io 26.1, overlay2, /var/lib/docker
    *    on a disk of the host's own). The OS is Debian bookworm, not Amazon Linux: no dnf, no
    *    systemctl (no systemd), no jq, no xfsprogs; bash, coreutils, util-linux (blkid, mount,
    *    mountpoint, findmnt, lsblk), e2fsprogs, iproute2, procps, curl, python3 and aws are there;
