@@ -17,6 +17,8 @@ import path from 'node:path';
 import type { HostSetup } from '../infra/host/settings.js';
 import { type Result, run } from '../ops/run.js';
 import { POSTGRES_USER, postgresBinDir, startPostgres } from '../test/support/postgres.js';
+import { MIGRATION_LOCK_KEY } from '../app/src/pg-store.js';
+import type { SimFleet } from './fleet.js';
 import type { World } from './world.js';
 
 export interface FleetDatabase {
@@ -114,4 +116,36 @@ export async function startFleetDatabase(world: World, options: FleetDatabaseOpt
     log: () => pg.log(),
     close: () => pg.stop(),
   };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Launches `hosts` hosts of `fleet` together on its published release, and waits until the load
+ * balancer has every one UP. Each app migrates the empty database at start; to make their race on
+ * the migrations' advisory lock certain rather than likely, the lock is held here (as by a process
+ * migrating) until every host queues on it, or 10 s after the first does (the health gate allows
+ * 30 s, and the app's query timeout is 15 s); then they take it in turn. Returns the most hosts
+ * seen queued on it at once.
+ */
+export async function launchRacingMigrations(fleet: SimFleet, db: FleetDatabase, hosts: number): Promise<number> {
+  const lock = await db.holdAdvisoryLock(MIGRATION_LOCK_KEY);
+  let settled = false;
+  const launching = Promise.all(Array.from({ length: hosts }, () => fleet.launch())).finally(() => (settled = true));
+  launching.catch(() => undefined);
+  let queuedAtMost = 0;
+  let firstQueued = 0;
+  try {
+    for (const deadline = Date.now() + 600_000; !settled && Date.now() < deadline; await sleep(100)) {
+      const queued = Number(await db.sql("select count(*) from pg_locks where locktype = 'advisory' and not granted"));
+      queuedAtMost = Math.max(queuedAtMost, queued);
+      if (queued > 0 && !firstQueued) firstQueued = Date.now();
+      if (queued >= hosts || (firstQueued && Date.now() - firstQueued > 10_000)) break;
+    }
+  } finally {
+    await lock.release();
+  }
+  await launching;
+  for (const h of fleet.hosts) await fleet.lb.waitFor(h.instanceId, 'UP');
+  return queuedAtMost;
 }

@@ -22,8 +22,8 @@ import { api } from '../support/http.js';
 import { buildNeverHealthy } from '../../sim/baseline.js';
 import { type SimRelease, simRelease, simUserData } from '../../sim/berth.js';
 import { type RollResult, SimFleet, fleetSetup, loseHostUnderLoad, underLoad } from '../../sim/fleet.js';
-import { type FleetDatabase, startFleetDatabase } from '../../sim/fleet-database.js';
-import { MIGRATIONS, MIGRATION_LOCK_KEY } from '../../app/src/pg-store.js';
+import { type FleetDatabase, launchRacingMigrations, startFleetDatabase } from '../../sim/fleet-database.js';
+import { MIGRATIONS } from '../../app/src/pg-store.js';
 import { bundleFiles } from '../../infra/release/bundle.js';
 import { deployScript } from '../../infra/host/scripts.js';
 import { type PushedImage, type SimHost, type World, createWorld } from '../../sim/world.js';
@@ -51,7 +51,6 @@ const missingFromDatabase = async (ids: readonly string[]) => {
   const stored = new Set((await db.sql('select id from notes')).split('\n').map((l) => l.trim()).filter(Boolean));
   return ids.filter((id) => !stored.has(id));
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const revisionOf = async (h: SimHost) => (await api(`http://${h.privateIp}:80`, 'GET', '/api/info')).body.revision as string;
 const revisions = () => Promise.all(fleet.hosts.map(revisionOf));
 const commandsOf = async (h: SimHost) => h.ssmCommands();
@@ -68,27 +67,8 @@ beforeAll(async () => {
   fleet = await SimFleet.create(world, { secrets: db.secrets });
   // A new stack: its first release is published before the group launches anything.
   await fleet.publish(release(first));
-  // The hosts boot together, and each app migrates the empty database at start. To make their race
-  // on the migrations' advisory lock certain rather than likely, the lock is held here (as by a
-  // process migrating) until every host queues on it, or 10 s after the first does (the health
-  // gate allows 30 s, and the app's query timeout is 15 s); then they take it in turn.
-  const lock = await db.holdAdvisoryLock(MIGRATION_LOCK_KEY);
-  let settled = false;
-  const launching = Promise.all(Array.from({ length: N }, () => fleet.launch())).finally(() => (settled = true));
-  launching.catch(() => undefined);
-  let firstQueued = 0;
-  try {
-    for (const deadline = Date.now() + 600_000; !settled && Date.now() < deadline; await sleep(100)) {
-      const queued = Number(await db.sql("select count(*) from pg_locks where locktype = 'advisory' and not granted"));
-      queuedOnMigrationLock = Math.max(queuedOnMigrationLock, queued);
-      if (queued > 0 && !firstQueued) firstQueued = Date.now();
-      if (queued >= N || (firstQueued && Date.now() - firstQueued > 10_000)) break;
-    }
-  } finally {
-    await lock.release();
-  }
-  await launching;
-  for (const h of fleet.hosts) await fleet.lb.waitFor(h.instanceId, 'UP');
+  // The hosts boot together and race on the migrations (held at the lock until they queue on it).
+  queuedOnMigrationLock = await launchRacingMigrations(fleet, db, N);
 }, 1_200_000);
 
 afterAll(async () => {
