@@ -3,9 +3,10 @@
 // this machine and listening on the world network's gateway, under an RDS-like endpoint name in the
 // world's DNS. The hosts reach it as a fleet host reaches RDS: the app containers in each host's
 // own engine connect by name, NATed to the host's address, with TLS (hostssl: from the network a
-// plaintext connection is refused, as RDS's rds.force_ssl refuses it) and a scram password that is
-// the one in the RDS-managed secret the Secrets Manager stand-in serves, the database named as
-// HostSetup.database says. test/e2e/fleet.test.ts and bench/fleet.ts share it.
+// plaintext connection is refused, as with RDS's rds.force_ssl=1, which turns its pg_hba rules
+// into hostssl ones: AWS re:Post knowledge center, "aurora-postgresql-ssl-certificates") and a
+// scram password that is the one in the RDS-managed secret the Secrets Manager stand-in serves,
+// the database named as HostSetup.database says. test/e2e/fleet.test.ts and bench/fleet.ts share it.
 //
 // Why a server here rather than a container on the world network: no image to build (the package
 // is what .ci/run installs for the store's tests), and the bridge's gateway is routable from every

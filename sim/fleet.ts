@@ -38,7 +38,8 @@ export interface FleetOptions {
 }
 
 /** A fleet's release (fleet mode: no volume id in the host settings), with the fleet's database
- * (sim/fleet-database.ts) when it has one: deploy.sh then reads its secret at each release. */
+ * (sim/fleet-database.ts) when it has one: deploy.sh then reads its secret for each release it
+ * starts a container for. */
 export function fleetSetup(world: World, database?: HostSetup['database']): SimRelease['setup'] {
   return { region: world.region, deviceName: '/dev/sdf', hostPort: 80, ...(database ? { database } : {}) };
 }

@@ -99,7 +99,7 @@ export interface PostgresOptions {
   readonly listen?: string;
   /** TLS on (ssl=on) with this certificate and key (PEM files; copied into the cluster, the key
    * 0600 as PostgreSQL requires). With `listen`, connections from elsewhere must then use TLS
-   * (pg_hba hostssl), as RDS's rds.force_ssl makes them. */
+   * (pg_hba hostssl), as RDS's rds.force_ssl=1 makes them. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** More server settings (`-c name=value`), such as log_lock_waits. */
   readonly settings?: Readonly<Record<string, string>>;
