@@ -174,7 +174,7 @@ describe('a fleet behind the load balancer', () => {
     expect(back.waiter.stdout).toContain('is healthy and serving');
   });
 
-  it("each release reads the RDS-managed secret once with the instance role: the app's env file has the PG settings, nothing else has the password", async () => {
+  it("each release that starts a container reads the RDS-managed secret once with the instance role: the app's env file has the PG settings, nothing else has the password", async () => {
     for (const host of fleet.hosts) {
       const env = (await host.check(['cat', HOST_LAYOUT.envFile])).split('\n');
       const { host: dbHost, port, name } = db.setup;
