@@ -14,6 +14,7 @@ import { CreateAssociationCommand, DescribeAssociationCommand, SSMClient } from 
 import { releaseParameterNames, renderManifest, splitBundle } from '../infra/release/bundle.js';
 import { RELEASE_WAIT_COMMAND, releaseWaitArgs, releaseWaitEnvironment } from '../infra/release/gate.js';
 import { DEFAULT_APP } from '../infra/config/schema.js';
+import type { HostSetup } from '../infra/host/settings.js';
 import { type Result, check, run } from '../ops/run.js';
 import { PARAMETER_PATH, RELEASE_DOCUMENT, type SimRelease, simBundle, simDocument, simParameters, simUserData } from './berth.js';
 import { SimLoadBalancer } from './haproxy.js';
@@ -36,9 +37,11 @@ export interface FleetOptions {
   readonly secrets?: Readonly<Record<string, string>>;
 }
 
-/** A fleet's release (fleet mode: no volume id in the host settings). */
-export function fleetSetup(world: World): SimRelease['setup'] {
-  return { region: world.region, deviceName: '/dev/sdf', hostPort: 80 };
+/** A fleet's release (fleet mode: no volume id in the host settings), with the fleet's database
+ * (sim/fleet-database.ts) when it has one: deploy.sh then reads its secret for each release it
+ * starts a container for. */
+export function fleetSetup(world: World, database?: HostSetup['database']): SimRelease['setup'] {
+  return { region: world.region, deviceName: '/dev/sdf', hostPort: 80, ...(database ? { database } : {}) };
 }
 
 export interface RollResult {

@@ -37,6 +37,9 @@ export interface Timeline {
   readonly requests: number;
   readonly failed: number;
   readonly requestsPerSecond: number;
+  /** The ids of the notes whose writes were acknowledged (201 with the note): what a store must
+   * hold afterwards (test/e2e/fleet.test.ts queries PostgreSQL for each). */
+  readonly acknowledgedWrites: readonly string[];
 }
 
 const WRITE_BODY = JSON.stringify({ title: 'under load', body: 'written during a release' });
@@ -51,6 +54,7 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
   const startedAt = Date.now();
   const deadline = startedAt + options.seconds * 1000;
   const events: TimelineEvent[] = [];
+  const acknowledgedWrites: string[] = [];
   let n = 0;
 
   const one = () =>
@@ -66,8 +70,20 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
           headers: { ...(write ? { 'content-type': 'application/json' } : {}), ...(options.tls ? { host: options.tls.servername } : {}) },
         },
         (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode! < 400 ? record(true) : record(false, String(res.statusCode))));
+          // A write's answer is kept (a note, a few hundred bytes) for its id; reads are drained.
+          const chunks: Buffer[] = [];
+          if (write) res.on('data', (c: Buffer) => chunks.push(c));
+          else res.resume();
+          res.on('end', () => {
+            if (res.statusCode! >= 400) return record(false, String(res.statusCode));
+            if (write && res.statusCode === 201) {
+              const id = acknowledgedId(Buffer.concat(chunks).toString('utf8'));
+              // A 201 without the note's id acknowledges nothing a client could find again.
+              if (id === undefined) return record(false, 'no id in 201');
+              acknowledgedWrites.push(id);
+            }
+            record(true);
+          });
           res.on('error', (e: NodeJS.ErrnoException) => record(false, e.code ?? e.message));
         },
       );
@@ -89,8 +105,18 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
     agent.destroy();
     const seconds = (Date.now() - startedAt) / 1000;
     const failed = events.filter((e) => !e.ok).length;
-    return { startedAt, seconds, events, requests: events.length, failed, requestsPerSecond: events.length / seconds };
+    return { startedAt, seconds, events, requests: events.length, failed, requestsPerSecond: events.length / seconds, acknowledgedWrites };
   });
+}
+
+/** The id of the note in a write's 201 body, or undefined if the body is not a note. */
+export function acknowledgedId(body: string): string | undefined {
+  try {
+    const note = JSON.parse(body) as { id?: unknown };
+    return typeof note.id === 'string' && note.id !== '' ? note.id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Requests per bucket (default 100 ms), succeeded and failed, from the start of the run. */

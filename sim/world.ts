@@ -391,6 +391,24 @@ export class World {
     await this.startHub();
   }
 
+  /** This machine's address on the world network (the bridge's gateway). A server started here
+   * and listening on it (the fleet's PostgreSQL, sim/fleet-database.ts) is reachable from the
+   * hosts and from the containers their engines run (NATed to the host's address), as a VPC's
+   * other services are from an instance. */
+  get gatewayIp(): string {
+    return this.subnet.gateway;
+  }
+
+  /** Names a server on this machine in the world's DNS (dnsName -> gatewayIp), with a leaf
+   * certificate for the name from the world's CA (PEM files in `dir`); for a stand-in that runs
+   * here, not in a container, such as the fleet's PostgreSQL (RDS's endpoint is a DNS name). */
+  async serveFromHere(dnsName: string, dir: string): Promise<{ ip: string; certFile: string; keyFile: string }> {
+    const base = dnsName.split('.')[0]!;
+    await this.issue(dnsName, dir, base);
+    await this.publishDns({ [dnsName]: this.gatewayIp });
+    return { ip: this.gatewayIp, certFile: path.join(dir, `${base}.crt`), keyFile: path.join(dir, `${base}.key`) };
+  }
+
   /** The world network's address of one of its services. */
   private serviceIp(service: keyof typeof SERVICE_OCTETS): string {
     return `${this.subnet.prefix}.${SERVICE_OCTETS[service]}`;

@@ -3,11 +3,14 @@
 // like the target group (infra/aws/target-group.ts), releases rolled by the State Manager
 // stand-in with MaxConcurrency 1 and MaxErrors 0 and waited for by berth's own waiter, all under
 // steady load through the load balancer (sim/timeline.ts: closed-loop keep-alive connections,
-// every tenth request a write). The notes app keeps its file store on each host here (every write
-// lands on the host that took it); with the PostgreSQL store (PGHOST in the env, HostSetup.database)
-// the hosts share one database and the roll can also prove every acknowledged write is in it.
+// every tenth request a write). The notes app keeps its notes in one real PostgreSQL all hosts
+// share, as on RDS (sim/fleet-database.ts: TLS required, scram password from the RDS-managed
+// secret that each release reads with the instance role), so the roll can prove every
+// acknowledged write is in it, read straight from the database.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CADDY_IMAGE } from '../../infra/host/caddy.js';
@@ -18,20 +21,37 @@ import { repoRoot } from '../support/engine-setup.js';
 import { check } from '../../ops/run.js';
 import { api } from '../support/http.js';
 import { buildNeverHealthy } from '../../sim/baseline.js';
-import { type SimRelease, simDocument, simRelease } from '../../sim/berth.js';
-import { SimFleet, fleetSetup, loseHostUnderLoad, underLoad } from '../../sim/fleet.js';
+import { type SimRelease, simRelease, simUserData } from '../../sim/berth.js';
+import { type RollResult, SimFleet, fleetSetup, loseHostUnderLoad, underLoad } from '../../sim/fleet.js';
+import { type FleetDatabase, launchRacingMigrations, startFleetDatabase } from '../../sim/fleet-database.js';
+import { MIGRATIONS } from '../../app/src/pg-store.js';
+import { bundleFiles } from '../../infra/release/bundle.js';
+import { deployScript } from '../../infra/host/scripts.js';
 import { type PushedImage, type SimHost, type World, createWorld } from '../../sim/world.js';
 
 const N = 3;
-const DB_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-Ab12Cd';
-const DB_PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
 let world: World;
+let db: FleetDatabase;
 let fleet: SimFleet;
+/** The most hosts seen queued at once on the migrations' advisory lock while the boot held it. */
+let queuedOnMigrationLock = 0;
+/** Everything the waiter printed, for the password check. */
+const waiterOutput: string[] = [];
 let first: PushedImage;
 let second: PushedImage;
 let broken: PushedImage;
 const tags = [`berth-notes:fleet-second-${process.pid}`, `berth-notes:fleet-broken-${process.pid}`];
-const release = (image: PushedImage, policy = {}): SimRelease => ({ setup: fleetSetup(world), release: simRelease(world, image, { policy }) });
+const release = (image: PushedImage, policy = {}): SimRelease => ({ setup: fleetSetup(world, db.setup), release: simRelease(world, image, { policy }) });
+const rolled = async (r: Promise<RollResult>) => {
+  const done = await r;
+  waiterOutput.push(done.waiter.stdout, done.waiter.stderr);
+  return done;
+};
+/** The ids among `ids` that the notes table lacks, asked of PostgreSQL itself. */
+const missingFromDatabase = async (ids: readonly string[]) => {
+  const stored = new Set((await db.sql('select id from notes')).split('\n').map((l) => l.trim()).filter(Boolean));
+  return ids.filter((id) => !stored.has(id));
+};
 const revisionOf = async (h: SimHost) => (await api(`http://${h.privateIp}:80`, 'GET', '/api/info')).body.revision as string;
 const revisions = () => Promise.all(fleet.hosts.map(revisionOf));
 const commandsOf = async (h: SimHost) => h.ssmCommands();
@@ -44,15 +64,17 @@ beforeAll(async () => {
   second = await world.pushImage(tags[0]!, 'berth/notes');
   await buildNeverHealthy(inject('appImage'), tags[1]!);
   broken = await world.pushImage(tags[1]!, 'berth/notes');
-  fleet = await SimFleet.create(world, { secrets: { [DB_SECRET_ARN]: JSON.stringify({ username: 'berth', password: DB_PASSWORD }) } });
+  db = await startFleetDatabase(world);
+  fleet = await SimFleet.create(world, { secrets: db.secrets });
   // A new stack: its first release is published before the group launches anything.
   await fleet.publish(release(first));
-  await Promise.all(Array.from({ length: N }, () => fleet.launch()));
-  for (const h of fleet.hosts) await fleet.lb.waitFor(h.instanceId, 'UP');
+  // The hosts boot together and race on the migrations (held at the lock until they queue on it).
+  queuedOnMigrationLock = await launchRacingMigrations(fleet, db, N);
 }, 1_200_000);
 
 afterAll(async () => {
   await fleet?.close();
+  await db?.close();
   await world?.close();
   await check(['docker', 'image', 'rm', '--force', ...tags]).catch(() => undefined);
 });
@@ -78,13 +100,54 @@ describe('a fleet behind the load balancer', () => {
     for (const t of await fleet.lb.targets()) expect(t.requests, t.name).toBeGreaterThan(before.get(t.name)! + load.requests / N / 2);
   });
 
-  it('rolls a new digest one host at a time under load: no failed request, every host on it, and the waiter ends only after the last host', async () => {
-    const { result: roll, load, duringMs } = await underLoad(fleet.lb.url, () => fleet.release(release(second), { maxConcurrency: 1, maxErrors: 0 }));
+  it('every host keeps its notes in the one PostgreSQL, over TLS with the secret\'s password: a note written through one host is read through every other', async () => {
+    for (const h of fleet.hosts) {
+      expect((await api(`http://${h.privateIp}:80`, 'GET', '/api/info')).body.store).toMatchObject({ kind: 'postgres', host: db.setup.host, port: db.setup.port, database: db.setup.name });
+    }
+    const [writer, ...readers] = fleet.hosts;
+    const created = await api(`http://${writer!.privateIp}:80`, 'POST', '/api/notes', { title: 'shared', body: `through ${writer!.instanceId}` });
+    expect(created.status).toBe(201);
+    for (const h of readers) expect((await api(`http://${h.privateIp}:80`, 'GET', `/api/notes/${created.body.id}`)).body, h.instanceId).toEqual(created.body);
+    expect(await missingFromDatabase([created.body.id])).toEqual([]);
+    // The check can fail: an id no write returned is missing.
+    expect(await missingFromDatabase([created.body.id, randomUUID()])).toHaveLength(1);
+    // Every connection from a host (the app's pool) is encrypted; one without TLS is refused.
+    const sessions = (await db.sql("select host(a.client_addr) || ' ' || s.ssl from pg_stat_activity a join pg_stat_ssl s using (pid) where a.client_addr is not null and host(a.client_addr) <> '127.0.0.1'"))
+      .trim().split('\n').map((l) => l.split(' '));
+    expect(new Set(sessions.map(([addr]) => addr))).toEqual(new Set(fleet.hosts.map((h) => h.privateIp)));
+    expect(sessions.filter(([, ssl]) => ssl !== 'true')).toEqual([]);
+    const plain = await db.probe('disable');
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/no pg_hba\.conf entry .*no encryption/);
+    expect((await db.probe('require')).code).toBe(0);
+  });
+
+  it('the hosts raced on the migrations at boot and the advisory lock held: the schema was made once', async () => {
+    // The hosts queued on the lock together (held in beforeAll until they did).
+    expect(queuedOnMigrationLock).toBeGreaterThanOrEqual(2);
+    expect((await db.sql('select id from berth_migrations order by id')).trim().split('\n')).toEqual(MIGRATIONS.map((m) => m.id));
+    // The server's log (log_statement=ddl, each line with its client): every host ran the
+    // migrations' check, one of them created the table, and no statement failed on it.
+    const log = db.log();
+    const ddlClients = new Set([...log.matchAll(/client=(\S+) LOG:\s+statement: create table if not exists berth_migrations/g)].map((m) => m[1]));
+    for (const h of fleet.hosts) expect(ddlClients, h.privateIp).toContain(h.privateIp);
+    expect(log.match(/statement:\s+create table notes \(/g)).toHaveLength(1);
+    expect(log).not.toMatch(/ERROR:.*already exists/);
+    const waited = new Set([...log.matchAll(/client=(\S+) LOG:\s+process \d+ (still waiting for|acquired) ExclusiveLock on advisory lock/g)].map((m) => m[1]));
+    console.log(`fleet boot: ${queuedOnMigrationLock} of ${N} hosts queued on the migrations' lock at once; hosts that logged a wait: ${waited.size}`);
+  });
+
+  it('rolls a new digest one host at a time under load: no failed request, every acknowledged write in PostgreSQL, every host on it, and the waiter ends only after the last host', async () => {
+    const { result: roll, load, duringMs } = await underLoad(fleet.lb.url, () => rolled(fleet.release(release(second), { maxConcurrency: 1, maxErrors: 0 })));
     const seconds = (duringMs[1] - duringMs[0]) / 1000;
-    console.log(`fleet roll: ${N} hosts in ${seconds.toFixed(1)} s under ${load.requestsPerSecond.toFixed(0)} requests/s, ${load.failed} failed of ${load.requests}`);
+    const missing = await missingFromDatabase(load.acknowledgedWrites);
+    console.log(`fleet roll: ${N} hosts in ${seconds.toFixed(1)} s under ${load.requestsPerSecond.toFixed(0)} requests/s, ${load.failed} failed of ${load.requests}; ${load.acknowledgedWrites.length} acknowledged writes checked in PostgreSQL, ${missing.length} missing`);
     expect(roll.waiter.code, roll.waiter.stdout + roll.waiter.stderr).toBe(0);
     expect(load.failed, JSON.stringify(load.events.filter((e) => !e.ok).slice(0, 10))).toBe(0);
     expect(load.requestsPerSecond).toBeGreaterThanOrEqual(200);
+    // Every 201 the clients saw names a row PostgreSQL holds (one in ten requests was a write).
+    expect(load.acknowledgedWrites.length).toBeGreaterThan(load.requests / 20);
+    expect(missing).toEqual([]);
     expect(await revisions()).toEqual(Array(N).fill('fleet-second'));
     // One run per host, never two at once (MaxConcurrency 1), and the waiter after the last.
     const runs = (await Promise.all(fleet.hosts.map(async (h) => (await commandsOf(h)).map((c) => ({ ...c, host: h.instanceId }))))).flat().sort((a, b) => a.start - b.start);
@@ -96,7 +159,7 @@ describe('a fleet behind the load balancer', () => {
 
   it('stops a release that fails its health gate on the first host: the others keep the old release and run nothing, the waiter fails, no request fails', async () => {
     const ran = new Map(await Promise.all(fleet.hosts.map(async (h) => [h.instanceId, (await commandsOf(h)).length] as const)));
-    const { result: roll, load } = await underLoad(fleet.lb.url, () => fleet.release(release(broken, { deployTimeoutS: 5 }), { maxConcurrency: 1, maxErrors: 0 }));
+    const { result: roll, load } = await underLoad(fleet.lb.url, () => rolled(fleet.release(release(broken, { deployTimeoutS: 5 }), { maxConcurrency: 1, maxErrors: 0 })));
     expect(roll.waiter.code, roll.waiter.stdout + roll.waiter.stderr).toBe(1);
     expect(load.failed).toBe(0);
     const firstTarget = [...ran.keys()].sort()[0]!;
@@ -106,31 +169,34 @@ describe('a fleet behind the load balancer', () => {
     expect(await fleet.overview(roll.associationId)).toMatchObject({ Status: 'Failed', AssociationStatusAggregatedCount: { Failed: 1, Skipped: N - 1 } });
     expect(await revisions()).toEqual(Array(N).fill('fleet-second'));
     // The stack's next `pulumi up` (the good digest again) republishes it: what a new host fetches.
-    const back = await fleet.release(release(second));
+    const back = await rolled(fleet.release(release(second)));
     expect(back.waiter.code, back.waiter.stderr).toBe(0);
     expect(back.waiter.stdout).toContain('is healthy and serving');
   });
 
-  it("a release with a database reads the RDS-managed secret with the instance role at release time: the app's env file has the PG settings, nothing else has the password", async () => {
-    // The notes app here ignores the PG settings (its PostgreSQL store is not in this branch), so
-    // the release carries the never-healthy image: it fails its gate after writing the env file, and
-    // the host keeps serving. Once the PostgreSQL store lands, this runs the real app against it.
-    const host = fleet.hosts[0]!;
-    const database = { secretArn: DB_SECRET_ARN, host: 'db.berth.test', port: 5432, name: 'notes' };
-    const withDb: SimRelease = { ...release(broken, { deployTimeoutS: 5 }), setup: { ...fleetSetup(world), database } };
-    const manifest = await fleet.publish(withDb);
-    const result = await host.runDocument(simDocument(), { manifest });
-    await fleet.publish(release(second));
-    expect(result.status).toBe('Failed');
-    const env = await host.check(['cat', HOST_LAYOUT.envFile]);
-    expect(env.split('\n')).toEqual(expect.arrayContaining(['PGHOST=db.berth.test', 'PGPORT=5432', 'PGDATABASE=notes', 'PGSSLMODE=require', 'PGUSER=berth', `PGPASSWORD=${DB_PASSWORD}`]));
-    expect((await host.check(['stat', '-c', '%a %U', HOST_LAYOUT.envFile])).trim()).toBe('600 root');
-    const calls = (await readFile(path.join(host.stateDir, 'secretsmanager-calls.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    const issued = new Set((await host.imdsCredentials()).map((c) => c.AccessKeyId));
-    expect(calls.map((c) => [c.target, c.names, c.status])).toEqual([['secretsmanager.GetSecretValue', [DB_SECRET_ARN], 200]]);
-    expect(issued.has(calls[0].accessKeyId)).toBe(true);
-    for (const text of [result.stdout + result.stderr, await host.consoleLog(), JSON.stringify(await host.ssmCommands())]) expect(text).not.toContain(DB_PASSWORD);
-    expect(await revisionOf(host)).toBe('fleet-second');
+  it("each release that starts a container reads the RDS-managed secret once with the instance role: the app's env file has the PG settings, nothing else has the password", async () => {
+    for (const host of fleet.hosts) {
+      const env = (await host.check(['cat', HOST_LAYOUT.envFile])).split('\n');
+      const { host: dbHost, port, name } = db.setup;
+      expect(env).toEqual(expect.arrayContaining([`PGHOST=${dbHost}`, `PGPORT=${port}`, `PGDATABASE=${name}`, 'PGSSLMODE=require', 'PGUSER=berth', `PGPASSWORD=${db.password}`]));
+      expect((await host.check(['stat', '-c', '%a %U', HOST_LAYOUT.envFile])).trim()).toBe('600 root');
+      // Read once by each release that starts a container: the boot's, the roll's, and on the
+      // first host the failed one's (the release after it found its release serving: no read).
+      const firstTarget = fleet.hosts.map((h) => h.instanceId).sort()[0];
+      const releases = host.instanceId === firstTarget ? 3 : 2;
+      const calls = (await readFile(path.join(host.stateDir, 'secretsmanager-calls.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const issued = new Set((await host.imdsCredentials()).map((c) => c.AccessKeyId));
+      expect(calls.map((c) => [c.target, c.names, c.status]), host.instanceId).toEqual(Array(releases).fill(['secretsmanager.GetSecretValue', [db.setup.secretArn], 200]));
+      for (const c of calls) expect(issued.has(c.accessKeyId), c.accessKeyId).toBe(true);
+      for (const text of [await host.consoleLog(), JSON.stringify(await host.ssmCommands())]) expect(text).not.toContain(db.password);
+    }
+    // Nor the release's files, the launch template's user-data, or what the waiter printed.
+    const files = bundleFiles(DEFAULT_APP, release(second).setup, release(second).release, deployScript());
+    for (const f of files) expect(f.text, f.name).not.toContain(db.password);
+    expect(files.find((f) => f.name === 'host.env')!.text).toContain(db.setup.secretArn);
+    expect(gunzipSync(simUserData(world)).toString('utf8')).not.toContain(db.password);
+    expect(waiterOutput.length).toBeGreaterThan(0);
+    for (const text of waiterOutput) expect(text).not.toContain(db.password);
   });
 
   it('routes around a host killed under load; the requests that fail do so inside the detection window', async () => {
@@ -152,6 +218,9 @@ describe('a fleet behind the load balancer', () => {
     expect(result.detectedAtMs - result.killedAtMs).toBeLessThanOrEqual(latestDetectionMs);
     expect(failures.filter((f) => f.atMs > result.detectedAtMs + 5000 + 1000)).toEqual([]);
     expect(load.events.filter((e) => e.ok && e.atMs > result.detectedAtMs + 6000).length).toBeGreaterThan(0);
+    // A write whose answer was lost with the host may or may not have committed; one acknowledged did.
+    expect(load.acknowledgedWrites.length).toBeGreaterThan(0);
+    expect(await missingFromDatabase(load.acknowledgedWrites)).toEqual([]);
   });
 
   it('a host launched later boots the current release before the load balancer sends it traffic', async () => {
@@ -164,6 +233,9 @@ describe('a fleet behind the load balancer', () => {
     expect(load.failed, JSON.stringify(load.events.filter((e) => !e.ok).slice(0, 10))).toBe(0);
     expect(await revisionOf(added!)).toBe('fleet-second');
     expect(await commandsOf(added!)).toEqual([]);
+    // It serves the notes the others wrote before it existed: the shared store.
+    const [oldest] = (await db.sql('select id from notes order by created_at, id limit 1')).trim().split('\n');
+    expect((await api(`http://${added!.privateIp}:80`, 'GET', `/api/notes/${oldest}`)).status).toBe(200);
     expect((await fleet.lb.targets()).find((t) => t.name === added!.instanceId)!.requests).toBeGreaterThan(0);
     expect(fleet.hosts).toHaveLength(N);
   });

@@ -11,7 +11,7 @@
 // `pg.env(db, '<address the containers reach>')` names it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, runSync } from '../../ops/run.js';
@@ -97,6 +97,12 @@ function finished(child: ChildProcess, what: string): Promise<string> {
 export interface PostgresOptions {
   /** Another address to listen on besides 127.0.0.1 (such as a Docker bridge's gateway). */
   readonly listen?: string;
+  /** TLS on (ssl=on) with this certificate and key (PEM files; copied into the cluster, the key
+   * 0600 as PostgreSQL requires). With `listen`, connections from elsewhere must then use TLS
+   * (pg_hba hostssl), as RDS's rds.force_ssl=1 makes them. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** More server settings (`-c name=value`), such as log_lock_waits. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -131,8 +137,22 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     );
     rmSync(pwfile);
     if (options.listen) {
-      // initdb's host lines cover loopback only; from elsewhere, the same password auth.
-      appendFileSync(path.join(data, 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n');
+      // initdb's host lines cover loopback only; from elsewhere, the same password auth (over TLS
+      // only when the server has it: hostssl matches only encrypted connections).
+      const type = options.tls ? 'hostssl' : 'host';
+      appendFileSync(path.join(data, 'pg_hba.conf'), `${type} all all 0.0.0.0/0 scram-sha-256\n${type} all all ::/0 scram-sha-256\n`);
+    }
+    const tlsSettings: string[] = [];
+    if (options.tls) {
+      // The server refuses a key file group or others may read (PostgreSQL docs, "Secure TCP/IP
+      // Connections with SSL": server.key 0600, or root-owned 0640).
+      const certFile = path.join(root, 'server.crt');
+      const keyFile = path.join(root, 'server.key');
+      copyFileSync(options.tls.certFile, certFile);
+      copyFileSync(options.tls.keyFile, keyFile);
+      chmodSync(keyFile, 0o600);
+      if (owner) for (const f of [certFile, keyFile]) chownSync(f, owner.uid, owner.gid);
+      tlsSettings.push('-c', 'ssl=on', '-c', `ssl_cert_file=${certFile}`, '-c', `ssl_key_file=${keyFile}`);
     }
 
     const port = await freePort();
@@ -147,6 +167,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       '-c', 'full_page_writes=off',
       '-c', 'shared_buffers=32MB',
       '-c', 'max_connections=100',
+      ...tlsSettings,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ]);
     server.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr!.on('data', (d: Buffer) => (log += d.toString()));
