@@ -60,3 +60,10 @@ export const DEFAULT_DATABASE = {
   multiAz: false,
   backupDays: 7,
 } as const;
+
+/** berth:backups' defaults: a snapshot a day, kept a week, on unless turned off. */
+export const DEFAULT_BACKUPS = {
+  enabled: true,
+  everyHours: 24,
+  retainDays: 7,
+} as const;
