@@ -95,7 +95,7 @@ export function startWriters(url: string, connections = 8): Writers {
 export async function servedNoteIds(host: SimHost): Promise<Set<string>> {
   const res = await fetch(`${host.url}/api/notes`, { signal: AbortSignal.timeout(30_000) });
   if (res.status !== 200) throw new Error(`GET /api/notes on ${host.instanceId} answered ${res.status}`);
-  return new Set(((await res.json()) as { id: string }[]).map((n) => n.id));
+  return new Set(((await res.json()) as { notes: { id: string }[] }).notes.map((n) => n.id));
 }
 
 /**
