@@ -70,11 +70,11 @@ export function dlmRolePolicy(partition: string, stack: string) {
   return {
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'SnapshotThisStacksVolume', Effect: 'Allow', Action: 'ec2:CreateSnapshot', Resource: `arn:${partition}:ec2:*:*:volume/*`, Condition: tagged },
-      { Sid: 'MakeTheSnapshot', Effect: 'Allow', Action: 'ec2:CreateSnapshot', Resource: snapshots },
-      { Sid: 'TagOnlySnapshots', Effect: 'Allow', Action: 'ec2:CreateTags', Resource: snapshots },
-      { Sid: 'ExpireThisStacksSnapshots', Effect: 'Allow', Action: 'ec2:DeleteSnapshot', Resource: snapshots, Condition: tagged },
-      { Sid: 'LookUps', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeVolumes'], Resource: '*' },
+      { Sid: 'SnapshotThisStacksVolume', Effect: 'Allow' as const, Action: 'ec2:CreateSnapshot', Resource: `arn:${partition}:ec2:*:*:volume/*`, Condition: tagged },
+      { Sid: 'MakeTheSnapshot', Effect: 'Allow' as const, Action: 'ec2:CreateSnapshot', Resource: snapshots },
+      { Sid: 'TagOnlySnapshots', Effect: 'Allow' as const, Action: 'ec2:CreateTags', Resource: snapshots },
+      { Sid: 'ExpireThisStacksSnapshots', Effect: 'Allow' as const, Action: 'ec2:DeleteSnapshot', Resource: snapshots, Condition: tagged },
+      { Sid: 'LookUps', Effect: 'Allow' as const, Action: ['ec2:DescribeInstances', 'ec2:DescribeSnapshots', 'ec2:DescribeVolumes'], Resource: '*' },
     ],
   };
 }
