@@ -124,6 +124,8 @@ export const instanceId = host?.instanceId;
 export const imageDigest = image.digest;
 export const imageRef = image.imageRef;
 export const dataVolumeId = host?.dataVolumeId;
+// Its tags, for `npm run host:backup`: an on-demand snapshot carries what DLM's copy (berth:backup=<stack>, …).
+export const dataVolumeTags = host?.dataVolumeTags;
 // The DLM policy that snapshots it (berth:backups); none when disabled, and none in fleet mode.
 export const backupPolicyArn = host?.backupPolicyArn;
 export const releaseId = host ? host.releaseId : fleet!.releaseId;

@@ -87,6 +87,8 @@ export class SingleHost extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly availabilityZone: pulumi.Output<string>;
   readonly dataVolumeId: pulumi.Output<string>;
+  /** The data volume's tags (none secret): what its snapshots carry, and `npm run host:backup` gives its own. */
+  readonly dataVolumeTags: pulumi.Output<Readonly<Record<string, string>>>;
   readonly securityGroupId: pulumi.Output<string>;
   /** The release the association deploys (infra/release/release.ts's fingerprint). */
   readonly releaseId: pulumi.Output<string>;
@@ -162,6 +164,7 @@ export class SingleHost extends pulumi.ComponentResource {
     this.associationId = channel.associationId;
     this.availabilityZone = availabilityZone;
     this.dataVolumeId = dataVolume.id;
+    this.dataVolumeTags = dataVolume.tags.apply((tags) => tags ?? {});
     this.securityGroupId = securityGroup.id;
     if (backupPolicy) this.backupPolicyArn = backupPolicy.policyArn;
     this.registerOutputs({
@@ -171,6 +174,7 @@ export class SingleHost extends pulumi.ComponentResource {
       url: this.url,
       availabilityZone: this.availabilityZone,
       dataVolumeId: this.dataVolumeId,
+      dataVolumeTags: this.dataVolumeTags,
       securityGroupId: this.securityGroupId,
       releaseId: this.releaseId,
       associationId: this.associationId,

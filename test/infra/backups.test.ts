@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import { type Applied, type Plan, apply, planFrom } from '../support/plan.js';
 import { type Registered, plain } from '../support/pulumi-mocks.js';
 import { dlmRolePolicy } from '../../infra/aws/dlm.js';
+import { parseBackupTarget } from '../../ops/host/backup.js';
 
 const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
 const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
@@ -70,6 +71,12 @@ describe('backups of the single host', () => {
 
   it('pulumi destroy leaves a final snapshot of the data volume (the provider snapshots before it deletes)', () => {
     expect(inputs(base.run.mocks.one(VOLUME)).finalSnapshot).toBe(true);
+  });
+
+  it('the outputs are what npm run host:backup reads: the data volume, and the tags DLM\'s snapshots of it carry', () => {
+    const printed = JSON.stringify(Object.fromEntries(Object.entries(base.run.outputs).map(([k, v]) => [k, v.value])));
+    const volume = base.run.mocks.one(VOLUME);
+    expect(parseBackupTarget(printed)).toEqual({ volumeId: volume.id, region: 'us-east-1', tags: inputs(volume).tags });
   });
 
   it('turning backups on for a running stack only adds the policy, its role and its rights', async () => {
