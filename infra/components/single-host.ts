@@ -141,7 +141,7 @@ export class SingleHost extends pulumi.ComponentResource {
       parent,
     );
 
-    const instance = this.createInstance(name, args, { availabilityZone, securityGroup, identity, channel });
+    const instance = this.createInstance(name, args, { availabilityZone, securityGroup, identity, channel, dataVolume });
     setInstanceId(instance.id);
     attached(this.createDataAttachment(name, args, instance, dataVolume));
     const eip = this.createIp(name, args, instance, channel);
@@ -275,7 +275,7 @@ export class SingleHost extends pulumi.ComponentResource {
   private createInstance(
     name: string,
     args: SingleHostArgs,
-    on: { availabilityZone: pulumi.Output<string>; securityGroup: aws.ec2.SecurityGroup; identity: Identity; channel: ReleaseChannel },
+    on: { availabilityZone: pulumi.Output<string>; securityGroup: aws.ec2.SecurityGroup; identity: Identity; channel: ReleaseChannel; dataVolume: aws.ebs.Volume },
   ): aws.ec2.Instance {
     // Looked up, never hard-coded; `ignoreChanges` below keeps a newer AMI from replacing the host,
     // and a replacement (a new instance type) boots the lookup's AMI for its architecture.
@@ -306,10 +306,17 @@ export class SingleHost extends pulumi.ComponentResource {
     // made from the program's inputs, ignored ones included (pulumi/pulumi step_generator.go
     // re-runs Check with goal.Properties on a replace), so it boots the current AMI of the new
     // type's architecture, and reaches the volume in Pulumi's order (the attachment, below).
+    //
+    // A new data volume (a restore: berth:restoreSnapshotId) is a new host too (replaceWith): the
+    // old attachment's delete stops the instance before it detaches (stop_instance_before_detaching,
+    // resourceVolumeAttachmentDelete in ebs_volume_attachment.go), and nothing starts it again, so a
+    // host kept through a volume replacement would stay stopped and never serve the release. A new
+    // host boots, waits for the new volume, and takes over the address once it serves, as above.
     return new aws.ec2.Instance(`${name}-instance`, instanceArgs, {
       parent: this,
       ignoreChanges: ['ami'],
       replaceOnChanges: ['instanceType'],
+      replaceWith: [on.dataVolume],
       dependsOn: [on.channel.manifest, on.identity.readParams],
     });
   }

@@ -93,15 +93,18 @@ describe('restore from a snapshot', () => {
     expect(inputs(base.run.mocks.one(VOLUME))).not.toHaveProperty('snapshotId');
   });
 
-  it('a restore id on a running stack REPLACES the data volume (snapshotId is ForceNew), and with it the attachment; the host stays', () => {
+  it('a restore id on a running stack REPLACES the data volume (snapshotId is ForceNew), and with it the host, its attachment and address', () => {
     expect(restore.step('berth-data')).toMatchObject({ op: 'replace', replaceKeys: ['snapshotId'] });
     // The new volume is made first; the old one is deleted last, after its final snapshot.
     expect(restore.step('berth-data').order).toBe('create-before-delete');
-    expect(restore.op('berth-data-attachment')).toBe('replace');
-    expect(restore.op('berth-instance')).toBe('same');
-    // What else changes is a release: the host settings carry the new volume's id.
-    const others = Object.keys(restore.changes()).filter((name) => !['berth-data', 'berth-data-attachment'].includes(name));
+    // A detach stops the old host, which nothing would start again: a new host takes the new volume.
+    expect(restore.step('berth-instance').replaceKeys).toEqual(['(replaceWith berth-data)']);
+    expect(restore.step('berth-data-attachment')).toMatchObject({ op: 'replace', order: 'delete-before-replace' });
+    // What else changes: the address moves to the new host, and a release names the new volume.
+    const others = Object.keys(restore.changes()).filter((name) => !['berth-data', 'berth-instance', 'berth-data-attachment', 'berth-ip'].includes(name));
     expect(others.length).toBeGreaterThan(0);
     for (const name of others) expect(name).toMatch(/^berth-release(-part-\d+|-manifest|-gate)?$/);
+    expect(restore.op('berth-role')).toBe('same');
+    expect(restore.op('berth-backups')).toBe('same');
   });
 });
