@@ -79,6 +79,9 @@ const host = config.fleet ? undefined : new SingleHost('berth', {
   parameterPath: `/${project}/${stack}`,
   tags,
   ...(config.hostRoleBoundary ? { permissionsBoundary: config.hostRoleBoundary } : {}),
+  stack,
+  backups: config.backups,
+  ...(config.restoreSnapshotId ? { restoreSnapshotId: config.restoreSnapshotId } : {}),
 });
 
 
@@ -121,6 +124,10 @@ export const instanceId = host?.instanceId;
 export const imageDigest = image.digest;
 export const imageRef = image.imageRef;
 export const dataVolumeId = host?.dataVolumeId;
+// Its tags, for `npm run host:backup`: an on-demand snapshot carries what DLM's copy (berth:backup=<stack>, …).
+export const dataVolumeTags = host?.dataVolumeTags;
+// The DLM policy that snapshots it (berth:backups); none when disabled, and none in fleet mode.
+export const backupPolicyArn = host?.backupPolicyArn;
 export const releaseId = host ? host.releaseId : fleet!.releaseId;
 // What `npm run release:wait` waits on when given no flags (the current release's association).
 export const associationId = host ? host.associationId : fleet!.associationId;

@@ -1,4 +1,5 @@
-// npm run host:<logs|exec|status|shell> [-- --stack NAME]: act on the deployed host through SSM.
+// npm run host:<logs|exec|status|shell|backup> [-- --stack NAME]: act on the deployed host through SSM
+// (backup: an EBS snapshot of its data volume, host/backup.ts).
 // Reads the stack outputs with the Pulumi CLI, checks for the AWS CLI (and its Session Manager
 // plugin) and credentials, prints each command, then runs it. What runs is built in host/plan.ts.
 import { shellLine } from '../infra/app/docker-commands.js';
@@ -15,6 +16,7 @@ import {
   stackOutputsProblem,
   statusArgv,
 } from './host/plan.js';
+import { parseBackupTarget, snapshotArgv } from './host/backup.js';
 import { StatusError, describeContainer, describeDeploy, parseInspect } from './status.js';
 import { runAttached, runSync } from './run.js';
 
@@ -34,7 +36,17 @@ function main(): number {
     for (const tool of requiredTools(args.command)) {
       if (runAttached(tool.argv, { stdio: 'ignore' }).error) throw new Stop(tool.missing);
     }
-    const target = parseStackOutputs(capture(stackOutputsArgv(args), (stderr) => stackOutputsProblem(args, stderr)));
+    const outputs = capture(stackOutputsArgv(args), (stderr) => stackOutputsProblem(args, stderr));
+    if (args.command === 'backup') {
+      const volume = parseBackupTarget(outputs);
+      capture(credentialsArgv(volume), () => CREDENTIALS_MISSING);
+      const argv = snapshotArgv(volume, new Date());
+      process.stdout.write(`$ ${shellLine(argv)}\n`);
+      const snapshotId = capture(argv).trim();
+      process.stdout.write(`snapshot   ${snapshotId} of ${volume.volumeId} (pending until EBS completes it; restore with: pulumi config set berth:restoreSnapshotId ${snapshotId})\n`);
+      return 0;
+    }
+    const target = parseStackOutputs(outputs);
     capture(credentialsArgv(target), () => CREDENTIALS_MISSING);
 
     if (args.command !== 'status') {

@@ -24,6 +24,7 @@ import {
   actionsOf,
   scopeOf,
 } from '../../infra/aws/iam-actions.js';
+import { dlmRolePolicy } from '../../infra/aws/dlm.js';
 import { HOST_NAME_PREFIXES, hostBoundaryPolicyArn, hostBoundaryPolicyName, parameterPath, ssmManagedInstanceCoreArn } from '../../infra/aws/names.js';
 
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -196,6 +197,7 @@ function grantOf(action: string, t: Target): Grant {
   }
   if (scope.kind === 'ec2') return { sid: 'Ec2InTheRegion', resource: '*', condition: inRegion(t.region) };
   if (scope.kind === 'fleet') return { sid: 'FleetInTheRegion', resource: '*', condition: inRegion(t.region) };
+  if (scope.kind === 'dlm') return { sid: 'BackupPoliciesInTheRegion', resource: '*', condition: inRegion(t.region) };
   const kinds = [...scope.on, ...(scope.with ?? [])];
   const resource = kinds.map((k) => arns[k]);
   if (kinds.length === 1 && kinds[0] === 'role') {
@@ -262,6 +264,10 @@ export function deployPolicy(t: Target): PolicyDocument {
     Version: '2012-10-17',
     Statement: [
       ...allow(actionsOf(everyCall()), t),
+      // Backups (issue 15): the DLM policy's execution role (`berth-role-dlm-…`, inside the host
+      // roles' prefix, so made under the same boundary rules) may be passed to DLM, and only to it;
+      // the host statement above passes it to EC2 alone, where its trust policy (DLM's) is useless.
+      { Sid: 'PassBackupRoleToDlmOnly', Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:${partitionOf(t)}:iam::${t.account}:role/${HOST_NAME_PREFIXES.backupRole}*`, Condition: { StringEquals: { 'iam:PassedToService': 'dlm.amazonaws.com' } } },
       // Belt and braces: whatever is allowed above or added later, no role is created or given a
       // boundary but the stack's, none loses its boundary, and the boundary itself never changes.
       { Sid: 'NoRoleOutsideTheBoundary', Effect: 'Deny', Action: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], Resource: '*', Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundary } } },
@@ -312,6 +318,10 @@ export function boundaryPolicy(t: Target): PolicyDocument {
       // secret's name is RDS's (rds!db-<uuid>) and not known here.
       { Sid: 'DatabaseSecretsOfRds', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arnPatterns(t)['rds-secret'] },
       { Sid: 'DecryptThroughSecretsManager', Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${t.region}.amazonaws.com` } } },
+      // Backups (issue 15): the DLM role carries this boundary too (the deploy role makes roles only
+      // with it), so its snapshot rights must fit inside: the stack's tagged volume, new snapshots,
+      // tags on snapshots, the stack's tagged snapshots' expiry (infra/aws/dlm.ts, dlmRolePolicy).
+      ...dlmRolePolicy(partitionOf(t), t.stack).Statement.map((s) => ({ ...s, Sid: `Backups${s.Sid}` })),
       { Sid: 'ThisStacksLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:${partitionOf(t)}:logs:${t.region}:${t.account}:log-group:${fleetLogGroupName(t.stack)}:*` },
     ],
   };

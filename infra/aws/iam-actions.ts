@@ -114,7 +114,22 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     read: ['ec2:DescribeVolumes'],
     // waitVolumeUpdated polls the modification (DescribeVolumesModifications).
     update: ['ec2:ModifyVolume', 'ec2:DescribeVolumesModifications', 'ec2:CreateTags', 'ec2:DeleteTags'],
-    delete: ['ec2:DeleteVolume', 'ec2:DescribeVolumes'], // finalSnapshot is not set: no CreateSnapshot
+    // finalSnapshot (issue 15): CreateSnapshot with the volume's tags as TagSpecifications (so
+    // ec2:CreateTags, the SAR's dependent action), waitSnapshotCompleted (DescribeSnapshots), then
+    // DeleteVolume (resourceEBSVolumeDelete, read at a 2025 copy, aws-sdk-go-v2).
+    delete: ['ec2:CreateSnapshot', 'ec2:CreateTags', 'ec2:DescribeSnapshots', 'ec2:DeleteVolume', 'ec2:DescribeVolumes'],
+  }),
+  // --- backups (issue 15) ----------------------------------------------------------------------------
+  // CreateLifecyclePolicy passes the execution role to DLM: the caller needs iam:PassRole on it (DLM
+  // User Guide, "Permissions for IAM users" as recalled: not re-read). Tags ride on the create call
+  // (dlm:TagResource for tag-on-create is assumed, as for IAM and SSM above; not verified); Read takes
+  // them from GetLifecyclePolicy's answer; Update tags through TagResource/UntagResource.
+  'aws:dlm/lifecyclePolicy:LifecyclePolicy': calls('internal/service/dlm/lifecycle_policy.go', {
+    create: ['dlm:CreateLifecyclePolicy', 'dlm:TagResource', 'iam:PassRole'],
+    read: ['dlm:GetLifecyclePolicy'],
+    update: ['dlm:UpdateLifecyclePolicy', 'iam:PassRole', 'dlm:TagResource', 'dlm:UntagResource'],
+    delete: ['dlm:DeleteLifecyclePolicy'],
+    note: 'read at a 2021 copy (aws-sdk-go v1); the tagging interceptor of a newer provider may add dlm:ListTagsForResource',
   }),
   'aws:ssm/parameter:Parameter': calls('internal/service/ssm/parameter.go', {
     // Tags ride on PutParameter, which takes ssm:AddTagsToResource too (AWS::SSM::Parameter's
@@ -353,6 +368,7 @@ export const NO_AWS_CALLS: Readonly<Record<string, string>> = {
   'berth:identity:Identity': "berth's component (infra/components/identity.ts): the engine records it",
   'berth:release:ReleaseChannel': "berth's component (infra/components/release-channel.ts): the engine records it",
   'berth:image:Image': "berth's component (infra/components/image.ts): the engine records it",
+  'berth:backup:BackupPolicy': "berth's component (infra/components/backup-policy.ts): the engine records it",
   'pulumi:providers:docker': 'the registry, not AWS',
   'pulumi:providers:command': 'runs local commands (the release gate, listed under command:local:Command)',
   'docker:index/image:Image': 'builds on the runner and pushes to the registry (Docker Hub), not AWS',
@@ -406,12 +422,18 @@ export type Scope =
    * stack's region, like EC2's. Narrowing by tag (aws:ResourceTag/berth:stack) is possible later.
    */
   | { readonly kind: 'fleet' }
+  /**
+   * Data Lifecycle Manager's policies (policy/<id>): CreateLifecyclePolicy names none yet, and the
+   * ids are DLM's, so they are kept to `"*"` in the stack's region. Narrowing by tag is possible later.
+   */
+  | { readonly kind: 'dlm' }
   /** Authorized against the resource acted on (one of `on`), and also against each of `with`. */
   | { readonly kind: 'arns'; readonly on: readonly ArnKind[]; readonly with?: readonly ArnKind[] };
 
 const none: Scope = { kind: 'none' };
 const ec2: Scope = { kind: 'ec2' };
 const fleet: Scope = { kind: 'fleet' };
+const dlm: Scope = { kind: 'dlm' };
 const on = (kinds: ArnKind[], extra?: ArnKind[]): Scope => ({ kind: 'arns', on: kinds, ...(extra ? { with: extra } : {}) });
 
 /** Every action of the tables above → its scope. The SAR rows are quoted in the comments. */
@@ -506,6 +528,12 @@ export const ACTION_SCOPE: Readonly<Record<string, Scope>> = {
   'logs:UntagResource': fleet, 'logs:ListTagsForResource': fleet,
   // IAM's service-linked roles: role*, with the condition key iam:AWSServiceName.
   'iam:CreateServiceLinkedRole': on(['service-linked-role']),
+  // --- backups (issue 15) ---
+  // The final snapshot: CreateSnapshot is authorized against volume* and snapshot*; DescribeSnapshots none.
+  'ec2:CreateSnapshot': ec2, 'ec2:DescribeSnapshots': none,
+  // DLM: policy* for all but CreateLifecyclePolicy (which makes it); kept to the region.
+  'dlm:CreateLifecyclePolicy': dlm, 'dlm:GetLifecyclePolicy': dlm, 'dlm:UpdateLifecyclePolicy': dlm, 'dlm:DeleteLifecyclePolicy': dlm,
+  'dlm:TagResource': dlm, 'dlm:UntagResource': dlm,
   // STS: no resource types; GetCallerIdentity needs no permission at all.
   'sts:GetCallerIdentity': none,
 };

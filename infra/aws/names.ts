@@ -14,6 +14,12 @@ export const HOST_NAME_PREFIXES = {
   role: 'berth-role-',
   instanceProfile: 'berth-profile-',
   document: 'berth-deploy-',
+  /**
+   * The DLM role (infra/components/backup-policy.ts, `<component>-role-dlm`): inside the host roles'
+   * prefix on purpose, so that ci/aws-oidc's deploy role may make it with the same boundary rule,
+   * and pass it to DLM alone (its own statement).
+   */
+  backupRole: 'berth-role-dlm-',
 } as const;
 
 /** index.ts: every parameter of a stack lives under `/<project>/<stack>/`. */
@@ -36,3 +42,9 @@ export const ssmManagedInstanceCoreArn = (partition: string) => `arn:${partition
 export const hostBoundaryPolicyName = (stack: string) => `berth-host-boundary-${stack}`;
 export const hostBoundaryPolicyArn = (partition: string, account: string, stack: string) =>
   `arn:${partition}:iam::${account}:policy/${hostBoundaryPolicyName(stack)}`;
+
+/**
+ * The tag berth puts on a single host's data volume, its value the stack's name: the one thing the
+ * stack's DLM policy targets (infra/aws/dlm.ts), and what the simulated host's snapshots follow.
+ */
+export const BACKUP_TAG = 'berth:backup';

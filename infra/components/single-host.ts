@@ -17,6 +17,9 @@ import { instanceTargets } from '../release/association.js';
 import type { ReleasePolicy } from '../release/release.js';
 import { type Transform, namedTags, transformed } from './child.js';
 import { Identity, type IdentityArgs } from './identity.js';
+import { BackupPolicy, type BackupPolicyArgs } from './backup-policy.js';
+import { backupTags } from '../aws/dlm.js';
+import type { BackupsSpec } from '../config/backups.js';
 import { ReleaseChannel, type ReleaseChannelArgs } from './release-channel.js';
 import { Secrets, type SecretsArgs } from './secrets.js';
 
@@ -50,8 +53,14 @@ export interface SingleHostArgs {
   readonly parameterPath: string;
   /** Tags for everything; each resource adds its Name. */
   readonly tags: Readonly<Record<string, string>>;
-  /** Permissions boundary of the instance role (see IdentityArgs). */
+  /** Permissions boundary of the instance role (see IdentityArgs), and of the DLM role. */
   readonly permissionsBoundary?: pulumi.Input<string>;
+  /** The stack: the data volume's backup tag (berth:backup=<stack>) that its DLM policy targets. */
+  readonly stack: string;
+  /** Snapshots of the data volume (berth:backups); disabled: no DLM policy. */
+  readonly backups: BackupsSpec;
+  /** Make the data volume from this EBS snapshot (berth:restoreSnapshotId): a new one REPLACES it. */
+  readonly restoreSnapshotId?: string;
   /** Changes any child's arguments before it is made (see child.ts: the user's responsibility). */
   readonly transform?: {
     readonly securityGroup?: Transform<aws.ec2.SecurityGroupArgs>;
@@ -62,6 +71,7 @@ export interface SingleHostArgs {
     readonly secrets?: SecretsArgs['transform'];
     readonly identity?: IdentityArgs['transform'];
     readonly releaseChannel?: ReleaseChannelArgs['transform'];
+    readonly backupPolicy?: BackupPolicyArgs['transform'];
   };
 }
 
@@ -77,10 +87,14 @@ export class SingleHost extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   readonly availabilityZone: pulumi.Output<string>;
   readonly dataVolumeId: pulumi.Output<string>;
+  /** The data volume's tags (none secret): what its snapshots carry, and `npm run host:backup` gives its own. */
+  readonly dataVolumeTags: pulumi.Output<Readonly<Record<string, string>>>;
   readonly securityGroupId: pulumi.Output<string>;
   /** The release the association deploys (infra/release/release.ts's fingerprint). */
   readonly releaseId: pulumi.Output<string>;
   readonly associationId: pulumi.Output<string>;
+  /** The DLM policy's ARN; undefined with berth:backups.enabled false. */
+  readonly backupPolicyArn?: pulumi.Output<string>;
 
   constructor(name: string, args: SingleHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Stacks made before the split hold this component as berth:host:Host: the alias keeps it, and
@@ -127,10 +141,19 @@ export class SingleHost extends pulumi.ComponentResource {
       parent,
     );
 
-    const instance = this.createInstance(name, args, { availabilityZone, securityGroup, identity, channel });
+    const instance = this.createInstance(name, args, { availabilityZone, securityGroup, identity, channel, dataVolume });
     setInstanceId(instance.id);
     attached(this.createDataAttachment(name, args, instance, dataVolume));
     const eip = this.createIp(name, args, instance, channel);
+    const backupPolicy = args.backups.enabled
+      ? new BackupPolicy(name, {
+          stack: args.stack,
+          backups: args.backups,
+          tags: args.tags,
+          ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
+          transform: args.transform?.backupPolicy,
+        }, parent)
+      : undefined;
 
     this.instanceId = instance.id;
     this.publicIp = eip.publicIp;
@@ -141,13 +164,17 @@ export class SingleHost extends pulumi.ComponentResource {
     this.associationId = channel.associationId;
     this.availabilityZone = availabilityZone;
     this.dataVolumeId = dataVolume.id;
+    this.dataVolumeTags = dataVolume.tags.apply((tags) => tags ?? {});
     this.securityGroupId = securityGroup.id;
+    if (backupPolicy) this.backupPolicyArn = backupPolicy.policyArn;
     this.registerOutputs({
+      backupPolicyArn: this.backupPolicyArn,
       instanceId: this.instanceId,
       publicIp: this.publicIp,
       url: this.url,
       availabilityZone: this.availabilityZone,
       dataVolumeId: this.dataVolumeId,
+      dataVolumeTags: this.dataVolumeTags,
       securityGroupId: this.securityGroupId,
       releaseId: this.releaseId,
       associationId: this.associationId,
@@ -208,6 +235,15 @@ export class SingleHost extends pulumi.ComponentResource {
    * volume, data and all (availability_zone is ForceNew, ebs_volume.go), so later runs keep the zone
    * in the state (ignoreChanges uses the prior value; pulumi/pulumi step_generator.go,
    * processIgnoreChanges) and the host follows the volume.
+   *
+   * Backups: the volume carries the stack's backup tag, which its DLM policy targets
+   * (infra/aws/dlm.ts). `finalSnapshot`: the provider's delete snapshots the volume, with its tags,
+   * and waits for the snapshot to complete before it deletes the volume (resourceEBSVolumeDelete,
+   * ebs_volume.go): `pulumi destroy`, and a replacement (a restore below), leave a snapshot.
+   * berth:restoreSnapshotId makes the volume from that snapshot (CreateVolume SnapshotId, encrypted
+   * as before); snapshot_id is ForceNew (ebs_volume.go), so setting or changing it on a running
+   * stack REPLACES the volume: the old one gets its final snapshot, the new one starts as the
+   * snapshot was. `size` stays: it must be at least the snapshot's (CreateVolume Size).
    */
   private createDataVolume(name: string, args: SingleHostArgs, zone: pulumi.Output<string>): aws.ebs.Volume {
     const volumeArgs = transformed(args.transform?.dataVolume, `${name}-data`, {
@@ -215,7 +251,9 @@ export class SingleHost extends pulumi.ComponentResource {
       size: args.dataVolumeGiB,
       type: 'gp3',
       encrypted: true,
-      tags: namedTags(args.tags, name, 'data'),
+      ...(args.restoreSnapshotId ? { snapshotId: args.restoreSnapshotId } : {}),
+      finalSnapshot: true,
+      tags: { ...namedTags(args.tags, name, 'data'), ...backupTags(args.stack) },
     });
     return new aws.ebs.Volume(`${name}-data`, volumeArgs, { parent: this, ignoreChanges: ['availabilityZone'] });
   }
@@ -237,7 +275,7 @@ export class SingleHost extends pulumi.ComponentResource {
   private createInstance(
     name: string,
     args: SingleHostArgs,
-    on: { availabilityZone: pulumi.Output<string>; securityGroup: aws.ec2.SecurityGroup; identity: Identity; channel: ReleaseChannel },
+    on: { availabilityZone: pulumi.Output<string>; securityGroup: aws.ec2.SecurityGroup; identity: Identity; channel: ReleaseChannel; dataVolume: aws.ebs.Volume },
   ): aws.ec2.Instance {
     // Looked up, never hard-coded; `ignoreChanges` below keeps a newer AMI from replacing the host,
     // and a replacement (a new instance type) boots the lookup's AMI for its architecture.
@@ -268,10 +306,18 @@ export class SingleHost extends pulumi.ComponentResource {
     // made from the program's inputs, ignored ones included (pulumi/pulumi step_generator.go
     // re-runs Check with goal.Properties on a replace), so it boots the current AMI of the new
     // type's architecture, and reaches the volume in Pulumi's order (the attachment, below).
+    //
+    // A new data volume (a restore: berth:restoreSnapshotId) is a new host too (replaceWith): the
+    // old attachment's delete stops the instance before it detaches (stop_instance_before_detaching,
+    // resourceVolumeAttachmentDelete in ebs_volume_attachment.go), and nothing starts it again, so a
+    // host kept through a volume replacement would stay stopped and never serve the release. A new
+    // host boots, waits for the new volume, and takes over the address once it serves, as above.
+    // replaceWith is the engine's (pulumi/pulumi#20693, step_generator.go; the CLI must have it).
     return new aws.ec2.Instance(`${name}-instance`, instanceArgs, {
       parent: this,
       ignoreChanges: ['ami'],
       replaceOnChanges: ['instanceType'],
+      replaceWith: [on.dataVolume],
       dependsOn: [on.channel.manifest, on.identity.readParams],
     });
   }

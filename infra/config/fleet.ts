@@ -38,15 +38,15 @@ export const DATABASE_KEYS = ['engine', 'instanceClass', 'storageGiB', 'multiAz'
 type Parsed<T> = { readonly value: T } | { readonly problem: string };
 const ok = <T>(value: T): Parsed<T> => ({ value });
 const bad = (problem: string): Parsed<never> => ({ problem });
-const shown = (v: unknown) => quote(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
-const whole = (v: unknown): number | undefined => {
+export const shown = (v: unknown) => quote(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+export const whole = (v: unknown): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 };
-const bool = (v: unknown): boolean | undefined => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
+export const bool = (v: unknown): boolean | undefined => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
 
 /** The object under `key`, or one problem; each of its keys checked against `known`. */
-function objectOf(key: string, text: string, known: readonly string[], example: string): { given?: Record<string, unknown>; problems: string[] } {
+export function objectOf(key: string, text: string, known: readonly string[], example: string): { given?: Record<string, unknown>; problems: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

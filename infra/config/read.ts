@@ -34,6 +34,8 @@ export const CONFIG_KEYS = [
   'berth:fleet',
   'berth:database',
   'berth:hostedZoneId',
+  'berth:backups',
+  'berth:restoreSnapshotId',
 ] as const;
 
 /** The disk, as berth:app's validation asks it: paths relative to `projectDir`, or absolute. */

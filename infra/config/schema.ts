@@ -67,3 +67,20 @@ export const DEFAULT_BACKUPS = {
   everyHours: 24,
   retainDays: 7,
 } as const;
+
+/**
+ * The intervals a DLM snapshot schedule takes, in hours: the provider's CreateRule interval
+ * validation (hashicorp/terraform-provider-aws internal/service/dlm/lifecycle_policy.go,
+ * validation.IntInSlice 1, 2, 3, 4, 6, 8, 12, 24; the DLM API Reference, CreateRule Interval,
+ * lists the same hours).
+ */
+export const DLM_INTERVAL_HOURS = [1, 2, 3, 4, 6, 8, 12, 24] as const;
+
+/**
+ * How long DLM keeps a snapshot at most: "The maximum is 100 years. This is equivalent to 1200
+ * months, 5200 weeks, or 36500 days" (DLM API Reference, RetainRule Interval).
+ */
+export const DLM_MAX_RETAIN_DAYS = 36500;
+
+/** CreateDBInstance BackupRetentionPeriod: "Must be a value from 0 to 35" (botocore rds model). */
+export const RDS_MAX_BACKUP_DAYS = 35;

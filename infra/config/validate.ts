@@ -6,6 +6,7 @@ import { APP_ENV_VARS } from '../../app/src/config.js';
 import type { AppSpec } from '../app/spec.js';
 import { APP_CONFIG_KEY, type AppFiles, validateAppSpec } from './app-spec.js';
 import { DATABASE_CONFIG_KEY, type DatabaseSpec, FLEET_CONFIG_KEY, type FleetSpec, hostedZoneProblem, validateDatabaseSpec, validateFleetSpec } from './fleet.js';
+import { BACKUPS_CONFIG_KEY, type BackupsSpec, RESTORE_SNAPSHOT_KEY, databaseBackupDays, restoreSnapshotProblem, validateBackupsSpec } from './backups.js';
 import { DEFAULTS } from './schema.js';
 import { closestKey, quote, shellWord } from './suggest.js';
 
@@ -64,6 +65,10 @@ export interface DeployConfig<Secret = string> {
   readonly database?: DatabaseSpec;
   /** Route 53 zone of berth:domain in fleet mode: berth writes the certificate's and the ALB's records there. */
   readonly hostedZoneId?: string;
+  /** Backups (berth:backups): DLM snapshots of a single host's volume, RDS's in fleet mode. */
+  readonly backups: BackupsSpec;
+  /** A single host's data volume is made from this EBS snapshot (berth:restoreSnapshotId). */
+  readonly restoreSnapshotId?: string;
 }
 
 
@@ -188,6 +193,24 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
   const fleetMode = get(FLEET_CONFIG_KEY) !== undefined;
   const databaseResult = validateDatabaseSpec(get(DATABASE_CONFIG_KEY), fleetMode);
   problems.push(...databaseResult.problems);
+  const backupsResult = validateBackupsSpec(get(BACKUPS_CONFIG_KEY), fleetMode);
+  problems.push(...backupsResult.problems);
+  // Fleet mode: the database's retention follows berth:backups (backups.ts says why one key rules).
+  let database = databaseResult.database;
+  if (database && backupsResult.problems.length === 0) {
+    const databaseText = get(DATABASE_CONFIG_KEY);
+    // A database spec came out, so its text (if any) is an object (fleet.ts, objectOf).
+    const backupDaysGiven = databaseText !== undefined && 'backupDays' in (JSON.parse(databaseText) as object);
+    const retention = databaseBackupDays(backupsResult, database, backupDaysGiven);
+    problems.push(...retention.problems);
+    database = { ...database, backupDays: retention.backupDays };
+  } else if (fleetMode && !database && backupsResult.given.length > 0) {
+    problems.push(`${BACKUPS_CONFIG_KEY}: a fleet with ${DATABASE_CONFIG_KEY}.engine none keeps no data to back up; remove it: pulumi config rm ${BACKUPS_CONFIG_KEY}`);
+  }
+  const restoreSnapshotId = check<string | undefined>(RESTORE_SNAPSHOT_KEY, undefined, (v) => {
+    const problem = restoreSnapshotProblem(v, fleetMode);
+    return problem ? bad(problem) : ok(v);
+  });
 
   const domain = check<string | undefined>('berth:domain', undefined, (v) =>
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v)
@@ -290,7 +313,9 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     ...(hostRoleBoundary ? { hostRoleBoundary } : {}),
     app: app.app,
     ...(fleetResult.fleet ? { fleet: fleetResult.fleet } : {}),
-    ...(databaseResult.database ? { database: databaseResult.database } : {}),
+    ...(database ? { database } : {}),
+    backups: backupsResult.backups,
+    ...(restoreSnapshotId ? { restoreSnapshotId } : {}),
     ...(hostedZoneId ? { hostedZoneId } : {}),
   };
 }
@@ -306,7 +331,7 @@ export function unknownKeyProblems(keys: readonly string[], knownKeys: readonly 
     .map((key) => {
       const remove = `pulumi config rm ${shellWord(key)}`;
       // `pulumi config set berth:app.port 5000` without --path makes a key named "app.port".
-      if ([APP_CONFIG_KEY, FLEET_CONFIG_KEY, DATABASE_CONFIG_KEY].some((structured) => key.startsWith(`${structured}.`))) {
+      if ([APP_CONFIG_KEY, FLEET_CONFIG_KEY, DATABASE_CONFIG_KEY, BACKUPS_CONFIG_KEY].some((structured) => key.startsWith(`${structured}.`))) {
         return `${key}: set without --path, so Pulumi stored a key of that name; set it with: pulumi config set --path ${shellWord(key)} <value>, and remove this one: ${remove}`.replace(/[\u0000-\u001f\u007f]/g, '?');
       }
       const guess = closestKey(key, knownKeys);

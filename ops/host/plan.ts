@@ -6,7 +6,7 @@ import { STATUS_SEPARATOR, type SsmTarget, ssmExecArgv, ssmLogsArgv, ssmSessionA
 import { containerName } from '../../infra/app/spec.js';
 import { DEFAULT_APP } from '../../infra/config/schema.js';
 
-export const HOST_COMMANDS = ['logs', 'exec', 'status', 'shell'] as const;
+export const HOST_COMMANDS = ['logs', 'exec', 'status', 'shell', 'backup'] as const;
 export type HostCommand = (typeof HOST_COMMANDS)[number];
 
 export class HostUsageError extends Error {}
@@ -57,7 +57,7 @@ const SESSION_PLUGIN: Tool = {
 };
 
 export function requiredTools(command: HostCommand): Tool[] {
-  return command === 'status' ? [PULUMI, AWS] : [PULUMI, AWS, SESSION_PLUGIN];
+  return command === 'status' || command === 'backup' ? [PULUMI, AWS] : [PULUMI, AWS, SESSION_PLUGIN];
 }
 
 export const stackOutputsArgv = (args: HostArgs): Argv => ['pulumi', 'stack', 'output', '--json', ...(args.stack ? ['--stack', args.stack] : [])];
@@ -91,12 +91,12 @@ export function parseStackOutputs(text: string): SsmTarget {
 }
 
 /** Proves there are AWS credentials before a session is opened (a cheap call, any identity). */
-export const credentialsArgv = (t: SsmTarget): Argv => ['aws', 'sts', 'get-caller-identity', '--region', t.region, '--output', 'text'];
+export const credentialsArgv = (t: { readonly region: string }): Argv => ['aws', 'sts', 'get-caller-identity', '--region', t.region, '--output', 'text'];
 export const CREDENTIALS_MISSING =
   'host: the AWS CLI has no usable credentials (aws sts get-caller-identity failed); run aws configure, or set AWS_PROFILE';
 
 /** The interactive commands: one session each. */
-export function sessionArgv(command: Exclude<HostCommand, 'status'>, t: SsmTarget): Argv {
+export function sessionArgv(command: Exclude<HostCommand, 'status' | 'backup'>, t: SsmTarget): Argv {
   switch (command) {
     case 'logs':
       return ssmLogsArgv(t);

@@ -69,6 +69,7 @@ async function deploy(overrides: Record<string, string> = {}, { script, vpcIpv6C
 
 let run: ProgramRun;
 const one = (type: string) => run.mocks.one(type);
+const byName = (type: string, name: string) => run.mocks.resources.find((r) => r.type === type && r.name === name)!;
 const inputs = (r: Registered) => plain(r.inputs) as Record<string, any>;
 /** The user-data as the instance gets it (gzip, base64), unpacked. */
 const unpack = (r: ProgramRun) => gunzipSync(Buffer.from(String((plain(r.mocks.one('aws:ec2/instance:Instance').inputs) as any).userDataBase64), 'base64')).toString('utf8');
@@ -98,11 +99,13 @@ describe('with the example stack', () => {
       'berth:secrets:Secrets': 1,
       'berth:identity:Identity': 1,
       'berth:release:ReleaseChannel': 1,
+      'berth:backup:BackupPolicy': 1,
       'docker:index/image:Image': 1,
       'aws:ec2/securityGroup:SecurityGroup': 1,
-      'aws:iam/role:Role': 1,
+      'aws:iam/role:Role': 2, // the host's, and DLM's (backups)
       'aws:iam/rolePolicyAttachment:RolePolicyAttachment': 1,
-      'aws:iam/rolePolicy:RolePolicy': 1,
+      'aws:iam/rolePolicy:RolePolicy': 2,
+      'aws:dlm/lifecyclePolicy:LifecyclePolicy': 1,
       'aws:iam/instanceProfile:InstanceProfile': 1,
       'aws:ssm/parameter:Parameter': 8, // the token, the two secret env values, 4 release parts and the manifest
       'aws:ebs/volume:Volume': 1,
@@ -114,7 +117,7 @@ describe('with the example stack', () => {
     const instance = inputs(one('aws:ec2/instance:Instance'));
     const sg = one('aws:ec2/securityGroup:SecurityGroup');
     const profile = one('aws:iam/instanceProfile:InstanceProfile');
-    const role = one('aws:iam/role:Role');
+    const role = byName('aws:iam/role:Role', 'berth-role');
     expect(instance.vpcSecurityGroupIds).toEqual([sg.id]);
     expect(instance.iamInstanceProfile).toBe(profile.state.name);
     expect(inputs(profile).role).toBe(role.state.name);
@@ -128,7 +131,7 @@ describe('with the example stack', () => {
       expect(child.name, child.type).toMatch(/^berth-/);
       expect(child.parent, `${child.type} ${child.name}`).toBe('berth');
     }
-    expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:host:SingleHost', 'berth:identity:Identity', 'berth:image:Image', 'berth:release:ReleaseChannel', 'berth:secrets:Secrets']);
+    expect(created.filter((c) => c.type.startsWith('berth:')).map((c) => c.type).sort()).toEqual(['berth:backup:BackupPolicy', 'berth:host:SingleHost', 'berth:identity:Identity', 'berth:image:Image', 'berth:release:ReleaseChannel', 'berth:secrets:Secrets']);
   });
 
   it('pulumi destroy removes everything it made: nothing is protected or retained', () => {
@@ -289,14 +292,14 @@ describe('with the example stack', () => {
   });
 
   it('the role can be assumed by EC2 only, and reads exactly this stack parameters', () => {
-    const role = inputs(one('aws:iam/role:Role'));
+    const role = inputs(byName('aws:iam/role:Role', 'berth-role'));
     expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([
       { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
     ]);
     expect(inputs(one('aws:iam/rolePolicyAttachment:RolePolicyAttachment')).policyArn).toBe(
       'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
     );
-    const statements = JSON.parse(inputs(one('aws:iam/rolePolicy:RolePolicy')).policy).Statement;
+    const statements = JSON.parse(inputs(byName('aws:iam/rolePolicy:RolePolicy', 'berth-read-params')).policy).Statement;
     const arns = run.mocks.ofType('aws:ssm/parameter:Parameter').map((p) => p.state.arn);
     expect(statements).toHaveLength(1);
     expect(statements[0].Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters']);
@@ -307,8 +310,8 @@ describe('with the example stack', () => {
   it('tags everything it can with Name, project and stack', () => {
     const taggable = run.mocks.resources.filter((r) => r.type.startsWith('aws:') && !/rolePolicy|volumeAttachment/.test(r.type));
     // the group, the role, its profile, eight parameters, the volume, the instance, the address,
-    // the deploy document and its association
-    expect(taggable.length).toBe(16);
+    // the deploy document and its association; the DLM role and its lifecycle policy
+    expect(taggable.length).toBe(18);
     for (const r of taggable) {
       expect(inputs(r).tags, r.type).toMatchObject({ project: 'berth', stack: 'dev', Name: expect.stringMatching(/^berth-/) });
     }

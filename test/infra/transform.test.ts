@@ -2,7 +2,7 @@
 // (What a transform changes is the user's responsibility: berth checks nothing after it.)
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
+import { DEFAULT_APP, DEFAULT_BACKUPS, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
 import type { SingleHostArgs } from '../../infra/components/single-host.js';
 import { plain, runProgram } from '../support/pulumi-mocks.js';
 
@@ -25,6 +25,8 @@ const args: SingleHostArgs = {
   dataVolumeGiB: 8,
   parameterPath: '/berth/dev',
   tags: { project: 'berth' },
+  stack: 'dev',
+  backups: DEFAULT_BACKUPS,
 };
 
 async function hostWith(transform: SingleHostArgs['transform']) {
@@ -33,7 +35,9 @@ async function hostWith(transform: SingleHostArgs['transform']) {
     new SingleHost('t', { ...args, ...(transform ? { transform } : {}) });
     return {};
   });
-  return (type: string) => plain(run.mocks.one(type).inputs) as Record<string, any>;
+  // One resource of the type, or with several (two roles: the host's and DLM's) the one named so.
+  return (type: string, name?: string) =>
+    plain((name ? run.mocks.resources.find((r) => r.type === type && r.name === name)! : run.mocks.one(type)).inputs) as Record<string, any>;
 }
 
 describe('transform', () => {
@@ -45,12 +49,18 @@ describe('transform', () => {
       identity: { role: (a) => ({ ...a, maxSessionDuration: 7200 }) },
     });
     expect(made('aws:ec2/instance:Instance').tags).toMatchObject({ team: 'payments', Name: 't-instance', project: 'berth' });
-    expect(made('aws:iam/role:Role').maxSessionDuration).toBe(7200);
+    expect(made('aws:iam/role:Role', 't-role').maxSessionDuration).toBe(7200);
+    expect(made('aws:iam/role:Role', 't-role-dlm')).not.toHaveProperty('maxSessionDuration');
+  });
+
+  it('reaches the backup policy\'s children: a user can pause the DLM policy', async () => {
+    const made = await hostWith({ backupPolicy: { policy: (a) => ({ ...a, state: 'DISABLED' }) } });
+    expect(made('aws:dlm/lifecyclePolicy:LifecyclePolicy').state).toBe('DISABLED');
   });
 
   it('changes nothing when absent', async () => {
     const made = await hostWith(undefined);
     expect(made('aws:ec2/instance:Instance').tags).not.toHaveProperty('team');
-    expect(made('aws:iam/role:Role')).not.toHaveProperty('maxSessionDuration');
+    expect(made('aws:iam/role:Role', 't-role')).not.toHaveProperty('maxSessionDuration');
   });
 });

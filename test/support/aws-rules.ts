@@ -14,6 +14,7 @@
 // shows one (cited), and otherwise says what the constraint is. Where the code or wording could not
 // be verified, the comment says so.
 import { ACM_RULES } from './aws-rules/acm.js';
+import { DLM_RULES } from './aws-rules/dlm.js';
 import { AUTOSCALING_RULES } from './aws-rules/autoscaling.js';
 import { EC2_RULES } from './aws-rules/ec2.js';
 import { ELB_RULES } from './aws-rules/elb.js';
@@ -33,6 +34,8 @@ export const AWS_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
   ...EC2_RULES, ...IAM_RULES, ...SSM_RULES, ...TOOL_RULES,
   // Fleet mode (issue 14).
   ...AUTOSCALING_RULES, ...ELB_RULES, ...RDS_RULES, ...ACM_RULES, ...ROUTE53_RULES, ...LOGS_RULES,
+  // Backups (issue 15).
+  ...DLM_RULES,
 };
 
 // --- applying the table ---------------------------------------------------------------------------

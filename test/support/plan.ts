@@ -46,6 +46,8 @@ export interface CapturedOptions {
   readonly ignoreChanges?: readonly string[];
   readonly replaceOnChanges?: readonly string[];
   readonly deleteBeforeReplace?: boolean;
+  /** Names of the resources whose replacement replaces this one too (Pulumi's `replaceWith`). */
+  readonly replaceWith?: readonly string[];
 }
 
 /** A resource in the stack's state after a run. */
@@ -138,7 +140,12 @@ class PlanMocks extends AwsMocks {
     const opts = this.options.get(key) ?? {};
     const effective = withIgnored(program, prior.inputs, opts.ignoreChanges ?? []);
     const asked = decide(args.type, prior.checked, this.checked(args.type, program), opts.replaceOnChanges);
-    const decision = decide(args.type, prior.checked, this.checked(args.type, effective), opts.replaceOnChanges);
+    const own = decide(args.type, prior.checked, this.checked(args.type, effective), opts.replaceOnChanges);
+    // replaceWith (@pulumi/pulumi CustomResourceOptions: "the URNs of the resources whose replaces
+    // will also replace this resource"): a named resource replaced earlier in this run replaces it.
+    // The ones it names are its inputs' sources, so they are registered, and decided, before it.
+    const along = (opts.replaceWith ?? []).filter((name) => this.steps.some((step) => step.name === name && step.op === 'replace'));
+    const decision = along.length === 0 ? own : { ...own, op: 'replace' as const, replaceKeys: [...own.replaceKeys, ...along.map((name) => `(replaceWith ${name})`)] };
     const common = {
       fields: decision.fields,
       replaceKeys: decision.replaceKeys,
@@ -203,7 +210,8 @@ export async function apply(config: Record<string, string>, secretKeys: readonly
     async () => {
       pulumi.runtime.registerStackTransformation((args) => {
         const opts = args.opts as pulumi.CustomResourceOptions;
-        options.set(keyOf(args.type, args.name), { ignoreChanges: opts.ignoreChanges, replaceOnChanges: opts.replaceOnChanges, deleteBeforeReplace: opts.deleteBeforeReplace });
+        const replaceWith = opts.replaceWith?.map((r) => (r as unknown as { __name?: string }).__name ?? '?');
+        options.set(keyOf(args.type, args.name), { ignoreChanges: opts.ignoreChanges, replaceOnChanges: opts.replaceOnChanges, deleteBeforeReplace: opts.deleteBeforeReplace, ...(replaceWith ? { replaceWith } : {}) });
         return undefined;
       });
       return (await import('../../index.js')) as Record<string, unknown>;

@@ -240,6 +240,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
       }
       case 'aws:ec2/volumeAttachment:VolumeAttachment':
         return answer(`vai-${hex(seed, 10)}`, {});
+      case 'aws:dlm/lifecyclePolicy:LifecyclePolicy': {
+        // CreateLifecyclePolicy answers the PolicyId (policy-…, as recalled); the provider reads
+        // the ARN back (GetLifecyclePolicy PolicyArn, lifecycle_policy.go).
+        const id = `policy-${hex(seed, 17)}`;
+        return answer(id, { arn: `arn:aws:dlm:${REGION}:${ACCOUNT}:policy/${id}` });
+      }
       case 'aws:ec2/eip:Eip': {
         const id = `eipalloc-${hex(seed, 17)}`;
         return answer(id, { allocationId: id, associationId: `eipassoc-${hex(seed, 17)}`, publicIp: '203.0.113.10', publicDns: 'ec2-203-0-113-10.compute-1.amazonaws.com' });

@@ -48,6 +48,13 @@ export const REPLACE_FIELDS: Readonly<Record<string, ReplaceRule>> = {
     forceNew: ['availabilityZone', 'encrypted', 'kmsKeyId', 'multiAttachEnabled', 'outpostArn', 'snapshotId'],
     source: `${TF} internal/service/ec2/ebs_volume.go`,
   },
+  'aws:dlm/lifecyclePolicy:LifecyclePolicy': {
+    // Everything else is UpdateLifecyclePolicy (description, execution_role_arn, state,
+    // policy_details; resourceLifecyclePolicyUpdate). Of policy_details only the schedules'
+    // copy_tags is ForceNew (schema, read at a 2021 copy); a newer schema may add more.
+    forceNew: ['policyDetails.schedules.*.copyTags'],
+    source: `${TF} internal/service/dlm/lifecycle_policy.go`,
+  },
   'aws:ec2/volumeAttachment:VolumeAttachment': {
     // forceDetach, skipDestroy and stopInstanceBeforeDetaching only change what a delete does.
     forceNew: ['deviceName', 'instanceId', 'volumeId'],

@@ -215,6 +215,8 @@ interface Subject {
   readonly name: string;
   readonly arns: Partial<Record<ArnKind, string>>;
   readonly context: Record<string, string | undefined>;
+  /** Calls the provider makes only for what this resource lacks (a role with no instance profile). */
+  readonly notCalled?: readonly string[];
 }
 
 function subjects(run: ProgramRun): Subject[] {
@@ -249,7 +251,9 @@ function subjects(run: ProgramRun): Subject[] {
         case 'aws:iam/role:Role': {
           const { role, boundary } = roleOf(String(r.state.name));
           const profile = [...profiles.values()].find((p) => p.role === r.state.name);
-          return { ...base, arns: { role, 'instance-profile': profile?.arn }, context: { 'iam:PermissionsBoundary': boundary } };
+          // The DLM role (backups) is in no profile: deleteRoleInstanceProfiles removes the role
+          // from the profiles ListInstanceProfilesForRole finds (role.go), here none.
+          return { ...base, arns: { role, 'instance-profile': profile?.arn }, context: { 'iam:PermissionsBoundary': boundary }, ...(profile ? {} : { notCalled: ['iam:RemoveRoleFromInstanceProfile'] }) };
         }
         case 'aws:iam/rolePolicy:RolePolicy':
         case 'aws:iam/rolePolicyAttachment:RolePolicyAttachment': {
@@ -277,6 +281,9 @@ function subjects(run: ProgramRun): Subject[] {
           return { ...base, arns: { 'service-linked-role': serviceLinkedRole('elasticloadbalancing') }, context: { 'iam:AWSServiceName': 'elasticloadbalancing.amazonaws.com' } };
         case 'aws:rds/instance:Instance':
           return { ...base, arns: { 'service-linked-role': serviceLinkedRole('rds'), 'rds-secret': RDS_SECRET }, context: { 'iam:AWSServiceName': 'rds.amazonaws.com' } };
+        // Backups (issue 15): the lifecycle policy passes its execution role to DLM.
+        case 'aws:dlm/lifecyclePolicy:LifecyclePolicy':
+          return { ...base, arns: { role: String(i.executionRoleArn) }, context: { 'iam:PassedToService': 'dlm.amazonaws.com' } };
         case 'aws:route53/record:Record':
           return { ...base, arns: { 'hosted-zone': `arn:aws:route53:::hostedzone/${String(i.zoneId)}`, 'dns-change': DNS_CHANGE }, context: {} };
         default:
@@ -322,7 +329,7 @@ function subjectRefusals(list: readonly Subject[], tokens: ReadonlySet<string>, 
     if (wanted === 'allow' ? got !== 'allow' : got === 'allow') problems.push(`${what}: ${request.action} on ${request.resource}: ${got}`);
   };
   for (const s of list) {
-    for (const phase of phases) for (const action of RESOURCE_ACTIONS[s.type]![phase]) for (const r of requestsFor(s, action)) check(`${s.type} ${phase}`, r);
+    for (const phase of phases) for (const action of RESOURCE_ACTIONS[s.type]![phase].filter((a) => !s.notCalled?.includes(a))) for (const r of requestsFor(s, action)) check(`${s.type} ${phase}`, r);
   }
   // Look-ups are reads: preview and up both call them.
   for (const token of phases.includes('read') ? tokens : []) {
@@ -525,8 +532,12 @@ describe('ci/aws-oidc: where each role may act', () => {
         `arn:aws:iam::${ACCOUNT}:instance-profile/${HOST_NAME_PREFIXES.instanceProfile}*`,
         // Fleet mode: AWS's service-linked roles, which only CreateServiceLinkedRole reaches.
         `arn:aws:iam::${ACCOUNT}:role/aws-service-role/*`,
+        // Backups: the DLM role (inside the host roles' prefix), which only PassRole to DLM names.
+        `arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.backupRole}*`,
       ]),
     );
+    const backupRoles = iam.filter((s) => [s.Resource].flat().includes(`arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.backupRole}*`));
+    expect(backupRoles.flatMap((s) => [s.Action].flat())).toEqual(['iam:PassRole']);
     const serviceRoles = iam.filter((s) => [s.Resource].flat().includes(`arn:aws:iam::${ACCOUNT}:role/aws-service-role/*`));
     expect(serviceRoles.flatMap((s) => [s.Action].flat())).toEqual(['iam:CreateServiceLinkedRole']);
     for (const name of [PREVIEW_ROLE_NAME, DEPLOY_ROLE_NAME, 'admin']) {
@@ -539,6 +550,13 @@ describe('ci/aws-oidc: where each role may act', () => {
     const role = `arn:aws:iam::${ACCOUNT}:role/berth-role-3f9a1c2`;
     expect(ask(policy, 'iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' })).toBe('allow');
     expect(ask(policy, 'iam:PassRole', role, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('implicit-deny');
+  });
+
+  it('deploy: passes the DLM role to DLM only, and no host role to DLM', () => {
+    const dlmRole = `arn:aws:iam::${ACCOUNT}:role/${HOST_NAME_PREFIXES.backupRole}3f9a1c2`;
+    expect(ask(policy, 'iam:PassRole', dlmRole, { 'iam:PassedToService': 'dlm.amazonaws.com' })).toBe('allow');
+    expect(ask(policy, 'iam:PassRole', dlmRole, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('implicit-deny');
+    expect(ask(policy, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/berth-role-3f9a1c2`, { 'iam:PassedToService': 'dlm.amazonaws.com' })).toBe('implicit-deny');
   });
 
   it('deploy: attaches no managed policy but Session Manager', () => {
@@ -584,10 +602,12 @@ describe('the permissions boundary on the host role', () => {
   });
 
   it('berth sets berth:hostRoleBoundary on the host role; a stack deployed by hand without it has none', async () => {
+    // Every role of the stack: the host's, and DLM's (backups), which the deploy role makes the same way.
     const withBoundary = await deploy({ 'berth:hostRoleBoundary': boundary });
-    expect((plain(withBoundary.mocks.one('aws:iam/role:Role').inputs) as any).permissionsBoundary).toBe(boundary);
+    const roles = (run: ProgramRun) => run.mocks.ofType('aws:iam/role:Role').map((r) => plain(r.inputs) as any);
+    expect(roles(withBoundary).map((r) => r.permissionsBoundary)).toEqual([boundary, boundary]);
     const byHand = await deploy({});
-    expect((plain(byHand.mocks.one('aws:iam/role:Role').inputs) as any).permissionsBoundary).toBeUndefined();
+    expect(roles(byHand).map((r) => r.permissionsBoundary)).toEqual([undefined, undefined]);
     // CI cannot deploy that stack: the host role's creation and its policies are refused.
     const refused = refusals(byHand, deployPolicy(devTarget), ['create']);
     for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']) expect(refused.some((l) => l.includes(` ${action} `)), action).toBe(true);

@@ -36,6 +36,7 @@ describe('a good configuration', () => {
         name: 'notes', context: 'app', dockerfile: 'Dockerfile', port: 8080, healthPath: '/healthz', dataPath: '/data',
         user: '1000:1000', memoryMiB: 256, cpus: 1, pids: 100, readOnly: true,
       },
+      backups: { enabled: true, everyHours: 24, retainDays: 7 },
     });
   });
 

@@ -45,7 +45,7 @@ describe('Pulumi.yaml', () => {
   // SimpleConfigType is string, integer, boolean or array, and `type` is required, while a key
   // declared with one of those types has its object value refused by the CLI ("must be of type
   // 'string'", pulumi/pulumi sdk/go/common/workspace/config.go, DefaultStackConfigValidator).
-  const UNDECLARABLE = ['berth:app', 'berth:fleet', 'berth:database'];
+  const UNDECLARABLE = ['berth:app', 'berth:fleet', 'berth:database', 'berth:backups'];
 
   it('declares every berth key the program reads but the structured ones, each with a type and a description', () => {
     const declared = Object.keys(project.config).map((key) => `berth:${key}`);

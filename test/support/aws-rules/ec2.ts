@@ -133,6 +133,13 @@ export const EC2_RULES: Readonly<Record<string, Readonly<Record<string, FieldRul
     })],
     type: [rule('enum', 'InvalidParameterValue', 'EC2 API Reference, CreateVolume VolumeType [model]', oneOf(['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']))],
     encrypted: noConstraint('a boolean; every current-generation instance type supports EBS encryption (CreateVolume Encrypted)'),
+    // SnapshotId: the snapshot to make the volume from (CreateVolume SnapshotId); the id's form is
+    // snap- and 8 or 17 hex digits (EC2 resource ids). A snapshot the account cannot see is
+    // InvalidSnapshot.NotFound (EC2 error codes, as recalled): the mocks' account holds none, so
+    // only the form is checked here.
+    snapshotId: [rule('id', 'InvalidSnapshotID.Malformed', 'EC2 API Reference, CreateVolume SnapshotId; EC2 error codes (code as recalled)', (v) =>
+      /^snap-([0-9a-f]{8}|[0-9a-f]{17})$/.test(String(v)) ? undefined : `Invalid id: "${String(v)}" (expecting "snap-...")`)],
+    finalSnapshot: noConstraint("the provider's own switch: CreateSnapshot before DeleteVolume (resourceEBSVolumeDelete, TF ec2/ebs_volume.go); not sent to CreateVolume"),
     tags: ec2Tags,
   },
 
