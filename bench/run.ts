@@ -12,6 +12,7 @@ import { DEFAULT_APP } from '../infra/config/schema.js';
 import { benchHost } from './host.js';
 import { benchStores } from './stores.js';
 import { benchFleet } from './fleet.js';
+import { benchRestore } from './restore.js';
 import { checkSync, runSync } from '../ops/run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -182,6 +183,9 @@ try {
 
   // --- fleet mode, simulated: three hosts behind a load balancer, a rolling release, a host lost.
   await benchFleet(app, tag('app2'), record);
+
+  // --- backups, simulated: a snapshot of the data volume under load, restored on a new host.
+  await benchRestore(app, record);
 
   const out = {
     machine: {

@@ -13,6 +13,8 @@
 //   const world = await createWorld({ region: 'us-east-1' });
 //   const image = await world.pushImage('berth-notes:local', 'berth/notes');   // -> image.reference
 //   const volume = await world.createVolume('vol-0123456789abcdef0', 512);
+//   const snapshot = await world.createSnapshot(volume);            // while a host writes to it
+//   const restored = await world.createVolumeFromSnapshot(snapshot); // a new volume, for a new host
 //   const host = await world.launchHost({
 //     userData, volume, roleName: 'berth-dev',
 //     ssmParameters: { '/berth/dev/registry-token': world.registry.password },
@@ -378,7 +380,7 @@ export class World {
   async start(): Promise<void> {
     this.worldDir = this.cleanup.dir(await mkdtemp(path.join(os.tmpdir(), `${this.name}-`)));
     await writeFile(path.join(this.dir, 'owner.pid'), String(process.pid));
-    for (const sub of ['world', 'ca', 'registry', 'hub', 'acme', 'dhcp-hosts', 'dns-hosts', 'hosts', 'volumes', 'docker-config', 'cloudwatch-logs']) {
+    for (const sub of ['world', 'ca', 'registry', 'hub', 'acme', 'dhcp-hosts', 'dns-hosts', 'hosts', 'volumes', 'snapshots', 'docker-config', 'cloudwatch-logs']) {
       await mkdir(path.join(this.dir, sub), { recursive: true });
     }
     await this.makeCa();
@@ -704,10 +706,62 @@ export class World {
    * across reboots, stop/start and host replacement. close() detaches and deletes it.
    */
   async createVolume(volumeId: string, sizeMiB: number): Promise<SimVolume> {
+    const file = this.newVolumeFile(volumeId);
+    await check(['truncate', '--size', `${sizeMiB}M`, file]);
+    return this.loopVolume(volumeId, sizeMiB, file);
+  }
+
+  /**
+   * CreateSnapshot of a volume, attached and in use or not, taken as EBS takes one: "The snapshot
+   * includes only the data that was written to the volume at the time the snapshot was requested.
+   * It does not include data that has been cached by applications or the operating system" (Amazon
+   * EBS User Guide, Create Amazon EBS snapshots,
+   * https://docs.aws.amazon.com/ebs/latest/userguide/ebs-creating-snapshot.html). So nothing here
+   * syncs or freezes the host's file system: what the copy holds is what the loop device has
+   * written to its backing file (the device's medium; fsync on the host reaches it), and dirty
+   * pages still in the host kernel's cache are not in it. AWS's own advice, to pause writes or
+   * unmount first for a consistent snapshot, is for berth's code to follow, not the world.
+   *
+   * One difference is said, not hidden: EBS fixes the content at the instant of the request; this
+   * is a `cp --sparse=always` of the backing file (this machine's file system cannot reflink), which
+   * takes `copyMs` while the host keeps writing, so a block written during the copy may or may not
+   * be in it. Writes acknowledged before `startedAt` are in it; those after `endedAt` are not.
+   */
+  async createSnapshot(volume: SimVolume): Promise<SimSnapshot> {
+    const snapshotId = `snap-${randomBytes(9).toString('hex').slice(0, 17)}`;
+    const file = path.join(this.dir, 'snapshots', `${snapshotId}.img`);
+    this.cleanup.later(() => rm(file, { force: true }));
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    await check(['cp', '--sparse=always', volume.file, file]);
+    const copyMs = performance.now() - t0;
+    return new SimSnapshot(snapshotId, volume.volumeId, volume.sizeMiB, file, startedAt, startedAt + Math.ceil(copyMs), copyMs);
+  }
+
+  /**
+   * CreateVolume with SnapshotId: a new volume (a new loop device) holding the snapshot's content:
+   * the file system and its files as they were on the device when the snapshot was taken. As
+   * EC2 refuses it: a size smaller than the snapshot's volume. Default id: a random vol-<17 hex>.
+   */
+  async createVolumeFromSnapshot(snapshot: SimSnapshot, options: { volumeId?: string; sizeMiB?: number } = {}): Promise<SimVolume> {
+    const volumeId = options.volumeId ?? `vol-${randomBytes(9).toString('hex').slice(0, 17)}`;
+    const sizeMiB = options.sizeMiB ?? snapshot.volumeSizeMiB;
+    if (sizeMiB < snapshot.volumeSizeMiB) {
+      throw new Error(`InvalidParameterValue: volume size ${sizeMiB} MiB is smaller than snapshot ${snapshot.snapshotId} (${snapshot.volumeSizeMiB} MiB)`);
+    }
+    const file = this.newVolumeFile(volumeId);
+    await check(['cp', '--sparse=always', snapshot.file, file]);
+    if (sizeMiB > snapshot.volumeSizeMiB) await check(['truncate', '--size', `${sizeMiB}M`, file]);
+    return this.loopVolume(volumeId, sizeMiB, file);
+  }
+
+  private newVolumeFile(volumeId: string): string {
     if (!/^vol-[0-9a-f]{8}([0-9a-f]{9})?$/.test(volumeId)) throw new Error(`not an EBS volume id: ${volumeId}`);
     if (this.volumes.has(volumeId)) throw new Error(`volume ${volumeId} already exists in this world`);
-    const file = path.join(this.dir, 'volumes', `${volumeId}.img`);
-    await check(['truncate', '--size', `${sizeMiB}M`, file]);
+    return path.join(this.dir, 'volumes', `${volumeId}.img`);
+  }
+
+  private async loopVolume(volumeId: string, sizeMiB: number, file: string): Promise<SimVolume> {
     const loop = (await check(['losetup', '--find', '--show', file])).trim();
     const [major, minor] = (await check(['stat', '--format', '%Hr %Lr', loop])).trim().split(' ').map(Number);
     this.cleanup.later(async () => {
@@ -1079,6 +1133,24 @@ async function writeSsmParameters(stateDir: string, params: Readonly<Record<stri
   const file = path.join(stateDir, 'ssm-parameters.json');
   await writeFile(`${file}.tmp`, JSON.stringify(store, null, 2));
   await check(['mv', `${file}.tmp`, file]);
+}
+
+/** A simulated EBS snapshot (see World.createSnapshot): a point-in-time copy of a volume's device. */
+export class SimSnapshot {
+  constructor(
+    readonly snapshotId: string,
+    /** The volume it was taken of. */
+    readonly volumeId: string,
+    readonly volumeSizeMiB: number,
+    /** The copy of the volume's backing file on this machine. */
+    readonly file: string,
+    /** Epoch ms: when the snapshot was requested (the copy began). */
+    readonly startedAt: number,
+    /** Epoch ms: when the copy ended. */
+    readonly endedAt: number,
+    /** How long the copy took. */
+    readonly copyMs: number,
+  ) {}
 }
 
 /** A simulated EBS volume (see World.createVolume). */
