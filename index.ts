@@ -108,6 +108,7 @@ function makeFleet(spec: NonNullable<typeof config.fleet>, place: { subnetIds: s
     subnetIds: place.subnetIds,
     fleet: spec,
     ...(config.database ? { database: config.database } : {}),
+    ...(config.restoreDbSnapshot ? { restoreDbSnapshot: config.restoreDbSnapshot } : {}),
     project,
     stack,
     parameterPath: `/${project}/${stack}`,

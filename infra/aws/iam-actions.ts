@@ -278,8 +278,10 @@ export const RESOURCE_ACTIONS: Readonly<Record<string, ApiCalls>> = {
     // manageMasterUserPassword RDS makes the secret in Secrets Manager as the caller, which needs
     // the calls of "Password management with Amazon RDS and AWS Secrets Manager: Required
     // permissions" (RDS User Guide), here on RDS's own secrets (rds!…) and the aws/secretsmanager key.
+    // A restore (berth:restoreDbSnapshot) creates with RestoreDBInstanceFromDBSnapshot instead of
+    // CreateDBInstance, then ModifyDBInstance for the rest (resourceInstanceCreate, snapshot branch).
     create: [
-      'rds:CreateDBInstance', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'iam:CreateServiceLinkedRole',
+      'rds:CreateDBInstance', 'rds:RestoreDBInstanceFromDBSnapshot', 'rds:AddTagsToResource', 'rds:DescribeDBInstances', 'rds:ModifyDBInstance', 'iam:CreateServiceLinkedRole',
       'secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret', 'kms:DescribeKey',
     ],
     read: ['rds:DescribeDBInstances', 'rds:ListTagsForResource'],
@@ -353,7 +355,9 @@ export const DATA_SOURCE_ACTIONS: Readonly<Record<string, LookUp>> = {
   },
   // The default VPC's default subnets for the fleet (issue 14): one DescribeSubnets with the filters.
   'aws:ec2/getSubnets:getSubnets': { source: 'internal/service/ec2/vpc_subnets_data_source.go', read: ['ec2:DescribeSubnets'] },
-  // Computed from the provider's region, no API call.
+  // berth:restoreDbSnapshot's check: findDBSnapshots, one paginated DescribeDBSnapshots.
+  'aws:rds/getSnapshot:getSnapshot': { source: 'internal/service/rds/snapshot_data_source.go', read: ['rds:DescribeDBSnapshots'] },
+    // Computed from the provider's region, no API call.
   'aws:index/getPartition:getPartition': { source: 'internal/service/meta/partition_data_source.go', read: [] },
 };
 
@@ -511,6 +515,9 @@ export const ACTION_SCOPE: Readonly<Record<string, Scope>> = {
   'rds:DeleteDBInstance': fleet, 'rds:CreateDBSnapshot': fleet, 'rds:AddTagsToResource': fleet, 'rds:RemoveTagsFromResource': fleet,
   'rds:ListTagsForResource': fleet, 'rds:CreateDBSubnetGroup': fleet, 'rds:DescribeDBSubnetGroups': fleet, 'rds:ModifyDBSubnetGroup': fleet,
   'rds:DeleteDBSubnetGroup': fleet,
+  // The restore reads and restores a snapshot (snapshot*, and db* for the new instance; the Service
+  // Authorization Reference's table as recalled, not read here).
+  'rds:RestoreDBInstanceFromDBSnapshot': fleet, 'rds:DescribeDBSnapshots': fleet,
   // Secrets Manager on RDS's own secrets (secret*); KMS DescribeKey on the key (key*).
   'secretsmanager:CreateSecret': on(['rds-secret']), 'secretsmanager:TagResource': on(['rds-secret']), 'secretsmanager:RotateSecret': on(['rds-secret']),
   'secretsmanager:DescribeSecret': on(['rds-secret']), 'secretsmanager:UpdateSecret': on(['rds-secret']), 'secretsmanager:DeleteSecret': on(['rds-secret']),

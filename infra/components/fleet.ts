@@ -58,6 +58,8 @@ export interface FleetArgs {
   readonly fleet: FleetSpec;
   /** Unset: no database (berth:database.engine none). */
   readonly database?: DatabaseSpec;
+  /** The database is made from this DB snapshot (berth:restoreDbSnapshot). */
+  readonly restoreDbSnapshot?: string;
   /** Pulumi project and stack: the fleet's tag value, the log group and the final snapshot's names. */
   readonly project: string;
   readonly stack: string;
@@ -117,7 +119,8 @@ export class Fleet extends pulumi.ComponentResource {
           {
             spec: args.database,
             dbName: databaseName(args.app.name),
-            finalSnapshotIdentifier: finalSnapshotIdentifier(args.project, args.stack),
+            finalSnapshotIdentifier: finalSnapshotIdentifier(args.project, args.stack, args.restoreDbSnapshot),
+            ...(args.restoreDbSnapshot ? { restoreSnapshot: args.restoreDbSnapshot } : {}),
             vpcId: args.vpc.id,
             subnetIds: [...args.subnetIds],
             clientSecurityGroupId: hostsSecurityGroup.id,

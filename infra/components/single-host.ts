@@ -255,7 +255,10 @@ export class SingleHost extends pulumi.ComponentResource {
       finalSnapshot: true,
       tags: { ...namedTags(args.tags, name, 'data'), ...backupTags(args.stack) },
     });
-    return new aws.ebs.Volume(`${name}-data`, volumeArgs, { parent: this, ignoreChanges: ['availabilityZone'] });
+    // Unset, berth:restoreSnapshotId leaves the volume as it is: ignoreChanges keeps the state's
+    // snapshotId, so removing the key after a restore never makes a new, empty volume.
+    const ignoreChanges = args.restoreSnapshotId ? ['availabilityZone'] : ['availabilityZone', 'snapshotId'];
+    return new aws.ebs.Volume(`${name}-data`, volumeArgs, { parent: this, ignoreChanges });
   }
 
   /** The host settings every release carries: changing one is a release, in place. */

@@ -1,5 +1,5 @@
-// `berth:backups` and `berth:restoreSnapshotId`: how the stack's data is backed up, and where a
-// new data volume comes from. Pure: the stack config's text in, a spec or path-qualified problems
+// `berth:backups`, `berth:restoreSnapshotId` and `berth:restoreDbSnapshot`: how the stack's data is
+// backed up, and where a new data volume (a single host) or database (a fleet) comes from. Pure: the stack config's text in, a spec or path-qualified problems
 // out (`berth:backups.everyHours: must be one of DLM's intervals …; got "5"`). Numbers and booleans
 // set with --path arrive as such or as strings (app-spec.ts says why), and both are taken.
 //
@@ -15,6 +15,7 @@ import { quote } from './suggest.js';
 
 export const BACKUPS_CONFIG_KEY = 'berth:backups';
 export const RESTORE_SNAPSHOT_KEY = 'berth:restoreSnapshotId';
+export const RESTORE_DB_SNAPSHOT_KEY = 'berth:restoreDbSnapshot';
 export const BACKUPS_KEYS = ['enabled', 'everyHours', 'retainDays'] as const;
 type BackupsKey = (typeof BACKUPS_KEYS)[number];
 
@@ -109,4 +110,36 @@ export function restoreSnapshotProblem(value: string, fleetMode: boolean): strin
   if (!SNAPSHOT_ID.test(value)) return `must be an EBS snapshot id such as snap-0123456789abcdef0; got ${quote(value)}`;
   if (fleetMode) return `only applies to a single host (its data volume); a fleet keeps its data in RDS: restore the database instead (README: Backups and restore); remove it: pulumi config rm ${RESTORE_SNAPSHOT_KEY}`;
   return undefined;
+}
+
+/**
+ * A DB snapshot berth:restoreDbSnapshot may name: a manual snapshot's identifier (1 to 255 letters,
+ * digits and hyphens, starting with a letter, no two hyphens in a row, none at the end:
+ * CreateDBSnapshot DBSnapshotIdentifier, RDS API Reference), an automated one's (`rds:` and the
+ * instance's identifier and the time, as RDS names them), or a snapshot shared from another
+ * account, by its ARN ("If you are restoring from a shared manual DB snapshot, the
+ * DBSnapshotIdentifier must be the ARN of the shared DB snapshot": RestoreDBInstanceFromDBSnapshot).
+ * RDS stores identifiers lower-case (DescribeDBSnapshots DBSnapshotIdentifier).
+ */
+const DB_SNAPSHOT_NAME = /^[a-z](?:[a-z0-9]|-(?!-))*$/;
+const DB_SNAPSHOT_ARN = /^arn:aws[a-z-]*:rds:[a-z]{2}(-[a-z]+)+-\d:\d{12}:snapshot:(rds:)?[a-z](?:[a-z0-9]|-(?!-))*$/;
+
+export type DbSnapshotKind = 'manual' | 'automated' | 'shared';
+
+/** Which kind of snapshot an accepted berth:restoreDbSnapshot value names (DescribeDBSnapshots SnapshotType). */
+export function dbSnapshotKind(value: string): DbSnapshotKind {
+  if (value.startsWith('arn:')) return 'shared';
+  return value.startsWith('rds:') ? 'automated' : 'manual';
+}
+
+/** The problem with a berth:restoreDbSnapshot value, if any (without the key). */
+export function restoreDbSnapshotProblem(value: string, mode: { readonly fleetMode: boolean; readonly database: boolean }): string | undefined {
+  if (!mode.fleetMode) return `only applies in fleet mode (the RDS database); a single host restores its data volume with ${RESTORE_SNAPSHOT_KEY}; remove it: pulumi config rm ${RESTORE_DB_SNAPSHOT_KEY}`;
+  if (!mode.database) return `${DATABASE_CONFIG_KEY}.engine is none, so there is no database to restore; remove it: pulumi config rm ${RESTORE_DB_SNAPSHOT_KEY}`;
+  if (value !== value.toLowerCase()) return `RDS keeps snapshot identifiers in lower case: set ${quote(value.toLowerCase())}; got ${quote(value)}`;
+  const name = value.startsWith('rds:') ? value.slice(4) : value;
+  const fits = value.startsWith('arn:') ? DB_SNAPSHOT_ARN.test(value) && value.length <= 1011 : DB_SNAPSHOT_NAME.test(name) && name.length <= 255 && !name.endsWith('-');
+  return fits
+    ? undefined
+    : `must be a DB snapshot of the stack's database: its identifier (such as notes-prod-before-upgrade, or rds:<instance>-2026-12-02-03-10 for an automated one), or a shared snapshot's ARN; list them: aws rds describe-db-snapshots --query 'DBSnapshots[].DBSnapshotIdentifier'; got ${quote(value)}`;
 }

@@ -36,6 +36,7 @@ export const CONFIG_KEYS = [
   'berth:hostedZoneId',
   'berth:backups',
   'berth:restoreSnapshotId',
+  'berth:restoreDbSnapshot',
 ] as const;
 
 /** The disk, as berth:app's validation asks it: paths relative to `projectDir`, or absolute. */

@@ -6,7 +6,7 @@ import { APP_ENV_VARS } from '../../app/src/config.js';
 import type { AppSpec } from '../app/spec.js';
 import { APP_CONFIG_KEY, type AppFiles, validateAppSpec } from './app-spec.js';
 import { DATABASE_CONFIG_KEY, type DatabaseSpec, FLEET_CONFIG_KEY, type FleetSpec, hostedZoneProblem, validateDatabaseSpec, validateFleetSpec } from './fleet.js';
-import { BACKUPS_CONFIG_KEY, type BackupsSpec, RESTORE_SNAPSHOT_KEY, databaseBackupDays, restoreSnapshotProblem, validateBackupsSpec } from './backups.js';
+import { BACKUPS_CONFIG_KEY, type BackupsSpec, RESTORE_DB_SNAPSHOT_KEY, RESTORE_SNAPSHOT_KEY, databaseBackupDays, restoreDbSnapshotProblem, restoreSnapshotProblem, validateBackupsSpec } from './backups.js';
 import { DEFAULTS } from './schema.js';
 import { closestKey, quote, shellWord } from './suggest.js';
 
@@ -69,6 +69,8 @@ export interface DeployConfig<Secret = string> {
   readonly backups: BackupsSpec;
   /** A single host's data volume is made from this EBS snapshot (berth:restoreSnapshotId). */
   readonly restoreSnapshotId?: string;
+  /** Fleet mode: the database is made from this DB snapshot (berth:restoreDbSnapshot). */
+  readonly restoreDbSnapshot?: string;
 }
 
 
@@ -212,6 +214,12 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     return problem ? bad(problem) : ok(v);
   });
 
+  const restoreDbSnapshot = check<string | undefined>(RESTORE_DB_SNAPSHOT_KEY, undefined, (v) => {
+    // A fleet without a database spec has one unless berth:database says engine none.
+    const problem = restoreDbSnapshotProblem(v, { fleetMode, database: !fleetMode || database !== undefined || databaseResult.problems.length > 0 });
+    return problem ? bad(problem) : ok(v);
+  });
+
   const domain = check<string | undefined>('berth:domain', undefined, (v) =>
     /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(v)
       ? ok(v)
@@ -316,6 +324,7 @@ export function validateDeployConfig(raw: RawConfig): DeployConfig {
     ...(database ? { database } : {}),
     backups: backupsResult.backups,
     ...(restoreSnapshotId ? { restoreSnapshotId } : {}),
+    ...(restoreDbSnapshot ? { restoreDbSnapshot } : {}),
     ...(hostedZoneId ? { hostedZoneId } : {}),
   };
 }

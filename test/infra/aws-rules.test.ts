@@ -199,6 +199,14 @@ const withDocument = (content: string) => (world: AwsWorld): AwsWorld => ({
   ...world,
   resource: (type, id) => (type === 'aws:ssm/document:Document' ? { inputs: { content }, state: { latestVersion: '1' } } : world.resource(type, id)),
 });
+/** The account holding these DB snapshots (DescribeDBSnapshots' answers; aws-account.ts DbSnapshot). */
+const withDbSnapshots = (...snapshots: { id: string; status?: string; allocatedStorage?: number }[]) => (world: AwsWorld): AwsWorld => ({
+  ...world,
+  account: {
+    ...world.account,
+    dbSnapshots: snapshots.map((s) => ({ type: 'manual' as const, engine: 'postgres', engineVersion: '17.4', encrypted: true, status: 'available', allocatedStorage: 20, instance: 'berth-db-1a2b3c4', ...s })),
+  },
+});
 const withVolumeIn = (zone: string) => (world: AwsWorld): AwsWorld => ({
   ...world,
   resource: (type, id) => (type === 'aws:ebs/volume:Volume' ? { inputs: { availabilityZone: zone }, state: {} } : world.resource(type, id)),
@@ -382,6 +390,14 @@ const FLEET_EXAMPLES: Record<string, Record<string, Example>> = {
     'maintenanceWindow#window': ex(['sun:04:00-sun:04:30', 'Sat:23:45-Sun:00:30'], ['sun:04:00-sun:04:10', 'sunday:04:00-05:00']),
     'port#range': ex([5432, 1150], [1149, 65536]),
     'finalSnapshotIdentifier#pattern': ex(['berth-db-final', 'a'.repeat(255)], ['berth--final', '1final', 'final-', 'a'.repeat(256)]),
+    'snapshotIdentifier#exists': ex(
+      [patch((i) => ({ ...i, snapshotIdentifier: 'notes-before-upgrade' }), { world: withDbSnapshots({ id: 'notes-before-upgrade' }) })],
+      ['notes-never-taken', patch((i) => ({ ...i, snapshotIdentifier: 'notes-still-copying' }), { world: withDbSnapshots({ id: 'notes-still-copying', status: 'creating' }) })],
+    ),
+    'allocatedStorage#restore-shrink': ex(
+      [patch((i) => ({ ...i, snapshotIdentifier: 'notes-20', allocatedStorage: 20 }), { world: withDbSnapshots({ id: 'notes-20' }) }), patch((i) => ({ ...i, snapshotIdentifier: 'notes-20', allocatedStorage: 40, maxAllocatedStorage: 100 }), { world: withDbSnapshots({ id: 'notes-20' }) })],
+      [patch((i) => ({ ...i, snapshotIdentifier: 'notes-50', allocatedStorage: 20 }), { world: withDbSnapshots({ id: 'notes-50', allocatedStorage: 50 }), field: 'allocatedStorage' })],
+    ),
     'caCertIdentifier#enum': ex(['rds-ca-rsa2048-g1', 'rds-ca-ecc384-g1'], ['rds-ca-2019']),
     'networkType#enum': ex(['IPV4', 'DUAL'], ['ipv6']),
     ...withPrefix('tags', serviceTagExamples('rds:owner')),

@@ -107,4 +107,11 @@ describe('restore from a snapshot', () => {
     expect(restore.op('berth-role')).toBe('same');
     expect(restore.op('berth-backups')).toBe('same');
   });
+
+  it('removing the restore id afterwards leaves the restored volume, and the host, as they are', async () => {
+    const afterwards = await planFrom(restore, stack(), SECRET_KEYS);
+    expect(afterwards.op('berth-data')).toBe('same');
+    expect(afterwards.op('berth-instance')).toBe('same');
+    expect(afterwards.changes()).toEqual({});
+  });
 });

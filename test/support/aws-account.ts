@@ -101,8 +101,58 @@ export const IMAGES: readonly Image[] = [
 export interface Account {
   readonly images: readonly Image[];
   readonly instanceTypes: Readonly<Record<string, InstanceTypeFacts>>;
+  /** DB snapshots the account holds or is shared (none unless a test describes some). */
+  readonly dbSnapshots?: readonly DbSnapshot[];
 }
 export const DEFAULT_ACCOUNT: Account = { images: IMAGES, instanceTypes: INSTANCE_TYPES };
+
+/** A DB snapshot as DescribeDBSnapshots answers (RDS API Reference, DBSnapshot), the fields berth reads. */
+export interface DbSnapshot {
+  /** DBSnapshotIdentifier: a manual one's name, `rds:…` for an automated one, the ARN for one shared from another account. */
+  readonly id: string;
+  /** SnapshotType. */
+  readonly type: 'manual' | 'automated' | 'shared';
+  readonly engine: string;
+  readonly engineVersion: string;
+  readonly encrypted: boolean;
+  /** Status: creating, available, … */
+  readonly status: string;
+  readonly allocatedStorage: number;
+  /** DBInstanceIdentifier of the instance it was taken of. */
+  readonly instance: string;
+}
+
+/**
+ * DescribeDBSnapshots as the provider's aws_db_snapshot data source asks it (snapshot_data_source.go:
+ * DBSnapshotIdentifier, SnapshotType, IncludeShared), and its answer: no match is the data source's
+ * error. The API's constraints: identifiers are stored lower-case; "If this identifier is for an
+ * automated snapshot, the SnapshotType parameter must also be specified"; shared snapshots are
+ * listed with SnapshotType shared or IncludeShared (DescribeDBSnapshots, botocore rds model).
+ * What RDS does with an automated id and no SnapshotType is modelled as no match (not verified).
+ */
+export function dbSnapshotLookup(inputs: Record<string, any>, account: Account): Record<string, unknown> {
+  const known = ['dbSnapshotIdentifier', 'snapshotType', 'includeShared', 'includePublic', 'mostRecent', 'dbInstanceIdentifier', 'tags'];
+  const extra = Object.keys(inputs).find((k) => !known.includes(k));
+  if (extra) throw new Error(`mock: getSnapshot argument ${extra} is not modelled`);
+  const id = String(inputs.dbSnapshotIdentifier ?? '').toLowerCase();
+  const type = inputs.snapshotType as string | undefined;
+  const found = (account.dbSnapshots ?? []).filter((snap) =>
+    snap.id === id &&
+    (type === undefined ? snap.type === 'manual' || (snap.type === 'shared' && inputs.includeShared === true) : snap.type === type) &&
+    (snap.type !== 'shared' || type === 'shared' || inputs.includeShared === true));
+  if (found.length === 0) throw new Error('reading RDS DB Snapshots: Your query returned no results. Please change your search criteria and try again.');
+  const snap = found[0]!;
+  const arn = snap.id.startsWith('arn:') ? snap.id : `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:${snap.id}`;
+  return {
+    ...inputs,
+    id: snap.id, dbSnapshotIdentifier: snap.id, dbSnapshotArn: arn, snapshotType: snap.type, dbInstanceIdentifier: snap.instance,
+    engine: snap.engine, engineVersion: snap.engineVersion, encrypted: snap.encrypted, status: snap.status, allocatedStorage: snap.allocatedStorage,
+    kmsKeyId: snap.encrypted ? `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555` : '',
+    storageType: 'gp3', iops: 3000, port: 5432, licenseModel: 'postgresql-license', optionGroupName: `default:postgres-${snap.engineVersion.split('.')[0]}`,
+    availabilityZone: ZONES[0], vpcId: DEFAULT_VPC.id, snapshotCreateTime: '2026-12-02T03:10:00Z', originalSnapshotCreateTime: '2026-12-02T03:10:00Z',
+    sourceDbSnapshotIdentifier: '', sourceRegion: '', tags: {},
+  };
+}
 
 /**
  * DescribeImages' filter names (EC2 API Reference, DescribeImages, Filters; read from the EC2

@@ -20,7 +20,7 @@ import { EC2_RULES } from './aws-rules/ec2.js';
 import { ELB_RULES } from './aws-rules/elb.js';
 import { IAM_RULES } from './aws-rules/iam.js';
 import { LOGS_RULES } from './aws-rules/logs.js';
-import { RDS_RULES } from './aws-rules/rds.js';
+import { RDS_DELETE_REFUSALS, RDS_RULES } from './aws-rules/rds.js';
 import { ROUTE53_RULES } from './aws-rules/route53.js';
 import { type AwsWorld, EMPTY_WORLD, type FieldRules, type Rule, isRecord, list } from './aws-rules/shared.js';
 import { SSM_RULES } from './aws-rules/ssm.js';
@@ -125,3 +125,8 @@ export function uncoveredFields(type: string, inputs: Record<string, any>): stri
   return [...new Set(walk(inputs, ''))].sort();
 }
 
+
+/** What AWS answers when the provider deletes a resource in this state (its last inputs): a refusal, or undefined. */
+export function deleteRefusal(type: string, inputs: Record<string, any>): string | undefined {
+  return RDS_DELETE_REFUSALS[type]?.(inputs);
+}

@@ -18,6 +18,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { vi } from 'vitest';
 import { decide } from './replace-fields.js';
+import { deleteRefusal } from './aws-rules.js';
 import { AwsMocks, type ProgramRun, type Registered, type World, plain, runProgram } from './pulumi-mocks.js';
 
 export type Op = 'create' | 'same' | 'update' | 'replace' | 'delete';
@@ -39,6 +40,12 @@ export interface Step {
   readonly inputs: Record<string, any>;
   /** The prior run's inputs (plain), when there was a prior run of this resource. */
   readonly before?: Record<string, any>;
+  /** A delete (or a replacement's delete of the old resource) AWS refuses: its answer. The engine
+   * then stops the update with that error and keeps the old resource, pending deletion, which the
+   * next update tries to delete before anything else (pulumi/pulumi
+   * tests/integration/double_pending_delete: "The engine should delete all pending deletes before
+   * attempting to start the next plan"). */
+  readonly deleteRefused?: string;
 }
 
 /** The options a stack transformation sees on a resource. */
@@ -156,7 +163,8 @@ class PlanMocks extends AwsMocks {
       // A new resource from the program's inputs, ignored ones included; a new incarnation.
       this.generations.set(key, prior.generation + 1);
       const order = opts.deleteBeforeReplace ? 'delete-before-replace' : 'create-before-delete';
-      this.record(args, { ...common, op: 'replace', order, inputs: plain(program) as Record<string, any> });
+      const refused = deleteRefusal(args.type, plain(prior.inputs) as Record<string, any>);
+      this.record(args, { ...common, op: 'replace', order, inputs: plain(program) as Record<string, any>, ...(refused ? { deleteRefused: refused } : {}) });
       return this.keep(args, super.newResource(args), prior.generation + 1);
     }
     this.generations.set(key, prior.generation);
@@ -221,7 +229,11 @@ export async function apply(config: Record<string, string>, secretKeys: readonly
   const seen = new Set(mocks.state.keys());
   const deletes: Step[] = [...(prior?.state.values() ?? [])]
     .filter((r) => isCloud(r.type) && !seen.has(keyOf(r.type, r.name)))
-    .map((r) => ({ type: r.type, name: r.name, op: 'delete', fields: [], replaceKeys: [], ignored: [], inputs: plain(r.inputs) as Record<string, any> }));
+    .map((r) => {
+      const inputs = plain(r.inputs) as Record<string, any>;
+      const refused = deleteRefusal(r.type, inputs);
+      return { type: r.type, name: r.name, op: 'delete', fields: [], replaceKeys: [], ignored: [], inputs, ...(refused ? { deleteRefused: refused } : {}) };
+    });
   return { run, state: mocks.state, steps: [...mocks.steps, ...deletes] };
 }
 

@@ -6,7 +6,7 @@
 // from (zones, images, the default VPC) is aws-account.ts.
 import * as pulumi from '@pulumi/pulumi';
 import { type AwsWorld, checkAwsRules } from './aws-rules.js';
-import { ACCOUNT, type Account, DEFAULT_ACCOUNT, DEFAULT_VPC, REGION, ZONES, amazonImage, amiLookup, defaultSubnet, hex, instanceType, instanceTypeOfferings } from './aws-account.js';
+import { ACCOUNT, type Account, type DbSnapshot, DEFAULT_ACCOUNT, DEFAULT_VPC, REGION, ZONES, amazonImage, amiLookup, dbSnapshotLookup, defaultSubnet, hex, instanceType, instanceTypeOfferings } from './aws-account.js';
 // waitForRPCs is exported by the runtime but not typed: it resolves when every registration the
 // program started has been answered. runInPulumiStack runs a program under its root Stack
 // resource, as the engine's language host does.
@@ -83,6 +83,8 @@ export interface World {
   readonly amis?: Readonly<Record<string, string>>;
   /** The default VPC's IPv6 block (DescribeVpcs); a default VPC has none unless one is associated. */
   readonly vpcIpv6Cidr?: string;
+  /** DB snapshots in the account (DescribeDBSnapshots); none by default. */
+  readonly dbSnapshots?: readonly DbSnapshot[];
 }
 
 /** The account a scenario describes: the default one, with newer AL2023 images published (the newest
@@ -95,7 +97,7 @@ function accountOf(scenario: World): Account {
     // The architecture is the account model's (an unmodelled type is a mock error, not a guess).
     { architecture: instanceType(type).architecture, zones },
   ]));
-  return { images: [...DEFAULT_ACCOUNT.images, ...newer], instanceTypes: { ...DEFAULT_ACCOUNT.instanceTypes, ...types } };
+  return { images: [...DEFAULT_ACCOUNT.images, ...newer], instanceTypes: { ...DEFAULT_ACCOUNT.instanceTypes, ...types }, dbSnapshots: scenario.dbSnapshots ?? [] };
 }
 
 export class AwsMocks implements pulumi.runtime.Mocks {
@@ -326,6 +328,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         const address = `${identifier}.c${hex(ACCOUNT, 11)}.${REGION}.rds.amazonaws.com`;
         const port = p.port ?? 5432;
         const resourceId = `db-${hex(seed, 26).toUpperCase()}`;
+        // Restored from a snapshot: its engine version (the rules have checked that it exists).
+        const restoredFrom = p.snapshotIdentifier ? this.account.dbSnapshots?.find((snap) => snap.id === String(p.snapshotIdentifier).toLowerCase()) : undefined;
         return answer(resourceId, {
           identifier,
           resourceId,
@@ -334,7 +338,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
           port,
           endpoint: `${address}:${port}`,
           status: 'available',
-          engineVersionActual: '17.6',
+          engineVersionActual: restoredFrom?.engineVersion ?? '17.6',
           kmsKeyId: p.storageEncrypted ? `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuid(`${seed}/rds`)}` : '',
           ...(p.manageMasterUserPassword
             ? { masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-${uuid(`${seed}/secret`)}-${hex(`${seed}/suffix`, 6)}`, kmsKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuid('aws/secretsmanager')}`, secretStatus: 'active' }] }
@@ -406,6 +410,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         return amiLookup(inputs, this.account);
       case 'aws:ec2/getSubnets:getSubnets':
         return defaultSubnets(inputs);
+      case 'aws:rds/getSnapshot:getSnapshot':
+        return dbSnapshotLookup(inputs, this.account);
       default:
         throw new Error(`mock: no AWS model for call ${args.token}; add one to test/support/pulumi-mocks.ts`);
     }

@@ -1,4 +1,4 @@
-// berth:backups and berth:restoreSnapshotId, as policy: the defaults come from the one table, DLM's
+// berth:backups, berth:restoreSnapshotId and berth:restoreDbSnapshot, as policy: the defaults come from the one table, DLM's
 // and RDS's limits are refused with one line naming the key path and the fix, and in fleet mode the
 // database keeps one retention, whichever key names it.
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,39 @@ describe('berth:restoreSnapshotId', () => {
 
   it('is refused in fleet mode, where the data is in the database', () => {
     expect(problemsOf({ ...fleet, 'berth:restoreSnapshotId': 'snap-0123456789abcdef0' })).toEqual([expect.stringMatching(/^berth:restoreSnapshotId: only applies to a single host/)]);
+  });
+});
+
+describe('berth:restoreDbSnapshot', () => {
+  it.each([
+    'notes-prod-before-upgrade',
+    'rds:berth-db-1a2b3c4-2026-12-02-03-10',
+    'arn:aws:rds:us-east-1:210987654321:snapshot:notes-shared',
+    'a'.repeat(255),
+  ])('takes %s in fleet mode', (value) => {
+    expect(validateDeployConfig(raw({ ...fleet, 'berth:restoreDbSnapshot': value })).restoreDbSnapshot).toBe(value);
+  });
+
+  it('is unset by default', () => {
+    expect(validateDeployConfig(raw(fleet)).restoreDbSnapshot).toBeUndefined();
+  });
+
+  it.each(['1notes', 'notes--before', 'notes-', 'notes_before', 'snap-0123456789abcdef0 extra', 'a'.repeat(256), 'arn:aws:rds:us-east-1:210987654321:db:notes'])('refuses %s, naming the key and how to list the snapshots', (value) => {
+    const problems = problemsOf({ ...fleet, 'berth:restoreDbSnapshot': value });
+    expect(problems).toEqual([expect.stringMatching(/^berth:restoreDbSnapshot: must be a DB snapshot of the stack's database: its identifier .*; list them: aws rds describe-db-snapshots --query 'DBSnapshots\[\]\.DBSnapshotIdentifier'; got "/)]);
+    // The value is shown (quote() shortens a long one).
+    expect(problems[0]).toContain(`got "${value.slice(0, 40)}`);
+  });
+
+  it('refuses upper case, which RDS would not find as written, and says the lower-case name', () => {
+    expect(problemsOf({ ...fleet, 'berth:restoreDbSnapshot': 'Notes-Before' })).toEqual(['berth:restoreDbSnapshot: RDS keeps snapshot identifiers in lower case: set "notes-before"; got "Notes-Before"']);
+  });
+
+  it('is refused on a single host, which restores its volume instead, and on a fleet without a database', () => {
+    expect(problemsOf({ ...single, 'berth:restoreDbSnapshot': 'notes-before' })).toEqual([expect.stringMatching(/^berth:restoreDbSnapshot: only applies in fleet mode .*berth:restoreSnapshotId/)]);
+    expect(problemsOf({ ...fleet, 'berth:database': JSON.stringify({ engine: 'none' }), 'berth:restoreDbSnapshot': 'notes-before' })).toEqual([
+      expect.stringMatching(/^berth:restoreDbSnapshot: berth:database.engine is none, so there is no database to restore/),
+    ]);
   });
 });
 
