@@ -315,7 +315,7 @@ export class SingleHost extends pulumi.ComponentResource {
     // resourceVolumeAttachmentDelete in ebs_volume_attachment.go), and nothing starts it again, so a
     // host kept through a volume replacement would stay stopped and never serve the release. A new
     // host boots, waits for the new volume, and takes over the address once it serves, as above.
-    // replaceWith is the engine's (pulumi/pulumi#20693, step_generator.go; the CLI must have it).
+    // replaceWith is the engine's (pulumi/pulumi#20693, step_generator.go): Pulumi CLI v3.207.0 or newer.
     return new aws.ec2.Instance(`${name}-instance`, instanceArgs, {
       parent: this,
       ignoreChanges: ['ami'],

@@ -275,6 +275,18 @@ describe('ci.yml: the jobs', () => {
     }
   });
 
+  it('installs a Pulumi CLI whose engine knows every resource option the program uses (replaceWith: v3.207.0)', () => {
+    // An older engine ignores an option it does not know: a restored volume would leave the host stopped.
+    const [major, minor] = [3, 207];
+    for (const id of ['preview', 'deploy']) {
+      const version = String(onlyStep(ci.jobs[id]!, 'pulumi/actions').with?.['pulumi-version'] ?? '');
+      const m = /^\^?(\d+)\.(\d+)\.\d+$/.exec(version);
+      expect(m, `${id}: pulumi-version ${version}`).not.toBeNull();
+      expect(Number(m![1]) === major && Number(m![2]) >= minor, `${id}: pulumi-version ${version}`).toBe(true);
+    }
+    expect(readFileSync(new URL('../../infra/components/single-host.ts', import.meta.url), 'utf8')).toContain('replaceWith:');
+  });
+
   it('checks the repository settings before it needs them, the same way in both Pulumi jobs', () => {
     const check = (id: string) => (ci.jobs[id]!.steps ?? []).find((s) => s.name === "Check the repository's CI settings")!;
     expect(check('preview').run).toBe(check('deploy').run);
