@@ -35,8 +35,8 @@
 # dockerd stops its containers (restart policies bring them back next boot) and exits.
 #
 # Files (all under /opt/berth-sim, bind-mounted by sim/world.ts):
-#   bin/     this script, smbios.py, imds.py, ssm.py, simhttp.py, runcommand.py (read only; the
-#            last is the SSM agent's shell-script runner, which SimHost.runDocument calls)
+#   bin/     this script, smbios.py, imds.py, ssm.py, logs.py, simhttp.py, awsjson.py, runcommand.py
+#            (read only; the last is the SSM agent's shell-script runner, which SimHost.runDocument calls)
 #   world/   ca.crt, ssm.<region>.crt/.key (read only)
 #   state/   config.json, user-data, ssm-parameters.json (written by the harness);
 #            console.log (this script's output, every boot), credentials.json, ssm-calls.jsonl,

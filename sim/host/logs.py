@@ -6,7 +6,7 @@ $BERTH_SIM_LOGS_ADDRESS:443, where the host's /etc/hosts maps logs.<region>.amaz
 certificate is issued by the world's test CA, which the host trusts). So dockerd's awslogs driver
 and the AWS CLI reach it with the endpoint they would use on EC2; nothing is configured for it.
 
-It speaks the AWS JSON 1.1 protocol (X-Amz-Target: Logs_20140328.<Operation>) for what the
+It speaks the AWS JSON 1.1 protocol (awsjson.py, as ssm.py does; X-Amz-Target: Logs_20140328.<Operation>) for what the
 awslogs driver (CreateLogStream, PutLogEvents; CreateLogGroup only with awslogs-create-group,
 which berth never sets) and `aws logs tail` (FilterLogEvents) call, plus DescribeLogStreams.
 Every request must carry a SigV4 signature (scope <date>/<region>/logs/aws4_request) made with
@@ -35,21 +35,22 @@ $BERTH_SIM_LOGS, default /opt/berth-sim/logs), as CloudWatch Logs is regional:
                 "ingestionTime", "eventId" } ] } } }, written here under a lock (store.lock),
                 replaced whole, so a reader never sees half of it.
 Each call, accepted or not, is appended as one JSON line to $STATE/logs-calls.jsonl: {time,
-target, accessKeyId, status, error, request} (the request as received, so tests can check that
+target, request, accessKeyId, status, error} (the request as received, so tests can check that
 nothing secret was sent).
 
 The operations are plain functions of (groups, streams, request, now in ms) for the unit tests
 (test/unit/logs-standin.test.ts); only __main__ serves.
 """
-import datetime as dt
 import fcntl
 import json
 import os
-import sys
 import threading
 import time
 import uuid
 from contextlib import contextmanager
+
+import awsjson
+from awsjson import ApiError
 
 LOGS = os.environ.get("BERTH_SIM_LOGS", "/opt/berth-sim/logs")
 STATE = os.environ.get("BERTH_SIM_STATE", "/opt/berth-sim/state")
@@ -62,12 +63,6 @@ MAX_SPAN_MS = 24 * 3600 * 1000
 MAX_AHEAD_MS = 2 * 3600 * 1000
 MAX_AGE_MS = 14 * 24 * 3600 * 1000
 DAY_MS = 24 * 3600 * 1000
-
-
-class ApiError(Exception):
-    def __init__(self, code, message=None, status=400):
-        super().__init__(code)
-        self.code, self.message, self.status = code, message, status
 
 
 def invalid(message):
@@ -271,53 +266,18 @@ def serve(address):
     os.environ["BERTH_SIM_SERVICE"] = "logs"
     os.environ["BERTH_SIM_SSM_ADDRESS"] = address
     import ssl
-    from http.server import BaseHTTPRequestHandler
     import ssm  # the signature checks and the TLS server, with SERVICE=logs
-    log_lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "Server"
-        sys_version = ""
+    class Handler(awsjson.Handler):
+        log_name = "logs"
+        calls_path = os.path.join(STATE, "logs-calls.jsonl")
 
-        def log_message(self, fmt, *args):
-            sys.stderr.write("%s logs %s\n" % (dt.datetime.now(dt.timezone.utc).isoformat(), fmt % args))
+        def describe(self, req, body):
+            return {"request": req if req is not None else body.decode("utf-8", "replace")}
 
-        def send_json(self, status, obj):
-            body = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            target = self.headers.get("X-Amz-Target")
-            try:
-                req = json.loads(body or b"{}")
-            except ValueError:
-                req = None
-            entry = {"time": time.time(), "target": target, "accessKeyId": None, "status": 200, "error": None,
-                     "request": req if req is not None else body.decode("utf-8", "replace")}
-            m = ssm.AUTH_RE.match(self.headers.get("Authorization") or "")
-            if m:
-                entry["accessKeyId"] = m.group(1).split("/")[0]
-            try:
-                ssm.verify(self, body)
-                self.send_json(200, call(target, req, int(time.time() * 1000)))
-            except (ApiError, ssm.ApiError) as e:
-                entry.update(status=e.status, error=e.code)
-                err = {"__type": e.code}
-                if e.message is not None:
-                    err["message"] = e.message
-                self.send_json(e.status, err)
-            with log_lock, open(os.path.join(STATE, "logs-calls.jsonl"), "a") as f:
-                f.write(json.dumps(entry) + "\n")
-
-        def do_GET(self):
-            self.send_json(400, {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"})
+        def answer(self, target, req, body):
+            ssm.verify(self, body)
+            return call(target, req, int(time.time() * 1000))
 
     region = _region()
     server = ssm.TlsServer((address, 443), Handler)

@@ -1,4 +1,5 @@
-"""The HTTP server the simulated AWS endpoints (imds.py, ssm.py) share."""
+"""The HTTP server the simulated AWS endpoints (imds.py, ssm.py, logs.py) share; awsjson.py is the
+JSON protocol handler on top of it for ssm.py and logs.py."""
 import socketserver
 from http.server import ThreadingHTTPServer
 

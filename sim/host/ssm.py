@@ -6,7 +6,7 @@ Started by init.sh on every boot, in the host's network namespace "aws" (next to
 It listens with TLS on $BERTH_SIM_SSM_ADDRESS:443 (the host's /etc/hosts maps
 ssm.<region>.amazonaws.com there; the certificate is
 issued by the world's test CA, which the host trusts through its system store), and
-answers the AWS JSON 1.1 protocol the real AWS CLI speaks:
+answers the AWS JSON 1.1 protocol the real AWS CLI speaks (awsjson.py, shared with logs.py):
 
   POST /  Content-Type: application/x-amz-json-1.1
           X-Amz-Target: AmazonSSM.GetParameter | AmazonSSM.GetParameters
@@ -44,11 +44,10 @@ import os
 import re
 import ssl
 import sys
-import threading
-import time
 import uuid
-from http.server import BaseHTTPRequestHandler
+import awsjson
 import simhttp
+from awsjson import AUTH_RE, ApiError
 from urllib.parse import parse_qsl, quote, urlsplit
 
 STATE = os.environ.get("BERTH_SIM_STATE", "/opt/berth-sim/state")
@@ -58,16 +57,6 @@ SERVICE = os.environ.get("BERTH_SIM_SERVICE", "ssm")
 CONFIG = json.load(open(os.path.join(STATE, "config.json")))
 REGION = CONFIG["region"]
 ACCOUNT = CONFIG["accountId"]
-_log_lock = threading.Lock()
-
-AUTH_RE = re.compile(
-    r"^AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})\s*$")
-
-
-class ApiError(Exception):
-    def __init__(self, code, message=None, status=400):
-        super().__init__(code)
-        self.code, self.message, self.status = code, message, status
 
 
 def credentials():
@@ -254,58 +243,32 @@ OPERATIONS = {
 }.get(SERVICE, {})  # logs.py imports this module for verify() with SERVICE=logs
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "Server"
-    sys_version = ""
+class Handler(awsjson.Handler):
+    log_name = "ssm"
+    calls_path = os.path.join(STATE, f"{SERVICE}-calls.jsonl")
 
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s ssm %s\n" % (dt.datetime.now(dt.timezone.utc).isoformat(), fmt % args))
-
-    def send_json(self, status, obj):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        target = self.headers.get("X-Amz-Target")
-        entry = {"time": time.time(), "target": target, "names": None, "withDecryption": None,
-                 "accessKeyId": None, "status": 200, "error": None}
+    def parse(self, body):
+        # Unlike logs.py, an unparsable body is taken as an empty request, as this stand-in always did.
         try:
-            try:
-                req = json.loads(body or b"{}")
-            except ValueError:
-                req = {}
-            if isinstance(req, dict):
-                names = (req.get("Names") if "Names" in req else [req.get("Name")] if "Name" in req
-                         else [req.get("SecretId")] if "SecretId" in req else None)
-                entry.update(names=names, withDecryption=req.get("WithDecryption"))
-            m = AUTH_RE.match(self.headers.get("Authorization") or "")
-            if m:
-                entry["accessKeyId"] = m.group(1).split("/")[0]
-            verify(self, body)
-            op = OPERATIONS.get(target or "")
-            if op is None:
-                raise ApiError("UnknownOperationException")
-            if not isinstance(req, dict):
-                raise ApiError("SerializationException")
-            self.send_json(200, op(req))
-        except ApiError as e:
-            entry.update(status=e.status, error=e.code)
-            err = {"__type": e.code}
-            if e.message is not None:
-                err["message"] = e.message
-            self.send_json(e.status, err)
-        with _log_lock, open(os.path.join(STATE, f"{SERVICE}-calls.jsonl"), "a") as f:
-            f.write(json.dumps(entry) + "\n")
+            return json.loads(body or b"{}")
+        except ValueError:
+            return {}
 
-    def do_GET(self):
-        self.send_json(400, {"__type": "MissingAuthenticationTokenException", "message": "Missing Authentication Token"})
+    def describe(self, req, body):
+        if not isinstance(req, dict):
+            return {"names": None, "withDecryption": None}
+        names = (req.get("Names") if "Names" in req else [req.get("Name")] if "Name" in req
+                 else [req.get("SecretId")] if "SecretId" in req else None)
+        return {"names": names, "withDecryption": req.get("WithDecryption")}
+
+    def answer(self, target, req, body):
+        verify(self, body)
+        op = OPERATIONS.get(target or "")
+        if op is None:
+            raise ApiError("UnknownOperationException")
+        if not isinstance(req, dict):
+            raise ApiError("SerializationException")
+        return op(req)
 
 
 class TlsServer(simhttp.Server):

@@ -7,9 +7,10 @@ import { ConfigError, validateDeployConfig } from '../../infra/config/validate.j
 import { CONFIG_KEYS } from '../../infra/config/read.js';
 import { type AppSpec, containerName } from '../../infra/app/spec.js';
 import { dockerRun } from '../../infra/app/docker-commands.js';
-import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
-import { type AppRelease, HOST_LAYOUT, releaseId, releaseRunArgv, renderRelease } from '../../infra/release/release.js';
-import { type HostSetup, proxyConfig, renderHostEnv } from '../../infra/host/settings.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
+import { HOST_LAYOUT, releaseId, releaseRunArgv, renderRelease } from '../../infra/release/release.js';
+import { proxyConfig, renderHostEnv } from '../../infra/host/settings.js';
+import { sampleRelease as release, sampleSingleHost as setup } from '../support/sample-release.js';
 
 /** A project directory holding app/Dockerfile and api/docker/Dockerfile.prod. */
 const files: AppFiles = {
@@ -132,17 +133,6 @@ const flagValues = (argv: readonly string[], flag: string) => argv.flatMap((word
 /** A bash array of the release file, as words. */
 const words = (text: string, name: string) => new RegExp(`\\n${name}=\\(\\n([\\s\\S]*?)\\n\\)\\n`).exec(text)![1]!.split('\n').map((l) => l.trim().replace(/^'(.*)'$/, '$1'));
 const scalar = (text: string, name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(text)?.[1];
-
-const release: AppRelease = {
-  imageRef: `docker.io/alice/notes@sha256:${'ab12'.repeat(16)}`,
-  registry: 'docker.io',
-  registryUsername: 'alice',
-  registryToken: { name: '/berth/dev/registry-token', version: 3 },
-  secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 2 } },
-  env: { GREETING: "it's $HOME `here`", LOG_LEVEL: 'info' },
-  policy: DEFAULT_RELEASE_POLICY,
-};
-const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 80 };
 
 describe('another app flows everywhere', () => {
   const other: AppSpec = spec({ name: 'api', port: 5000, healthPath: '/up', dataPath: '/var/lib/x', user: '10001:10001', readOnly: false, memoryMiB: 512, cpus: 2, pids: 200 }).app;

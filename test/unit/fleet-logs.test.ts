@@ -5,25 +5,16 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { awslogsPolicy, dockerRun } from '../../infra/app/docker-commands.js';
 import { fleetLogGroupName, PROJECT } from '../../infra/aws/names.js';
-import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.js';
+import { DEFAULT_APP } from '../../infra/config/schema.js';
 import { fleetHostSetup, type HostSetup } from '../../infra/host/settings.js';
 import { bundleFiles, hostRelease } from '../../infra/release/bundle.js';
 import { type AppRelease, releaseId, releaseRunArgv, renderRelease } from '../../infra/release/release.js';
+import { sampleRelease as release, sampleSingleHost as single } from '../support/sample-release.js';
 
 const flagValues = (argv: readonly string[], flag: string) => argv.flatMap((word, i) => (word === flag ? [argv[i + 1]!] : []));
 const words = (text: string, name: string) => new RegExp(`\\n${name}=\\(\\n([\\s\\S]*?)\\n\\)\\n`).exec(text)![1]!.split('\n').map((l) => l.trim().replace(/^'(.*)'$/, '$1'));
 const releaseEnv = (setup: HostSetup, r: AppRelease) => bundleFiles(DEFAULT_APP, setup, r, '#!/bin/bash\n').find((f) => f.name === 'release.env')!.text;
 
-const release: AppRelease = {
-  imageRef: `docker.io/alice/notes@sha256:${'ab12'.repeat(16)}`,
-  registry: 'docker.io',
-  registryUsername: 'alice',
-  registryToken: { name: '/berth/dev/registry-token', version: 3 },
-  secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 2 } },
-  env: { GREETING: "it's $HOME `here`", LOG_LEVEL: 'info' },
-  policy: DEFAULT_RELEASE_POLICY,
-};
-const single: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 80 };
 const group = fleetLogGroupName(PROJECT, 'prod');
 const fleet = fleetHostSetup({ region: 'eu-west-1', hostPort: 8080, logGroup: group });
 

@@ -18,24 +18,14 @@ import { DEFAULT_APP, DEFAULT_RELEASE_POLICY } from '../../infra/config/schema.j
 import { renderDeployDocument } from '../../infra/release/ssm-document.js';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
 import { BUNDLE_PARTS, MANIFEST_PATTERN, PART_CHARS, PART_UNUSED, bundleFiles, packBundle, releaseParameterNames, renderManifest, splitBundle } from '../../infra/release/bundle.js';
-import type { HostSetup } from '../../infra/host/settings.js';
 import { DOCUMENT_WITH_PARAMETERS_LIMIT_BYTES } from '../../sim/state-manager.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../ops/run.js';
+import { sampleRelease as release, sampleSingleHost as setup } from '../support/sample-release.js';
 
-const release: AppRelease = {
-  imageRef: `docker.io/alice/notes@sha256:${'ab12'.repeat(16)}`,
-  registry: 'docker.io',
-  registryUsername: 'alice',
-  registryToken: { name: '/berth/dev/registry-token', version: 3 },
-  secretEnv: { API_KEY: { name: '/berth/dev/secret-env/API_KEY', version: 2 } },
-  env: { GREETING: "it's $HOME `here`", LOG_LEVEL: 'info' },
-  policy: DEFAULT_RELEASE_POLICY,
-};
 const text = renderRelease(DEFAULT_APP, release);
-const setup: HostSetup = { region: 'eu-west-1', volumeId: 'vol-0123456789abcdef0', deviceName: '/dev/sdf', hostPort: 80 };
 
 describe('a release', () => {
   it('runs the image by digest, under its candidate name, on the private network, publishing nothing', () => {
