@@ -58,7 +58,12 @@ export interface FleetDatabase {
  * transactions only) of one moment during the copy, roles and databases included, taken while the
  * database serves writes. Not the same: the moment is the end of the copy here (startedAt ≤ it ≤
  * endedAt), and the copy goes through the server (a checkpoint, a replication connection) rather
- * than beneath it; RDS's storage snapshot and its restore time are not modelled.
+ * than beneath it; RDS's storage snapshot and its restore time are not modelled, nor the brief I/O
+ * suspension a Single-AZ instance's snapshot causes ("Amazon RDS creates a storage volume snapshot of
+ * your DB instance ... a brief I/O suspension that can last from a few seconds to a few minutes":
+ * RDS User Guide, USER_CreateSnapshot). pg_basebackup "makes an exact copy of the database
+ * cluster's files, while making sure the server is put into and out of backup mode", over the
+ * replication protocol (PostgreSQL 15 docs, app-pgbasebackup).
  */
 export interface FleetDbSnapshot extends Pick<BaseBackup, 'startedAt' | 'endedAt'> {
   /** The database the copy came from (its HostSetup.database.name is the restored one's too). */
