@@ -4,11 +4,15 @@
 // password from the RDS-managed secret each release reads), a rolling release of a new digest
 // through the State Manager stand-in (MaxConcurrency 1, MaxErrors 0) under steady load through the
 // load balancer, checked against the database (every acknowledged write in it), then one host
-// killed under the same load. Each failed-request count has the load's rate beside it.
+// killed under the same load. Each failed-request count has the load's rate beside it. Between the
+// two, the database restore drill (sim/fleet-restore-drill.ts, as test/e2e/fleet-restore.test.ts):
+// a snapshot of the database under load, restored to a new endpoint and secret, and the release
+// that moves the hosts to it, under the same load.
 import { CADDY_IMAGE } from '../infra/host/caddy.js';
 import { simRelease } from '../sim/berth.js';
 import { SimFleet, fleetSetup, loseHostUnderLoad, underLoad } from '../sim/fleet.js';
 import { type FleetDatabase, launchRacingMigrations, startFleetDatabase } from '../sim/fleet-database.js';
+import { restoreFleetDatabaseUnderLoad } from '../sim/fleet-restore-drill.js';
 import { type World, createWorld } from '../sim/world.js';
 
 type Record = (key: string, value: number, note: string) => void;
@@ -26,6 +30,7 @@ export async function benchFleet(appImage: string, secondImage: string, record: 
   let world: World | undefined;
   let db: FleetDatabase | undefined;
   let fleet: SimFleet | undefined;
+  let restored: FleetDatabase | undefined;
   try {
     world = await createWorld();
     await world.pushHubImage(CADDY_IMAGE, CADDY_IMAGE);
@@ -51,6 +56,21 @@ export async function benchFleet(appImage: string, secondImage: string, record: 
     record('fleet_release_load_rps', rollRps, 'the steady load through the load balancer meanwhile (8 keep-alive connections, 1 request in 10 a write; target ≥ 200)');
     record('fleet_release_writes_missing', missing, `acknowledged writes (201 with an id) of that roll not found in PostgreSQL, of ${acknowledged} checked (target 0)`);
 
+    // The restore drill: from here on the hosts use the restored database (the host loss below too).
+    const drill = await restoreFleetDatabaseUnderLoad(fleet, db, (database) => ({ setup: fleetSetup(w, database), release: simRelease(w, second.reference) }));
+    restored = drill.restored;
+    const o = drill.outcome;
+    const breaches = { impossible: o.impossible, nowhere: o.nowhere, missingFromOld: o.missingFromOld, afterReleaseNotRestored: o.afterReleaseNotRestored };
+    for (const [what, ids] of Object.entries(breaches)) if (ids.length > 0) throw new Error(`bench: fleet restore drill: ${what}: ${ids.slice(0, 5).join(', ')} (${ids.length})`);
+    const restoreRps = Math.round(drill.load.requestsPerSecond);
+    const copyS = round((drill.snapshot.endedAt - drill.snapshot.startedAt) / 1000);
+    record('fleet_restore_release_s', round((drill.release.endedAt - drill.release.startedAt) / 1000), `the release that moves ${fleet.hosts.length} hosts to a database restored from a DB snapshot (new endpoint, new secret; same app), MaxConcurrency 1: publish → waiter ends 0 after every host`);
+    record('fleet_restore_failed_requests', drill.load.failed, `requests failed through the load balancer from before the snapshot to after that release, of ${drill.load.requests} at ${restoreRps} requests/s (target 0)`);
+    record('fleet_restore_load_rps', restoreRps, 'the steady load through the load balancer meanwhile (8 keep-alive connections, 1 request in 10 a write)');
+    record('fleet_restore_missing_notes', o.missingBeforeSnapshot.length, `notes acknowledged before the snapshot (pg_basebackup of the running server, ${copyS} s) and missing from the restored database, of ${o.beforeSnapshot} checked (target 0)`);
+    record('fleet_restore_lost_after_snapshot_notes', o.lostAfterSnapshot, `notes sent after the snapshot and not in the restored database (what the restore loses; they stay in the old one): ${o.afterSnapshot} before the release, ${o.duringReleaseOldOnly} during it; of ${o.duringSnapshot} in flight during the copy, ${o.duringSnapshotRestored} are in it`);
+    record('fleet_restore_old_only_notes', o.duringReleaseOldOnly, `notes acknowledged during the release that went to the old database only (hosts not yet moved), of ${o.duringRelease} acknowledged during it; all ${o.afterRelease} after it are in the restored one`);
+
     const loss = await loseHostUnderLoad(fleet, fleet.hosts[1]!, { observeS: 20 });
     const lossRps = Math.round(loss.load.requestsPerSecond);
     record('fleet_host_loss_failed_requests', loss.result.failed,
@@ -58,6 +78,7 @@ export async function benchFleet(appImage: string, secondImage: string, record: 
     record('fleet_host_loss_load_rps', lossRps, 'the load through the load balancer meanwhile (the same 8 connections)');
   } finally {
     await fleet?.close();
+    await restored?.close();
     await db?.close();
     await world?.close();
   }

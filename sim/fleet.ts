@@ -58,7 +58,7 @@ export class SimFleet {
   readonly stack: string;
   private readonly store = new Map<string, { type: 'String' | 'SecureString'; value: string; version: number }>();
   private associations = 0;
-  private readonly secrets: Readonly<Record<string, string>>;
+  private secrets: Readonly<Record<string, string>>;
 
   private constructor(
     readonly world: World,
@@ -104,6 +104,15 @@ export class SimFleet {
     this.put(NAMES.manifest, manifest);
     await Promise.all(this.hosts.map((h) => h.setSsmParameters(this.storeForHost())));
     return manifest;
+  }
+
+  /** The secrets the hosts' role may read from now on, on every live host and on those launched
+   * later: what `pulumi up` makes of a restore (the role's policy names the restored database's
+   * new RDS-managed secret, and no longer the old one's: test/infra/database-restore.test.ts).
+   * A running container keeps the env it started with. */
+  async setSecrets(secrets: Readonly<Record<string, string>>): Promise<void> {
+    this.secrets = { ...secrets };
+    await Promise.all(this.hosts.map((h) => h.setSecrets(this.secrets)));
   }
 
   /**

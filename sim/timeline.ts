@@ -40,6 +40,10 @@ export interface Timeline {
   /** The ids of the notes whose writes were acknowledged (201 with the note): what a store must
    * hold afterwards (test/e2e/fleet.test.ts queries PostgreSQL for each). */
   readonly acknowledgedWrites: readonly string[];
+  /** The same writes with when each was sent and when its 201 arrived (ms since the run started),
+   * in that order: what a restore drill sorts against the snapshot and the release
+   * (sim/fleet-restore-drill.ts). */
+  readonly acknowledged: readonly { readonly id: string; readonly sentAtMs: number; readonly atMs: number }[];
 }
 
 const WRITE_BODY = JSON.stringify({ title: 'under load', body: 'written during a release' });
@@ -55,11 +59,13 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
   const deadline = startedAt + options.seconds * 1000;
   const events: TimelineEvent[] = [];
   const acknowledgedWrites: string[] = [];
+  const acknowledged: { id: string; sentAtMs: number; atMs: number }[] = [];
   let n = 0;
 
   const one = () =>
     new Promise<void>((resolve) => {
       const write = ++n % (options.writeEvery ?? 10) === 0;
+      const sentAtMs = Date.now() - startedAt;
       const record = (ok: boolean, why?: string) => {
         events.push({ atMs: Date.now() - startedAt, ok, ...(why ? { why } : {}) });
         resolve();
@@ -81,6 +87,7 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
               // A 201 without the note's id acknowledges nothing a client could find again.
               if (id === undefined) return record(false, 'no id in 201');
               acknowledgedWrites.push(id);
+              acknowledged.push({ id, sentAtMs, atMs: Date.now() - startedAt });
             }
             record(true);
           });
@@ -105,7 +112,7 @@ export function runTimeline(options: TimelineOptions): Promise<Timeline> {
     agent.destroy();
     const seconds = (Date.now() - startedAt) / 1000;
     const failed = events.filter((e) => !e.ok).length;
-    return { startedAt, seconds, events, requests: events.length, failed, requestsPerSecond: events.length / seconds, acknowledgedWrites };
+    return { startedAt, seconds, events, requests: events.length, failed, requestsPerSecond: events.length / seconds, acknowledgedWrites, acknowledged };
   });
 }
 

@@ -1406,6 +1406,12 @@ export class SimHost {
     await writeFile(file, JSON.stringify(edit(JSON.parse(await readFile(file, 'utf8'))), null, 2));
   }
 
+  /** Replaces the secrets the host's Secrets Manager endpoint answers (ARN -> SecretString),
+   * effective for the next call: a new secret the role may now read (a restored database's). */
+  async setSecrets(secrets: Readonly<Record<string, string>>): Promise<void> {
+    await writeSecrets(this.stateDir, secrets);
+  }
+
   /** Replaces the SSM parameter store of the host's region, effective for the next call. */
   async setSsmParameters(params: Readonly<Record<string, SsmParameter>>): Promise<void> {
     await writeSsmParameters(this.stateDir, params);

@@ -39,12 +39,20 @@ export interface BundleFile {
 /**
  * The release as these hosts run it: on a fleet host (its settings name the stack's log group) the
  * container logs to CloudWatch Logs, so the logging is part of the release's `docker run` and of
- * its id. A single host's release is returned as it is (json-file, the same id as before).
- * The program (infra/components/release-channel.ts) and bundleFiles both call this, so the id the
- * release gate waits for is the id the host reports.
+ * its id; with a database, its endpoint and secret are part of the id too, so a release that moves
+ * the hosts to another database (berth:restoreDbSnapshot) starts new containers, health-gated,
+ * rather than finding the release "already serving" on the old connection (proven on the simulated
+ * fleet: test/e2e/fleet-restore.test.ts). A single host's release is returned as it is (json-file,
+ * no database, the same id as before). The program (infra/components/release-channel.ts) and
+ * bundleFiles both call this, so the id the release gate waits for is the id the host reports.
  */
-export function hostRelease(release: AppRelease, setup: Pick<HostSetup, 'logGroup' | 'region'>): AppRelease {
-  return setup.logGroup === undefined ? release : { ...release, logs: { group: setup.logGroup, region: setup.region } };
+export function hostRelease(release: AppRelease, setup: Pick<HostSetup, 'logGroup' | 'region' | 'database'>): AppRelease {
+  if (setup.logGroup === undefined && setup.database === undefined) return release;
+  return {
+    ...release,
+    ...(setup.logGroup === undefined ? {} : { logs: { group: setup.logGroup, region: setup.region } }),
+    ...(setup.database === undefined ? {} : { database: { host: setup.database.host, port: setup.database.port, name: setup.database.name, secretArn: setup.database.secretArn } }),
+  };
 }
 
 /** The files of one release, as the host unpacks them; names are the contract with deploy.sh. */

@@ -41,6 +41,12 @@ export interface AppRelease {
   /** Fleet mode: the container logs to the stack's CloudWatch Logs group (infra/release/bundle.ts,
    * hostRelease, sets it from the host settings); absent: json-file, as on the single host. */
   readonly logs?: AwsLogs;
+  /** Fleet mode: the database the app connects to (infra/release/bundle.ts, hostRelease, sets it
+   * from HostSetup.database). Not rendered into the release file (host.env carries it); it is here
+   * for the id: a release that only moves the hosts to another database (a restore: a new endpoint
+   * and a new secret) must start new containers, and deploy.sh swaps only when the id differs (the
+   * env file is written when a container starts). */
+  readonly database?: { readonly host: string; readonly port: number; readonly name: string; readonly secretArn: string };
 }
 
 // The host's paths and names live in the host contract; re-exported for the modules that import them from here.

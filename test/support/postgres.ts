@@ -11,7 +11,7 @@
 // `pg.env(db, '<address the containers reach>')` names it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run, runSync } from '../../ops/run.js';
@@ -31,7 +31,29 @@ export interface PostgresServer {
   sql(database: string, sql: string): Promise<string>;
   /** What the server logged, for a failure message. */
   log(): string;
+  /** A copy of the running cluster taken by pg_basebackup (see BaseBackup); the server keeps running. */
+  baseBackup(): Promise<BaseBackup>;
   stop(): Promise<void>;
+}
+
+/**
+ * A point-in-time copy of a running cluster: pg_basebackup over the replication protocol, after a
+ * fast checkpoint, with the WAL written meanwhile streamed alongside (-X stream). A server started
+ * on it (startPostgres({ fromBaseBackup })) replays that WAL to the backup's end: it holds every
+ * transaction committed before `startedAt`, none committed after `endedAt`, and for those between,
+ * whatever had committed when the copy ended. The server's own copy of its files, not a storage
+ * snapshot: an RDS DB snapshot copies the instance's volume beneath PostgreSQL, and its restore is
+ * crash recovery from the WAL on that volume; both are consistent (committed transactions only)
+ * and both start with WAL replay, but this one's point in time is the copy's end.
+ */
+export interface BaseBackup {
+  /** The data directory (owned by the cluster's user); startPostgres({ fromBaseBackup }) consumes it. */
+  readonly dataDir: string;
+  /** Epoch ms when pg_basebackup was started and when it ended. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Removes what is left of it (nothing once a server was started from it). */
+  remove(): void;
 }
 
 /**
@@ -103,6 +125,38 @@ export interface PostgresOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** More server settings (`-c name=value`), such as log_lock_waits. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Start from this base backup's data directory (BaseBackup.dataDir, moved in) instead of a new
+   * cluster: its roles, pg_hba rules and data are the backup's; the user gets a new password, as
+   * RDS gives a restored instance a new master password (in a new managed secret). */
+  readonly fromBaseBackup?: string;
+}
+
+/** A new cluster in `data` (initdb), the user's password set, host lines for `listen` added. */
+async function initCluster(bin: string, owner: { uid: number; gid: number } | undefined, root: string, data: string, password: string, options: PostgresOptions) {
+  const pwfile = path.join(root, 'pwfile');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(pwfile, owner.uid, owner.gid);
+  await finished(
+    runAs(owner, [
+      path.join(bin, 'initdb'),
+      '--pgdata', data,
+      '--username', POSTGRES_USER,
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]),
+    'initdb',
+  );
+  rmSync(pwfile);
+  if (options.listen) {
+    // initdb's host lines cover loopback only; from elsewhere, the same password auth (over TLS
+    // only when the server has it: hostssl matches only encrypted connections).
+    const type = options.tls ? 'hostssl' : 'host';
+    appendFileSync(path.join(data, 'pg_hba.conf'), `${type} all all 0.0.0.0/0 scram-sha-256\n${type} all all ::/0 scram-sha-256\n`);
+  }
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
@@ -118,29 +172,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   try {
     chmodSync(root, 0o700);
     if (owner) chownSync(root, owner.uid, owner.gid);
-    const pwfile = path.join(root, 'pwfile');
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
-    if (owner) chownSync(pwfile, owner.uid, owner.gid);
-    await finished(
-      runAs(owner, [
-        path.join(bin, 'initdb'),
-        '--pgdata', data,
-        '--username', POSTGRES_USER,
-        `--pwfile=${pwfile}`,
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '--encoding=UTF8',
-        '--locale=C',
-        '--no-sync',
-      ]),
-      'initdb',
-    );
-    rmSync(pwfile);
-    if (options.listen) {
-      // initdb's host lines cover loopback only; from elsewhere, the same password auth (over TLS
-      // only when the server has it: hostssl matches only encrypted connections).
-      const type = options.tls ? 'hostssl' : 'host';
-      appendFileSync(path.join(data, 'pg_hba.conf'), `${type} all all 0.0.0.0/0 scram-sha-256\n${type} all all ::/0 scram-sha-256\n`);
+    if (options.fromBaseBackup) {
+      // The backup's pg_hba.conf has the lines this function wrote for the original (listen, tls).
+      renameSync(options.fromBaseBackup, data);
+    } else {
+      await initCluster(bin, owner, root, data, password, options);
     }
     const tlsSettings: string[] = [];
     if (options.tls) {
@@ -190,6 +226,15 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 60 s:\n${log.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+    if (options.fromBaseBackup) {
+      // The new password, over the socket (local trust), with this session's statement logging off
+      // (log_statement=ddl would log the ALTER ROLE's text, password and all).
+      await finished(
+        runAs(undefined, [path.join(bin, 'psql'), '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', root, '-p', String(port), '-U', POSTGRES_USER, '-d', 'postgres',
+          '-c', 'set log_statement = none', '-c', `alter role ${POSTGRES_USER} password '${password}'`]),
+        'psql alter role',
+      );
+    }
 
     return {
       host,
@@ -202,6 +247,26 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       },
       sql: psql,
       log: () => log,
+      async baseBackup() {
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-pg-backup-'));
+        chmodSync(dir, 0o700);
+        if (owner) chownSync(dir, owner.uid, owner.gid);
+        const dataDir = path.join(dir, 'data');
+        const remove = () => rmSync(dir, { recursive: true, force: true });
+        const startedAt = Date.now();
+        try {
+          // As the cluster's user (a server refuses a data directory it does not own), over the
+          // socket (initdb's `local replication all trust`); --no-sync as the server runs fsync=off.
+          await finished(
+            runAs(owner, [path.join(bin, 'pg_basebackup'), '-h', root, '-p', String(port), '-U', POSTGRES_USER, '-D', dataDir, '-X', 'stream', '-c', 'fast', '--no-sync']),
+            'pg_basebackup',
+          );
+        } catch (err) {
+          remove();
+          throw err;
+        }
+        return { dataDir, startedAt, endedAt: Date.now(), remove };
+      },
       async stop() {
         if (!exited) {
           server!.kill('SIGINT'); // fast shutdown: roll back, disconnect, exit
