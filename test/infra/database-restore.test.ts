@@ -104,6 +104,10 @@ describe('restoring a running fleet', () => {
     expect(policy).not.toContain(oldSecret);
     const changed = Object.keys(restore.changes());
     expect(changed.some((name) => /^berth-release/.test(name))).toBe(true);
+    // A new release id, though the image is the same: the hosts swap their containers onto the new
+    // database rather than report the release "already serving" (infra/release/bundle.ts, hostRelease).
+    expect(restore.run.outputs.releaseId!.value).not.toBe(base.run.outputs.releaseId!.value);
+    expect(restore.run.outputs.imageDigest!.value).toBe(base.run.outputs.imageDigest!.value);
     for (const name of ['berth-hosts', 'berth-launch-template', 'berth-alb', 'berth-tg', 'berth-db-subnets', 'berth-db-sg']) expect(changed, name).not.toContain(name);
   });
 
