@@ -200,9 +200,10 @@ export class Database extends pulumi.ComponentResource {
    * cannot be restored stops `pulumi preview` and `pulumi up` before anything is replaced.
    */
   private checkedSnapshot(name: string, snapshot: string, spec: DatabaseSpec): pulumi.Output<string> {
-    // The lookup's own error says only that the query found nothing: this one names the key.
+    // The lookup's own error names neither the key nor the way out (no match: "Your query returned
+    // no results"; or a refusal, such as a role without rds:DescribeDBSnapshots): this one does.
     const found = aws.rds.getSnapshot(snapshotLookup(snapshot), { parent: this }).catch((e: unknown) => {
-      throw new Error(`${RESTORE_DB_SNAPSHOT_KEY}: ${snapshot} was not found in this account and region (${e instanceof Error ? e.message : String(e)}); list them: aws rds describe-db-snapshots --snapshot-type ${dbSnapshotKind(snapshot)} --query 'DBSnapshots[].DBSnapshotIdentifier'`);
+      throw new Error(`${RESTORE_DB_SNAPSHOT_KEY}: ${snapshot} could not be looked up in this account and region (${e instanceof Error ? e.message : String(e)}); check the name among: aws rds describe-db-snapshots --snapshot-type ${dbSnapshotKind(snapshot)} --query 'DBSnapshots[].DBSnapshotIdentifier'`);
     });
     return pulumi.output(found).apply((facts) => {
       const problems = snapshotRestoreProblems(snapshot, facts, spec);

@@ -130,7 +130,7 @@ describe('a snapshot that cannot be restored stops the program before the databa
     ['notes-grown', 'holds 50 GiB and berth:database.storageGiB is 20'],
     ['notes-copying', 'is creating, not available'],
     ['mysql-orders', 'is a mysql snapshot'],
-    ['notes-never-taken', 'berth:restoreDbSnapshot: notes-never-taken was not found in this account and region'],
+    ['notes-never-taken', 'berth:restoreDbSnapshot: notes-never-taken could not be looked up in this account and region'],
   ])('%s', async (id, message) => {
     const failed = planFrom(base, restoreFrom(id), SECRET_KEYS, { world });
     await expect(failed).rejects.toThrow(message);
