@@ -11,7 +11,8 @@
 import path from 'node:path';
 import type { AppSpec } from '../app/spec.js';
 import { APP_KEYS, type AppKey, DEFAULT_APP } from './schema.js';
-import { closestName, quote, shellWord } from './suggest.js';
+import { quote } from './suggest.js';
+import { type Parsed, bad, fieldReader, objectOf, ok } from './structured.js';
 
 export const APP_CONFIG_KEY = 'berth:app';
 
@@ -32,40 +33,13 @@ const setPath = (key: AppKey, example: string) => `pulumi config set --path ${ke
  */
 export function validateAppSpec(text: string | undefined, files?: AppFiles): AppSpecResult {
   if (text === undefined || text === '') return { app: DEFAULT_APP, problems: [] };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    raw = undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return {
-      app: DEFAULT_APP,
-      problems: [`${APP_CONFIG_KEY}: must be an object of app settings, set one at a time: ${setPath('port', '5000')}; got ${quote(text)}`],
-    };
-  }
-  const given = raw as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const key of Object.keys(given).sort()) {
-    if ((APP_KEYS as readonly string[]).includes(key)) continue;
-    const guess = closestName(key, APP_KEYS);
-    const remove = `pulumi config rm --path ${shellWord(keyOf(key))}`;
-    const line = guess
-      ? `${keyOf(key)}: unknown key; did you mean ${keyOf(guess)}? (${remove})`
-      : `${keyOf(key)}: unknown key; berth:app takes ${APP_KEYS.join(', ')}; remove it: ${remove}`;
-    problems.push(line.replace(/[\u0000-\u001f\u007f]/g, '?'));
-  }
+  const parsed = objectOf(APP_CONFIG_KEY, text, APP_KEYS, 'port 5000');
+  const problems = parsed.problems;
+  if (!parsed.given) return { app: DEFAULT_APP, problems };
+  const given = parsed.given;
 
-  function field<T>(key: AppKey, parse: (value: unknown) => Parsed<T>): T {
-    const fallback = DEFAULT_APP[key] as T;
-    if (!(key in given)) return fallback;
-    const result = parse(given[key]);
-    if ('problem' in result) {
-      problems.push(`${keyOf(key)}: ${result.problem}`);
-      return fallback;
-    }
-    return result.value;
-  }
+  const read = fieldReader<AppKey>(given, problems, keyOf);
+  const field = <T>(key: AppKey, parse: (value: unknown) => Parsed<T>): T => read(key, DEFAULT_APP[key] as T, parse);
 
   // The name is part of container names (berth-<name>, berth-<name>-<release>) and of the name the
   // proxy resolves on the host's Docker network. Docker takes [a-zA-Z0-9][a-zA-Z0-9_.-]* for a
@@ -159,11 +133,6 @@ export function validateAppSpec(text: string | undefined, files?: AppFiles): App
   return { app: { name, context, dockerfile, port, healthPath, ...(dataPath === undefined ? {} : { dataPath }), user, memoryMiB, cpus, pids, readOnly }, problems };
 }
 
-type Parsed<T> = { readonly value: T } | { readonly problem: string };
-function ok<T>(value: T): Parsed<T> {
-  return { value };
-}
-const bad = (problem: string): Parsed<never> => ({ problem });
 
 /** A whole number given as a number or as its digits. */
 function whole(v: unknown): number | undefined {

@@ -9,7 +9,8 @@
 // of the same number when it is set alone, and the two set to different numbers are refused
 // (databaseBackupDays below), so the database never keeps a retention the user did not mean.
 import type { DatabaseSpec } from './fleet.js';
-import { DATABASE_CONFIG_KEY, bool, objectOf, shown, whole } from './fleet.js';
+import { DATABASE_CONFIG_KEY } from './fleet.js';
+import { bad, bool, fieldReader, objectOf, ok, shown, whole } from './structured.js';
 import { DEFAULT_BACKUPS, DLM_INTERVAL_HOURS, DLM_MAX_RETAIN_DAYS, RDS_MAX_BACKUP_DAYS } from './schema.js';
 import { quote } from './suggest.js';
 
@@ -34,9 +35,6 @@ export type BackupsResult = {
   readonly problems: readonly string[];
 };
 
-type Parsed<T> = { readonly value: T } | { readonly problem: string };
-const ok = <T>(value: T): Parsed<T> => ({ value });
-const bad = (problem: string): Parsed<never> => ({ problem });
 const at = (k: string) => `${BACKUPS_CONFIG_KEY}.${k}`;
 
 /** The BackupsSpec from `berth:backups`' JSON text; unset: the defaults. */
@@ -45,15 +43,7 @@ export function validateBackupsSpec(text: string | undefined, fleetMode: boolean
   const parsed = objectOf(BACKUPS_CONFIG_KEY, text, BACKUPS_KEYS, 'retainDays 14');
   const problems = [...parsed.problems];
   const given = parsed.given ?? {};
-  function field<T>(k: BackupsKey, fallback: T, parse: (v: unknown) => Parsed<T>): T {
-    if (!(k in given)) return fallback;
-    const result = parse(given[k]);
-    if ('problem' in result) {
-      problems.push(`${at(k)}: ${result.problem}`);
-      return fallback;
-    }
-    return result.value;
-  }
+  const field = fieldReader<BackupsKey>(given, problems, at);
   const enabled = field<boolean>('enabled', DEFAULT_BACKUPS.enabled, (v) => {
     const b = bool(v);
     return b === undefined ? bad(`must be true or false; got ${shown(v)}`) : ok(b);

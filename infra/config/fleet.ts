@@ -4,7 +4,8 @@
 // (`berth:fleet.min: must be a whole number of hosts from 1; got "0"`). Numbers and booleans set
 // with --path arrive as such or as strings (app-spec.ts says why), and both are taken.
 import { DEFAULT_DATABASE, DEFAULT_FLEET, LOG_RETENTION_DAYS } from './schema.js';
-import { closestName, quote, shellWord } from './suggest.js';
+import { quote } from './suggest.js';
+import { bad, bool, fieldReader, objectOf, ok, shown, whole } from './structured.js';
 
 export const FLEET_CONFIG_KEY = 'berth:fleet';
 export const DATABASE_CONFIG_KEY = 'berth:database';
@@ -35,38 +36,6 @@ export interface DatabaseSpec {
 export const FLEET_KEYS = ['min', 'max', 'desired', 'cpuTarget', 'maxUnavailable', 'logRetentionDays'] as const;
 export const DATABASE_KEYS = ['engine', 'instanceClass', 'storageGiB', 'multiAz', 'backupDays'] as const;
 
-type Parsed<T> = { readonly value: T } | { readonly problem: string };
-const ok = <T>(value: T): Parsed<T> => ({ value });
-const bad = (problem: string): Parsed<never> => ({ problem });
-export const shown = (v: unknown) => quote(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
-export const whole = (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-};
-export const bool = (v: unknown): boolean | undefined => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined);
-
-/** The object under `key`, or one problem; each of its keys checked against `known`. */
-export function objectOf(key: string, text: string, known: readonly string[], example: string): { given?: Record<string, unknown>; problems: string[] } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    raw = undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { problems: [`${key}: must be an object of settings, set one at a time: pulumi config set --path ${key}.${example}; got ${quote(text)}`] };
-  }
-  const given = raw as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const k of Object.keys(given).sort()) {
-    if (known.includes(k)) continue;
-    const guess = closestName(k, known);
-    const remove = `pulumi config rm --path ${shellWord(`${key}.${k}`)}`;
-    const line = guess ? `${key}.${k}: unknown key; did you mean ${key}.${guess}? (${remove})` : `${key}.${k}: unknown key; ${key} takes ${known.join(', ')}; remove it: ${remove}`;
-    problems.push(line.replace(/[\u0000-\u001f\u007f]/g, '?'));
-  }
-  return { given, problems };
-}
 
 export type FleetResult = { readonly fleet?: FleetSpec; readonly problems: readonly string[] };
 
@@ -76,15 +45,7 @@ export function validateFleetSpec(text: string | undefined): FleetResult {
   const { given, problems } = objectOf(FLEET_CONFIG_KEY, text, FLEET_KEYS, 'min 2');
   if (!given) return { problems };
   const at = (k: string) => `${FLEET_CONFIG_KEY}.${k}`;
-  function field<T>(k: (typeof FLEET_KEYS)[number], fallback: T, parse: (v: unknown) => Parsed<T>): T {
-    if (!(k in given!)) return fallback;
-    const result = parse(given![k]);
-    if ('problem' in result) {
-      problems.push(`${at(k)}: ${result.problem}`);
-      return fallback;
-    }
-    return result.value;
-  }
+  const field = fieldReader<(typeof FLEET_KEYS)[number]>(given, problems, at);
   const hosts = (what: string) => (v: unknown) => {
     const n = whole(v);
     return n !== undefined && n >= 1 ? ok(n) : bad(`must be a whole number of hosts from 1 (${what}); got ${shown(v)}`);
@@ -139,15 +100,7 @@ export function validateDatabaseSpec(text: string | undefined, fleetMode: boolea
   const problems = parsed.problems;
   if (!parsed.given) return { problems };
   const at = (k: string) => `${DATABASE_CONFIG_KEY}.${k}`;
-  function field<T>(k: (typeof DATABASE_KEYS)[number], fallback: T, parse: (v: unknown) => Parsed<T>): T {
-    if (!(k in parsed.given!)) return fallback;
-    const result = parse(parsed.given![k]);
-    if ('problem' in result) {
-      problems.push(`${at(k)}: ${result.problem}`);
-      return fallback;
-    }
-    return result.value;
-  }
+  const field = fieldReader<(typeof DATABASE_KEYS)[number]>(parsed.given, problems, at);
   const engine = field<'postgres' | 'none'>('engine', 'postgres', (v) =>
     v === 'postgres' || v === 'none' ? ok(v) : bad(`must be postgres (RDS PostgreSQL) or none (an app that keeps no state); got ${shown(v)}`));
   const instanceClass = field<string>('instanceClass', DEFAULT_DATABASE.instanceClass, (v) =>

@@ -9,6 +9,7 @@ import { DATABASE_CONFIG_KEY, type DatabaseSpec, FLEET_CONFIG_KEY, type FleetSpe
 import { BACKUPS_CONFIG_KEY, type BackupsSpec, RESTORE_DB_SNAPSHOT_KEY, RESTORE_SNAPSHOT_KEY, databaseBackupDays, restoreDbSnapshotProblem, restoreSnapshotProblem, validateBackupsSpec } from './backups.js';
 import { DEFAULTS } from './schema.js';
 import { closestKey, quote, shellWord } from './suggest.js';
+import { type Parsed, bad, ok } from './structured.js';
 
 /** Raw stack config, as Pulumi delivers it to the program: every value a string. */
 export interface RawConfig {
@@ -77,9 +78,6 @@ export interface DeployConfig<Secret = string> {
 /** Names the app or the platform sets in the container; a user's env must not shadow them. */
 export const RESERVED_ENV = [...APP_ENV_VARS.filter((name) => name !== 'GREETING' && name !== 'LOG_LEVEL'), 'NODE_ENV'];
 
-type Parsed<T> = { readonly value: T } | { readonly problem: string };
-const ok = <T>(value: T): Parsed<T> => ({ value });
-const bad = (problem: string): Parsed<never> => ({ problem });
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {

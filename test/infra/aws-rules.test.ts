@@ -2,18 +2,15 @@
 // config the tests use, has been decided on in test/support/aws-rules.ts (a rule, or a stated
 // "no constraint"), the program breaks none of the rules, and each rule is shown refusing a bad
 // value (naming its field, with AWS's error code) and taking a good one.
-import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import YAML from 'yaml';
 import { AWS_RULES, type AwsWorld, type Rule, awsRuleViolations, checkAwsRules, uncoveredFields } from '../support/aws-rules.js';
 import { ALB_HOSTED_ZONE_ID, DEFAULT_VPC, HOSTED_ZONES, defaultSubnet } from '../support/aws-account.js';
 import { FLEET_BASELINES, FLEET_IDS, FLEET_WORLD } from '../support/aws-rules/fleet-baselines.js';
 import { AwsMocks, type ProgramRun, plain, runProgram } from '../support/pulumi-mocks.js';
+import { exampleConfig } from '../support/stack-config.js';
 
-const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
-const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
 const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
 const secrets = (names: readonly string[]) => ({
   'berth:registryToken': 'dckr_pat_0123456789abcdefghijklmnopq',

@@ -2,16 +2,13 @@
 // policy targets the tag its data volume carries, on the configured schedule, with its own role;
 // `enabled: false` makes none; the volume leaves a final snapshot when deleted; a restore id makes
 // the volume from that snapshot, which on a running stack REPLACES it (test/support/plan.ts).
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import { type Applied, type Plan, apply, planFrom } from '../support/plan.js';
 import { type Registered, plain } from '../support/pulumi-mocks.js';
 import { dlmRolePolicy } from '../../infra/aws/dlm.js';
 import { parseBackupTarget } from '../../ops/host/backup.js';
+import { exampleConfig } from '../support/stack-config.js';
 
-const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
-const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
 const SECRET_KEYS = ['berth:registryToken'];
 const stack = (overrides: Record<string, string> = {}) => ({ ...exampleConfig, 'berth:registryToken': 'token-1', ...overrides });
 const SNAPSHOT = 'snap-0123456789abcdef0';

@@ -5,15 +5,12 @@
 // removing the key afterwards leaves the restored database alone. What AWS holds and answers is the
 // mocks' (test/support/pulumi-mocks.ts, aws-account.ts dbSnapshotLookup, aws-rules/rds.ts); what
 // `pulumi up` does between two runs is test/support/plan.ts.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import type { DbSnapshot } from '../support/aws-account.js';
 import { type Applied, type Plan, apply, planFrom } from '../support/plan.js';
 import { type World, plain } from '../support/pulumi-mocks.js';
+import { exampleConfig } from '../support/stack-config.js';
 
-const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
-const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
 const SECRET_KEYS = ['berth:registryToken'];
 const fleet = (overrides: Record<string, string> = {}) => ({
   ...exampleConfig,

@@ -2,22 +2,19 @@
 // and backed up, that the hosts' template holds no release and no secret, how a release rolls over
 // the fleet, that a new digest leaves the template and the group alone, and that the hosts' role
 // may read only its secret and write only its log group.
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import YAML from 'yaml';
 import { ConfigError } from '../../infra/config/validate.js';
 import { TARGET_HEALTH } from '../../infra/aws/target-group.js';
 import { AwsMocks, type ProgramRun, type Registered, occurrences, plain, runProgram } from '../support/pulumi-mocks.js';
 import { DEFAULT_VPC, ZONES, defaultSubnet, instanceType } from '../support/aws-account.js';
 import { readBundle } from '../support/bundle.js';
+import { exampleConfig } from '../support/stack-config.js';
 
 const TOKEN_CANARY = 'CANARY-token-5d1e77';
 const ENV_CANARY = 'CANARY-env-0c9f42';
 const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
-const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
-const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
 const stack = (overrides: Record<string, string> = {}) => ({
   ...exampleConfig,
   'berth:registryToken': TOKEN_CANARY,

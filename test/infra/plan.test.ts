@@ -3,9 +3,7 @@
 // state (test/support/plan.ts) and every resource classified as Pulumi would: same, update in
 // place, replace, create, delete. The replace rules are the providers' (test/support/replace-fields.ts),
 // the new versions and ids AWS's (test/support/pulumi-mocks.ts).
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import YAML from 'yaml';
 import { deployScript, fetchScript } from '../../infra/host/scripts.js';
 import { firstZone, hostZone } from '../../infra/aws/zone.js';
 import { AWS_RULES } from '../support/aws-rules.js';
@@ -13,9 +11,8 @@ import { readBundle } from '../support/bundle.js';
 import { type Applied, type Plan, type Variant, apply, planFrom } from '../support/plan.js';
 import { AwsMocks, plain } from '../support/pulumi-mocks.js';
 import { REPLACE_FIELDS, changedPaths, covers, decide } from '../support/replace-fields.js';
+import { exampleConfig } from '../support/stack-config.js';
 
-const example = YAML.parse(readFileSync(new URL('../../Pulumi.example.yaml', import.meta.url), 'utf8')).config as Record<string, unknown>;
-const exampleConfig = Object.fromEntries(Object.entries(example).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])) as Record<string, string>;
 const SECRET_KEYS = ['berth:registryToken', 'berth:secretEnv'];
 const SECRETS = { API_KEY: 'key-1', DB_PASSWORD: 'pw-1' };
 const stack = (overrides: Record<string, string> = {}) => ({

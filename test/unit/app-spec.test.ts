@@ -90,7 +90,7 @@ describe('berth:app set', () => {
   });
 
   it('refuses a value that is not an object of settings', () => {
-    expect(validateAppSpec('5000', files).problems[0]).toMatch(/^berth:app: must be an object of app settings, set one at a time: pulumi config set --path berth:app\.port 5000/);
+    expect(validateAppSpec('5000', files).problems[0]).toMatch(/^berth:app: must be an object of settings, set one at a time: pulumi config set --path berth:app\.port 5000/);
   });
 
   it('looks for the Dockerfile only in a context that exists, and for neither without a project directory', () => {

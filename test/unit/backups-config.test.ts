@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKUPS, DLM_INTERVAL_HOURS, DEFAULT_DATABASE } from '../../infra/config/schema.js';
 import { validateBackupsSpec } from '../../infra/config/backups.js';
-import { ConfigError, type RawConfig, validateDeployConfig } from '../../infra/config/validate.js';
-import { CONFIG_KEYS } from '../../infra/config/read.js';
+import { validateDeployConfig } from '../../infra/config/validate.js';
+import { configProblems, rawConfig } from '../support/stack-config.js';
 
 const single: Record<string, string> = {
   'aws:region': 'us-east-1',
@@ -14,15 +14,8 @@ const single: Record<string, string> = {
   'berth:registryToken': 'token',
 };
 const fleet = { ...single, 'berth:fleet': JSON.stringify({ min: 2, max: 4 }) };
-const raw = (values: Record<string, string>): RawConfig => ({ values, secretKeys: new Set(['berth:registryToken']), knownKeys: CONFIG_KEYS });
-const problemsOf = (values: Record<string, string>) => {
-  try {
-    validateDeployConfig(raw(values));
-    return [];
-  } catch (error) {
-    return [...(error as ConfigError).problems];
-  }
-};
+const raw = rawConfig;
+const problemsOf = configProblems;
 const backupsOf = (value: unknown, fleetMode = false) => validateBackupsSpec(JSON.stringify(value), fleetMode);
 
 describe('berth:backups', () => {

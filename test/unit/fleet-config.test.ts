@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE, DEFAULT_FLEET } from '../../infra/config/schema.js';
 import { validateDatabaseSpec, validateFleetSpec } from '../../infra/config/fleet.js';
-import { ConfigError, type RawConfig, validateDeployConfig } from '../../infra/config/validate.js';
-import { CONFIG_KEYS } from '../../infra/config/read.js';
+import { validateDeployConfig } from '../../infra/config/validate.js';
 import { fleetHostSetup, fleetNetworkRules, renderHostEnv } from '../../infra/host/settings.js';
 import { fleetTargets, rateControl } from '../../infra/release/association.js';
 import { fleetSubnets, fleetZones } from '../../infra/aws/zone.js';
 import { recordsToCreate } from '../../infra/aws/dns-records.js';
 import { databaseName, databaseSettings, finalSnapshotIdentifier } from '../../infra/components/database.js';
 import { DEFAULT_APP } from '../../infra/config/schema.js';
+import { configProblems, rawConfig } from '../support/stack-config.js';
 
 const fleetOf = (value: unknown) => validateFleetSpec(JSON.stringify(value));
 const databaseOf = (value: unknown) => validateDatabaseSpec(JSON.stringify(value), true);
@@ -115,15 +115,8 @@ describe('the rest of the config, in fleet mode', () => {
     'berth:registryToken': 'token',
     'berth:fleet': JSON.stringify({ min: 2, max: 4 }),
   };
-  const validate = (values: Record<string, string>): RawConfig => ({ values, secretKeys: new Set(['berth:registryToken']), knownKeys: CONFIG_KEYS });
-  const problemsOf = (values: Record<string, string>) => {
-    try {
-      validateDeployConfig(validate(values));
-      return [];
-    } catch (error) {
-      return [...(error as ConfigError).problems];
-    }
-  };
+  const validate = rawConfig;
+  const problemsOf = configProblems;
 
   it('makes a fleet with a database; without berth:fleet, neither', () => {
     const config = validateDeployConfig(validate(base));
